@@ -1,0 +1,1 @@
+"""Loopback stand-ins for external services, so tests drive real clients without a network."""
