@@ -1,0 +1,91 @@
+"""Full-text queries in the database's own engine: FTS5 bm25 on SQLite, ts_rank on PostgreSQL.
+
+Both return row ids with a score where larger is better, so callers need not know the
+dialect. Terms are plain words (see `bot.text.terms`), so nothing a user types can break
+the query syntax.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from sqlalchemy import text
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+Mode = Literal["any", "all"]
+
+# The CAIO's own answers outrank imports, which outrank AI drafts.
+SOURCE_WEIGHT = {"caio": 2.0, "import": 1.5, "ai": 1.0}
+
+_SQLITE_WEIGHT = "CASE a.source WHEN 'caio' THEN 2.0 WHEN 'import' THEN 1.5 ELSE 1.0 END"
+
+
+def _fts5_query(words: list[str], mode: Mode) -> str:
+    joiner = " OR " if mode == "any" else " AND "
+    return joiner.join(f'"{w}"' for w in words)
+
+
+def _tsquery(words: list[str], mode: Mode) -> str:
+    joiner = " | " if mode == "any" else " & "
+    return joiner.join(words)
+
+
+async def search_advice(
+    session: AsyncSession,
+    client_id: str,
+    words: list[str],
+    *,
+    mode: Mode = "any",
+    limit: int = 20,
+    newest_first: bool = False,
+) -> list[tuple[int, float]]:
+    """Advice ids of one client matching `words`, best first (or newest first)."""
+    if not words:
+        return []
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    if dialect == "sqlite":
+        order = "a.created_at DESC" if newest_first else "score DESC"
+        sql = text(
+            f"SELECT a.id, -bm25(advice_fts, 2.0, 1.0, 2.0) * {_SQLITE_WEIGHT} AS score "
+            "FROM advice_fts JOIN advice a ON a.id = advice_fts.rowid "
+            f"WHERE advice_fts MATCH :q AND a.client_id = :client ORDER BY {order} LIMIT :k"
+        )
+        params = {"q": _fts5_query(words, mode), "client": client_id, "k": limit}
+    else:
+        order = "a.created_at DESC" if newest_first else "score DESC"
+        sql = text(
+            "SELECT a.id, ts_rank(a.search_vector, q) * CASE a.source WHEN 'caio' THEN 2.0 "
+            "WHEN 'import' THEN 1.5 ELSE 1.0 END AS score "
+            "FROM advice a, to_tsquery('english', :q) q "
+            f"WHERE a.client_id = :client AND a.search_vector @@ q ORDER BY {order} LIMIT :k"
+        )
+        params = {"q": _tsquery(words, mode), "client": client_id, "k": limit}
+    rows = await session.exec(sql, params=params)  # type: ignore[call-overload]
+    return [(int(r[0]), float(r[1])) for r in rows]
+
+
+async def search_playbook(
+    session: AsyncSession, client_id: str, words: list[str], *, limit: int = 20
+) -> list[tuple[int, float]]:
+    """Playbook entry ids (shipped and the client's own) matching any of `words`."""
+    if not words:
+        return []
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    if dialect == "sqlite":
+        sql = text(
+            "SELECT p.id, -bm25(playbookentry_fts, 3.0, 3.0, 1.0) AS score "
+            "FROM playbookentry_fts JOIN playbookentry p ON p.id = playbookentry_fts.rowid "
+            "WHERE playbookentry_fts MATCH :q AND p.client_id IN ('', :client) "
+            "ORDER BY score DESC LIMIT :k"
+        )
+        params = {"q": _fts5_query(words, "any"), "client": client_id, "k": limit}
+    else:
+        sql = text(
+            "SELECT p.id, ts_rank(p.search_vector, q) AS score "
+            "FROM playbookentry p, to_tsquery('english', :q) q "
+            "WHERE p.client_id IN ('', :client) AND p.search_vector @@ q "
+            "ORDER BY score DESC LIMIT :k"
+        )
+        params = {"q": _tsquery(words, "any"), "client": client_id, "k": limit}
+    rows = await session.exec(sql, params=params)  # type: ignore[call-overload]
+    return [(int(r[0]), float(r[1])) for r in rows]

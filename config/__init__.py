@@ -1,0 +1,1 @@
+"""Settings, the shipped playbook and example configuration files."""

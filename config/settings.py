@@ -1,0 +1,58 @@
+"""Every knob the operator can turn, read from the environment and `.env` (12-factor)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLAYBOOK_DIR = Path(__file__).parent / "playbook"
+
+
+class Settings(BaseSettings):
+    """The contract's environment variables, plus the advisor's tuning knobs."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = "sqlite:///caio.db"
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_api_url: str | None = None
+
+    discord_token: SecretStr | None = None
+    discord_api_url: str | None = None
+    discord_gateway_url: str | None = None
+
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    llm_model: str = Field("gpt-5-mini", alias="CAIO_LLM_MODEL")
+    llm_temperature: float = Field(0.2, alias="CAIO_LLM_TEMPERATURE")
+    llm_max_tokens: int = Field(900, alias="CAIO_LLM_MAX_TOKENS")
+    llm_context_chars: int = Field(12_000, alias="CAIO_LLM_CONTEXT_CHARS")
+    llm_timeout: float = Field(30.0, alias="CAIO_LLM_TIMEOUT")
+    llm_max_retries: int = Field(2, alias="CAIO_LLM_MAX_RETRIES")
+    embedding_model: str | None = Field(None, alias="CAIO_EMBEDDING_MODEL")
+
+    playbook_dir: Path | None = Field(None, alias="CAIO_PLAYBOOK_DIR")
+    log_level: str = Field("INFO", alias="CAIO_LOG_LEVEL")
+    port: int = 3000
+
+    @property
+    def playbook_dirs(self) -> list[Path]:
+        """The shipped playbook first, then the operator's own (which may override it)."""
+        dirs = [PLAYBOOK_DIR]
+        if self.playbook_dir is not None:
+            dirs.append(self.playbook_dir)
+        return dirs
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

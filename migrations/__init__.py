@@ -1,0 +1,1 @@
+"""Alembic migrations; `caio-bot db upgrade` runs them to head."""
