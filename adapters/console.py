@@ -1,0 +1,215 @@
+"""The console adapter: the whole bot in a terminal, no tokens, no network.
+
+Lines starting with `/caio` are commands; a bare number clicks that numbered button;
+`/as <name> [role]` switches who you are; `/thread N` and `/channel NAME` move you
+(plain text typed in a thread is a thread reply, as in Slack); `/quit` ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import count
+from typing import TYPE_CHECKING, TextIO
+
+from bot.adapter import DeliveryError
+from bot.db.models import Role
+from bot.directory import client_for, set_role
+from bot.events import Action, Actor, Address, Command, Inbound, Mention, ThreadReply
+from bot.message import Message, Posted
+
+if TYPE_CHECKING:
+    from bot.core import Bot
+
+PLATFORM = "console"
+WORKSPACE = "console"
+GENERAL = Address(PLATFORM, WORKSPACE, "general")
+QUEUE = Address(PLATFORM, WORKSPACE, "caio-queue")
+BOT_NAME = "caio-bot"
+
+CONSOLE_HELP = (
+    "Console: `/caio help` for commands · a number clicks that button · "
+    "`/as <name> [member|lead|caio|admin]` · `/thread N` · `/channel NAME` · `/quit`"
+)
+
+
+@dataclass(frozen=True)
+class Directive:
+    """A console-only instruction (not a chat event)."""
+
+    name: str
+    args: tuple[str, ...] = ()
+
+
+@dataclass
+class ConsoleState:
+    actor: Actor = field(default_factory=lambda: Actor(PLATFORM, "dev", "dev"))
+    address: Address = GENERAL
+
+
+def parse_line(line: str, state: ConsoleState) -> Inbound | Directive | None:
+    """Translate one typed line into a neutral event or a console directive (pure)."""
+    text = line.strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return Directive("click", (text,))
+    lowered = text.lower()
+    if lowered == "/caio" or lowered.startswith("/caio "):
+        return Command(text[5:].strip(), state.actor, state.address)
+    if text.startswith("/"):
+        name, *args = text[1:].split()
+        return Directive(name.lower(), tuple(args))
+    if "@caio" in lowered:
+        return Mention(
+            text.replace("@caio-bot", "").replace("@caio", "").strip(), state.actor, state.address
+        )
+    if state.address.thread is not None:
+        return ThreadReply(text, state.actor, state.address)
+    return Directive("chat", (text,))
+
+
+def render(message: Message, posted: Posted | None, numbers: list[int]) -> str:
+    """Plain text, with buttons numbered so that typing the number clicks them."""
+    where = posted.address if posted else message.address
+    place = f"#{where.channel}" if where else "#?"
+    if where and where.thread:
+        place += f" › thread {where.thread}"
+    who = "(only you) " if message.ephemeral else ""
+    lines = [f"[{place}] {who}{BOT_NAME}:"]
+    if message.title:
+        lines.append(f"  ** {message.title} **")
+    lines.extend(f"  {line}" for line in message.text.splitlines())
+    lines.extend(f"  {k}: {v}" for k, v in message.fields)
+    lines.extend(f"  ({note})" for note in message.notes)
+    if message.actions:
+        lines.append(
+            "  "
+            + "  ".join(f"[{n}] {b.label}" for n, b in zip(numbers, message.actions, strict=True))
+        )
+    return "\n".join(lines)
+
+
+class ConsoleAdapter:
+    platform = PLATFORM
+    live_updates = False
+
+    def __init__(self, bot: Bot, write: Callable[[str], None] | None = None) -> None:
+        self.bot = bot
+        self.state = ConsoleState()
+        self._write = write or (lambda text: print(text, flush=True))
+        self._ids = count(1)
+        self._threads = count(1)
+        self._numbers = count(1)
+        self._buttons: dict[int, tuple[str, str, Posted]] = {}
+        self._running = False
+
+    # -- Adapter ---------------------------------------------------------------------------
+    async def send(self, message: Message) -> Posted:
+        assert message.address is not None
+        posted = Posted(message.address, str(next(self._ids)))
+        self._show(message, posted)
+        return posted
+
+    async def update(self, posted: Posted, message: Message) -> None:
+        self._show(message, posted)
+
+    async def open_thread(self, root: Posted, title: str) -> Address:
+        thread = root.address.in_thread(str(next(self._threads)))
+        self._write(f"  ↳ thread {thread.thread} in #{thread.channel} (`/thread {thread.thread}`)")
+        return thread
+
+    async def react(self, posted: Posted, emoji: str) -> None:
+        self._write(f"  [{BOT_NAME} reacted :{emoji}: to message {posted.message_id}]")
+
+    async def send_direct(self, workspace: str, user_id: str, message: Message) -> Posted:
+        if not user_id:
+            raise DeliveryError("no such person")
+        dm = Address(PLATFORM, workspace, f"@{user_id}")
+        return await self.send(message.to(dm))
+
+    async def start(self) -> None:
+        self._running = True
+
+    async def stop(self) -> None:
+        self._running = False
+
+    # -- the terminal ----------------------------------------------------------------------
+    def _show(self, message: Message, posted: Posted | None) -> None:
+        numbers = [next(self._numbers) for _ in message.actions]
+        for number, button in zip(numbers, message.actions, strict=True):
+            where = posted or Posted(message.address or self.state.address, "0")
+            self._buttons[number] = (button.action_id, button.value, where)
+        self._write(render(message, posted, numbers))
+
+    async def reply(self, message: Message) -> Posted | None:
+        """The console's Responder: every reply is printed where the user is."""
+        return await self.send(message)
+
+    async def handle_line(self, line: str) -> bool:
+        """Process one typed line; False when the user asked to quit."""
+        parsed = parse_line(line, self.state)
+        if parsed is None:
+            return True
+        if isinstance(parsed, Directive):
+            return await self._directive(parsed)
+        await self.bot.dispatch(parsed, self)
+        return True
+
+    async def _directive(self, directive: Directive) -> bool:
+        match directive.name, directive.args:
+            case (("quit" | "exit"), _):
+                return False
+            case "click", (number,):
+                await self._click(int(number))
+            case "as", (name, *rest):
+                await self._become(name, rest[0] if rest else Role.MEMBER.value)
+            case "thread", (number,):
+                self.state.address = self.state.address.root.in_thread(number)
+                self._write(f"  (you are in #{self.state.address.channel} › thread {number})")
+            case "thread", ():
+                self.state.address = self.state.address.root
+                self._write(f"  (you are in #{self.state.address.channel})")
+            case "channel", (name,):
+                self.state.address = Address(PLATFORM, WORKSPACE, name.lstrip("#"))
+                self._write(f"  (you are in #{self.state.address.channel})")
+            case "chat", _:
+                self._write("  (plain chat is not for me: type `/caio help`, or `@caio …`)")
+            case _:
+                self._write(f"  {CONSOLE_HELP}")
+        return True
+
+    async def _click(self, number: int) -> None:
+        found = self._buttons.get(number)
+        if found is None:
+            self._write(f"  (there is no button [{number}])")
+            return
+        action_id, value, posted = found
+        action = Action(action_id, value, self.state.actor, posted.address, posted.message_id)
+        await self.bot.dispatch(action, self)
+
+    async def _become(self, name: str, role: str) -> None:
+        if role not in {r.value for r in Role}:
+            self._write("  (roles: member, lead, caio, admin)")
+            return
+        self.state.actor = Actor(PLATFORM, name.lstrip("@"), name.lstrip("@"))
+        async with self.bot.db.session() as session:
+            client = await client_for(session, PLATFORM, WORKSPACE)
+            if client is not None:
+                await set_role(session, client.id, self.state.actor, Role(role))
+        self._write(f"  (you are now {self.state.actor.name}, {role})")
+
+    async def run(self, stream: TextIO | None = None) -> None:
+        """Read lines until EOF or `/quit`, then let in-flight work finish."""
+        stream = stream or sys.stdin
+        if stream.isatty():
+            self._write(CONSOLE_HELP)
+        while True:
+            line = await asyncio.to_thread(stream.readline)
+            if not line:
+                break
+            if not await self.handle_line(line):
+                break
+        await self.bot.drain()

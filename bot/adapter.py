@@ -1,0 +1,45 @@
+"""What the core asks of a platform adapter: send, update, thread, react, DM, run."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.events import Address
+from bot.message import Message, Posted
+
+
+class DeliveryError(Exception):
+    """The platform refused a message for a reason a retry will not fix (DMs closed, say)."""
+
+
+class Adapter(Protocol):
+    platform: str
+
+    async def send(self, message: Message) -> Posted:
+        """Post `message` to `message.address` (a channel, or a thread when it has one)."""
+        ...
+
+    async def update(self, posted: Posted, message: Message) -> None:
+        """Replace a message the bot posted earlier (streaming answers, clicked buttons)."""
+        ...
+
+    async def open_thread(self, root: Posted, title: str) -> Address:
+        """The address of a thread under `root`, creating it where the platform needs to."""
+        ...
+
+    async def react(self, posted: Posted, emoji: str) -> None: ...
+
+    async def send_direct(self, workspace: str, user_id: str, message: Message) -> Posted:
+        """A direct message; raises DeliveryError when the person cannot be reached."""
+        ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class Responder(Protocol):
+    """Answers the inbound event that is being handled, the way its platform expects
+    (Slack's `respond` for ephemerals, a Discord interaction follow-up, a console line)."""
+
+    async def reply(self, message: Message) -> Posted | None: ...

@@ -1,0 +1,56 @@
+"""The model behind the advisor: any OpenAI-compatible endpoint through the `openai` client.
+
+Timeouts and retries on 429/5xx are the client's own (`timeout`, `max_retries`), not ours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from openai import AsyncOpenAI, AsyncStream
+
+from config.settings import Settings
+
+OnText = Callable[[str], Awaitable[None]]
+
+
+class LLM:
+    def __init__(self, settings: Settings) -> None:
+        assert settings.openai_api_key is not None
+        self.model = settings.llm_model
+        self.temperature = settings.llm_temperature
+        self.max_tokens = settings.llm_max_tokens
+        self.client = AsyncOpenAI(
+            api_key=settings.openai_api_key.get_secret_value(),
+            base_url=settings.openai_base_url,
+            timeout=settings.llm_timeout,
+            max_retries=settings.llm_max_retries,
+        )
+
+    async def complete(self, messages: list[dict[str, str]], on_text: OnText | None = None) -> str:
+        """The model's answer; with `on_text`, streamed and reported as it grows."""
+        if on_text is None:
+            response = await self.client.chat.completions.create(
+                model=self.model,
+                messages=messages,  # type: ignore[arg-type]
+                temperature=self.temperature,
+                max_tokens=self.max_tokens,
+            )
+            return response.choices[0].message.content or ""
+        stream = await self.client.chat.completions.create(
+            model=self.model,
+            messages=messages,  # type: ignore[arg-type]
+            temperature=self.temperature,
+            max_tokens=self.max_tokens,
+            stream=True,
+        )
+        text = ""
+        assert isinstance(stream, AsyncStream)
+        async for chunk in stream:
+            if chunk.choices and chunk.choices[0].delta.content:
+                text += chunk.choices[0].delta.content
+                await on_text(text)
+        return text
+
+    async def close(self) -> None:
+        await self.client.close()

@@ -1,0 +1,103 @@
+"""The Advisor: retrieve, then draft with the model, falling back to the offline answer.
+
+A failing model never costs the user an answer: they get the offline draft and the
+offer to escalate, and the failure is logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import openai
+import structlog
+
+from bot.advisor.llm import LLM, OnText
+from bot.advisor.offline import compose
+from bot.advisor.passages import Passage
+from bot.advisor.prompt import build_messages, keep_valid_citations
+from bot.advisor.redact import redact
+from bot.advisor.retrieval import Retriever
+from bot.db.engine import Database
+from bot.db.models import Client
+
+log = structlog.get_logger(__name__)
+
+NOT_FOUND = (
+    "I couldn't find anything in the playbook or your team's advice log that answers this, "
+    "and I'd rather not guess. Escalate it and the CAIO will answer."
+)
+DEGRADED = "The AI model is unavailable right now, so this answer comes straight from the sources."
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An answer ready to post: its text, what it cites, and how it was made."""
+
+    text: str
+    cited: tuple[Passage, ...] = ()
+    asked_before: Passage | None = None
+    model: str | None = None
+    degraded: bool = False
+
+    @property
+    def found(self) -> bool:
+        return bool(self.cited)
+
+
+class Advisor:
+    def __init__(self, db: Database, retriever: Retriever, llm: LLM | None, context_chars: int):
+        self.db = db
+        self.retriever = retriever
+        self.llm = llm
+        self.context_chars = context_chars
+
+    async def draft(
+        self,
+        client: Client,
+        question: str,
+        *,
+        history: tuple[str, ...] = (),
+        on_text: OnText | None = None,
+    ) -> Draft:
+        async with self.db.session() as session:
+            found = await self.retriever.search(session, client.id, question)
+        passages = found.passages
+        if not passages:
+            return Draft(NOT_FOUND, asked_before=found.asked_before)
+        if self.llm is not None:
+            try:
+                return await self._with_model(
+                    client, question, passages, history, on_text, found.asked_before
+                )
+            except openai.APIError as exc:
+                log.warning("model unavailable, answering offline", error=str(exc))
+                return Draft(
+                    compose(question, passages),
+                    tuple(passages[:3]),
+                    found.asked_before,
+                    degraded=True,
+                )
+        return Draft(compose(question, passages), tuple(passages[:3]), found.asked_before)
+
+    async def _with_model(
+        self,
+        client: Client,
+        question: str,
+        passages: list[Passage],
+        history: tuple[str, ...],
+        on_text: OnText | None,
+        asked_before: Passage | None,
+    ) -> Draft:
+        assert self.llm is not None
+        messages = build_messages(
+            client_name=client.name,
+            profile=client.profile,
+            question=question,
+            passages=passages,
+            history=tuple(redact(h) for h in history),
+            budget_chars=self.context_chars,
+        )
+        raw = await self.llm.complete(messages, on_text)
+        text, numbers = keep_valid_citations(raw, len(passages))
+        cited = tuple(passages[n - 1] for n in numbers) or tuple(passages[:3])
+        return Draft(text.strip() or NOT_FOUND, cited, asked_before, model=self.llm.model)

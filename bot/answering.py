@@ -1,0 +1,194 @@
+"""A question's life: stored first, answered in its own thread, logged as advice.
+
+The question is committed before any model call, so a crash or restart never loses it:
+`resume_pending` finishes whatever was still pending when the process stopped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+import structlog
+from sqlmodel import col, select
+
+from bot.advisor.passages import Passage
+from bot.advisor.redact import redact
+from bot.advisor.service import DEGRADED, Draft
+from bot.db.models import Advice, AdviceSource, Client, Member, Question, QuestionStatus
+from bot.events import Address
+from bot.message import Button, Message, Posted
+from bot.text import shorten
+
+if TYPE_CHECKING:
+    from bot.core import Bot
+
+log = structlog.get_logger(__name__)
+
+STREAM_INTERVAL = 1.0  # seconds between live updates: well inside Slack's and Discord's limits
+
+
+def feedback_buttons(advice_id: int | None, question_id: int | None) -> tuple[Button, ...]:
+    buttons: list[Button] = []
+    if advice_id is not None:
+        buttons += [
+            Button("advice.helpful", "Helpful", str(advice_id), "primary"),
+            Button("advice.not_helpful", "Not helpful", str(advice_id)),
+        ]
+    if question_id is not None:
+        buttons.append(Button("question.escalate", "Escalate", str(question_id), "danger"))
+    return tuple(buttons)
+
+
+def sources_notes(cited: tuple[Passage, ...]) -> tuple[str, ...]:
+    if not cited:
+        return ()
+    return ("Sources: " + "  ".join(f"[{n}] {p.citation()}" for n, p in enumerate(cited, 1)),)
+
+
+def answer_message(draft: Draft, advice_id: int | None, question_id: int) -> Message:
+    text = draft.text
+    if draft.asked_before is not None:
+        before = draft.asked_before
+        text = (
+            f"*Asked before* — {before.citation()}:\n> {shorten(before.title, 200)}\n"
+            f"{shorten(before.text, 600)}\n\n{text}"
+        )
+    notes = sources_notes(draft.cited)
+    if draft.degraded:
+        notes = (DEGRADED, *notes)
+    if not draft.found:
+        notes = (*notes, "Nothing relevant found: escalate and the CAIO will answer.")
+    return Message(text, notes=notes, actions=feedback_buttons(advice_id, question_id))
+
+
+async def record_question(
+    bot: Bot, client: Client, asker: Member, text: str, origin: Address
+) -> Question:
+    """Store the (redacted) question before anything slow happens."""
+    question = Question(
+        client_id=client.id,
+        asker_id=asker.id or 0,
+        text=redact(text.strip()),
+        origin_address=origin.key,
+        created_at=bot.clock.now(),
+    )
+    async with bot.db.session() as session:
+        session.add(question)
+        await session.commit()
+        await session.refresh(question)
+    return question
+
+
+async def open_question_thread(bot: Bot, question: Question, asker: Member) -> Address:
+    """Slash commands carry no thread: post the question and answer under it."""
+    origin = Address.parse(question.origin_address)
+    if origin.thread is not None:
+        thread = origin
+    else:
+        root = await bot.send(
+            Message(f"*{asker.name}* asked: {shorten(question.text, 2500)}", address=origin)
+        )
+        thread = await bot.open_thread(root, shorten(question.text, 90))
+    async with bot.db.session() as session:
+        row = await session.get(Question, question.id)
+        assert row is not None
+        row.thread_address = thread.key
+        session.add(row)
+        await session.commit()
+    question.thread_address = thread.key
+    return thread
+
+
+def _throttled(bot: Bot, posted: Posted) -> Callable[[str], Awaitable[None]]:
+    last = 0.0
+
+    async def on_text(text: str) -> None:
+        nonlocal last
+        if time.monotonic() - last >= STREAM_INTERVAL:
+            last = time.monotonic()
+            await bot.update(posted, Message(text + " …"))
+
+    return on_text
+
+
+async def answer_question(bot: Bot, question_id: int, history: tuple[str, ...] = ()) -> None:
+    """Draft, log and post the answer to a stored question (idempotent)."""
+    async with bot.db.session() as session:
+        question = await session.get(Question, question_id)
+        if question is None or question.status == QuestionStatus.ANSWERED:
+            return
+        client = await session.get(Client, question.client_id)
+        asker = await session.get(Member, question.asker_id)
+    assert client is not None and asker is not None and question.thread_address
+    thread = Address.parse(question.thread_address)
+    adapter = bot.adapter_for(thread)
+    placeholder: Posted | None = None
+    on_text = None
+    if getattr(adapter, "live_updates", False) and bot.advisor.llm is not None:
+        placeholder = await bot.send(Message("Thinking…", address=thread))
+        on_text = _throttled(bot, placeholder)
+    draft = await bot.advisor.draft(client, question.text, history=history, on_text=on_text)
+    advice_id = await _log_advice(bot, question, asker, draft)
+    message = answer_message(draft, advice_id, question_id).to(thread)
+    if placeholder is not None:
+        await bot.update(placeholder, message)
+    else:
+        await bot.send(message)
+    await _mark_answered(bot, question_id)
+
+
+async def _log_advice(bot: Bot, question: Question, asker: Member, draft: Draft) -> int | None:
+    if not draft.found:
+        return None
+    advice = Advice(
+        client_id=question.client_id,
+        question=question.text,
+        answer=draft.text,
+        source=AdviceSource.AI,
+        author="AI" if draft.model is None else f"AI ({draft.model})",
+        mentee_id=asker.id,
+        mentee_name=asker.name,
+        sources=" ".join(p.id for p in draft.cited),
+        question_id=question.id,
+        created_at=bot.clock.now(),
+    )
+    async with bot.db.session() as session:
+        session.add(advice)
+        await session.commit()
+        await session.refresh(advice)
+    return advice.id
+
+
+async def _mark_answered(bot: Bot, question_id: int) -> None:
+    async with bot.db.session() as session:
+        row = await session.get(Question, question_id)
+        assert row is not None
+        row.status = QuestionStatus.ANSWERED
+        row.answered_at = bot.clock.now()
+        session.add(row)
+        await session.commit()
+
+
+async def resume_pending(bot: Bot) -> int:
+    """Finish questions a previous process stored but did not answer."""
+    async with bot.db.session() as session:
+        pending = await session.exec(
+            select(Question).where(
+                Question.status == QuestionStatus.PENDING,
+                col(Question.thread_address).is_not(None),
+            )
+        )
+        ids = [
+            q.id
+            for q in pending
+            if q.id is not None
+            and q.thread_address
+            and Address.parse(q.thread_address).platform in bot.adapters
+        ]
+    for qid in ids:
+        bot.spawn(answer_question(bot, qid), name=f"resume-question-{qid}")
+    if ids:
+        log.info("resuming pending questions", count=len(ids))
+    return len(ids)

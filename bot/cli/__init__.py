@@ -1,0 +1,16 @@
+"""The `caio-bot` command line (Typer). Each group lives in its own module below."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli import advice, console, db
+
+app = typer.Typer(
+    help="caio-bot: a fractional CAIO's advisory bot for Slack, Discord and the terminal.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command("console")(console.console)
+app.add_typer(db.app, name="db")
+app.add_typer(advice.app, name="advice")

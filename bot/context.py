@@ -1,0 +1,69 @@
+"""What a handler is given: who asked, for which client, where, and how to answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from bot.adapter import Responder
+from bot.db.models import Client, Member
+from bot.events import Actor, Address, Inbound
+from bot.message import Message, Posted
+from bot.permissions import allowed_roles, describe, may_run
+from bot.registry import Spec
+
+if TYPE_CHECKING:
+    from bot.core import Bot
+
+
+@dataclass
+class Context:
+    bot: Bot
+    inbound: Inbound
+    client: Client
+    member: Member
+    responder: Responder
+    spec: Spec | None = None
+
+    @property
+    def actor(self) -> Actor:
+        return self.inbound.actor
+
+    @property
+    def address(self) -> Address:
+        return self.inbound.address
+
+    @property
+    def client_id(self) -> str:
+        return self.client.id
+
+    def may(self, command: str) -> bool:
+        return may_run(self.member.role, command)
+
+    async def reply(self, message: Message | str, *, ephemeral: bool = False) -> Posted | None:
+        """Answer where the event happened; ephemeral replies are seen by the actor only."""
+        if isinstance(message, str):
+            message = Message(message)
+        if message.address is None:
+            message = message.to(self.address)
+        if ephemeral:
+            message = replace(message, ephemeral=True)
+        return await self.responder.reply(message)
+
+    async def post(self, message: Message) -> Posted:
+        """Post to any conversation on any running platform (`message.address` says where)."""
+        return await self.bot.send(message)
+
+    async def usage(self, hint: str = "") -> None:
+        """The short usage line of the current subcommand, privately."""
+        assert self.spec is not None
+        text = f"Usage: `/caio {self.spec.usage}`"
+        if hint:
+            text = f"{hint}\n{text}"
+        await self.reply(text, ephemeral=True)
+
+    async def refuse(self, command: str) -> None:
+        await self.reply(
+            f"Only {describe(allowed_roles(command))} can use `/caio {command}`.",
+            ephemeral=True,
+        )

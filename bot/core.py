@@ -1,0 +1,154 @@
+"""The Bot: holds every adapter and service, and routes each inbound event to its handler."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Coroutine
+from typing import Any
+
+import structlog
+
+from bot.adapter import Adapter, Responder
+from bot.advisor.service import Advisor
+from bot.clock import Clock
+from bot.context import Context
+from bot.db.engine import Database
+from bot.directory import client_for, member_for
+from bot.events import Action, Address, Command, Inbound, Mention, ThreadReply
+from bot.message import Message, Posted
+from bot.registry import Registry
+from config.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+UNLINKED = (
+    "This workspace is not linked to a client yet. "
+    "Your CAIO can link it with `caio-bot clients add`."
+)
+
+
+class Bot:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        db: Database,
+        advisor: Advisor,
+        clock: Clock,
+        registry: Registry,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.advisor = advisor
+        self.clock = clock
+        self.registry = registry
+        self.adapters: dict[str, Adapter] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def add_adapter(self, adapter: Adapter) -> None:
+        self.adapters[adapter.platform] = adapter
+
+    # -- outbound -------------------------------------------------------------------------
+    def adapter_for(self, address: Address) -> Adapter:
+        try:
+            return self.adapters[address.platform]
+        except KeyError:
+            raise RuntimeError(f"no {address.platform} adapter is running") from None
+
+    async def send(self, message: Message) -> Posted:
+        assert message.address is not None, "a posted message needs an address"
+        return await self.adapter_for(message.address).send(message)
+
+    async def update(self, posted: Posted, message: Message) -> None:
+        await self.adapter_for(posted.address).update(posted, message.to(posted.address))
+
+    async def open_thread(self, root: Posted, title: str) -> Address:
+        return await self.adapter_for(root.address).open_thread(root, title)
+
+    async def react(self, posted: Posted, emoji: str) -> None:
+        await self.adapter_for(posted.address).react(posted, emoji)
+
+    # -- background work ------------------------------------------------------------------
+    def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
+        """Run slow work after the platform's acknowledgement, keeping the task referenced
+        so it is neither garbage-collected nor lost at shutdown."""
+        task = asyncio.create_task(self._logged(coro, name), name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _logged(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
+        try:
+            await coro
+        except Exception:
+            log.exception("background task failed", task=name)
+
+    async def drain(self, grace: float = 30.0) -> None:
+        """Wait for in-flight work (answers being drafted) before the process exits."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=grace)
+
+    # -- inbound --------------------------------------------------------------------------
+    async def dispatch(self, inbound: Inbound, responder: Responder) -> None:
+        """Handle one event; never raises, never shows a traceback to a user."""
+        structlog.contextvars.bind_contextvars(
+            platform=inbound.address.platform, user=inbound.actor.id
+        )
+        try:
+            await self._dispatch(inbound, responder)
+        except Exception:
+            ref = uuid.uuid4().hex[:8]
+            log.exception("handler failed", ref=ref, event=type(inbound).__name__)
+            await self._apologise(responder, inbound, ref)
+        finally:
+            structlog.contextvars.clear_contextvars()
+
+    async def _apologise(self, responder: Responder, inbound: Inbound, ref: str) -> None:
+        text = f"Sorry, something went wrong on our side (ref `{ref}`). It has been logged."
+        try:
+            await responder.reply(Message(text, address=inbound.address, ephemeral=True))
+        except Exception:
+            log.exception("could not report the failure either", ref=ref)
+
+    async def _dispatch(self, inbound: Inbound, responder: Responder) -> None:
+        async with self.db.session() as session:
+            client = await client_for(session, inbound.address.platform, inbound.address.workspace)
+            if client is None:
+                if isinstance(inbound, Command | Mention):
+                    await responder.reply(
+                        Message(UNLINKED, address=inbound.address, ephemeral=True)
+                    )
+                return
+            member = await member_for(session, client.id, inbound.actor)
+        ctx = Context(self, inbound, client, member, responder)
+        match inbound:
+            case Command():
+                await self._command(ctx, inbound.text)
+            case Action():
+                handler = self.registry.actions.get(inbound.action_id)
+                if handler is None:
+                    await ctx.reply("That button is no longer active.", ephemeral=True)
+                    return
+                await handler(ctx, inbound.value)
+            case ThreadReply():
+                for reply_handler in self.registry.thread_reply_handlers:
+                    if await reply_handler(ctx, inbound):
+                        return
+            case Mention():
+                if self.registry.mention_handler is not None:
+                    await self.registry.mention_handler(ctx, inbound)
+
+    async def _command(self, ctx: Context, text: str) -> None:
+        found = self.registry.match(text or "help")
+        if found is None:
+            word = text.split()[0]
+            await ctx.reply(f"I don't know `/caio {word[:40]}`. Try `/caio help`.", ephemeral=True)
+            return
+        spec, rest = found
+        if not ctx.may(spec.name):
+            await ctx.refuse(spec.name)
+            return
+        ctx.spec = spec
+        log.info("command", command=spec.name, client=ctx.client_id)
+        await spec.handler(ctx, rest)

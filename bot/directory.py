@@ -1,0 +1,103 @@
+"""Clients, the workspaces mapped to them, and their members with roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db.models import Client, Member, Role, Workspace
+from bot.events import Actor, Address
+
+
+async def client_for(session: AsyncSession, platform: str, workspace: str) -> Client | None:
+    """The client a workspace (Slack team, Discord guild, console) belongs to."""
+    row = await session.exec(
+        select(Client)
+        .join(Workspace, Workspace.client_id == Client.id)  # type: ignore[arg-type]
+        .where(Workspace.platform == platform, Workspace.external_id == workspace)
+    )
+    return row.first()
+
+
+async def member_for(session: AsyncSession, client_id: str, actor: Actor) -> Member:
+    """The member behind `actor`, created on first contact; their display name kept fresh."""
+    member = (
+        await session.exec(
+            select(Member).where(
+                Member.client_id == client_id,
+                Member.platform == actor.platform,
+                Member.user_id == actor.id,
+            )
+        )
+    ).first()
+    if member is None:
+        member = Member(
+            client_id=client_id, platform=actor.platform, user_id=actor.id, name=actor.name
+        )
+        session.add(member)
+        await session.commit()
+        await session.refresh(member)
+    elif actor.name and member.name != actor.name:
+        member.name = actor.name
+        session.add(member)
+        await session.commit()
+    return member
+
+
+async def find_member(session: AsyncSession, client_id: str, name: str) -> Member | None:
+    """A member by display name or platform user id (`@dana`, `U0123`), within one client."""
+    name = name.lstrip("@").strip()
+    rows = await session.exec(
+        select(Member).where(
+            Member.client_id == client_id,
+            (Member.name == name) | (Member.user_id == name),
+        )
+    )
+    return rows.first()
+
+
+async def ensure_client(
+    session: AsyncSession,
+    client_id: str,
+    *,
+    name: str,
+    now: datetime,
+    queue: Address | None = None,
+) -> Client:
+    client = await session.get(Client, client_id)
+    if client is None:
+        client = Client(
+            id=client_id, name=name, created_at=now, queue_address=queue.key if queue else None
+        )
+        session.add(client)
+        await session.commit()
+    return client
+
+
+async def link_workspace(
+    session: AsyncSession, client_id: str, platform: str, external_id: str
+) -> Workspace:
+    """Map a workspace to a client (idempotent; moves it if it pointed elsewhere)."""
+    row = (
+        await session.exec(
+            select(Workspace).where(
+                Workspace.platform == platform, Workspace.external_id == external_id
+            )
+        )
+    ).first()
+    if row is None:
+        row = Workspace(client_id=client_id, platform=platform, external_id=external_id)
+    row.client_id = client_id
+    session.add(row)
+    await session.commit()
+    return row
+
+
+async def set_role(session: AsyncSession, client_id: str, actor: Actor, role: Role) -> Member:
+    member = await member_for(session, client_id, actor)
+    member.role = role
+    session.add(member)
+    await session.commit()
+    return member

@@ -1,0 +1,190 @@
+"""Escalations: a question handed to the CAIO's queue, answered there, relayed back.
+
+The queue conversation may be on another platform than the asker's; the Bot holds every
+adapter, so posting to an Address is all this module needs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+
+from bot.db.models import (
+    Advice,
+    AdviceSource,
+    Client,
+    Escalation,
+    EscalationStatus,
+    Member,
+)
+from bot.events import Address
+from bot.message import Button, Message, Posted
+from bot.sla import due_at
+from bot.text import shorten
+
+if TYPE_CHECKING:
+    from bot.core import Bot
+
+
+def format_due(client: Client, escalation: Escalation) -> str:
+    local = escalation.due_at.astimezone(ZoneInfo(client.timezone))
+    return f"{local:%a %d %b %H:%M} {client.timezone}"
+
+
+async def open_escalation(
+    bot: Bot,
+    *,
+    client: Client,
+    asker: Member,
+    question: str,
+    origin: Address,
+    question_id: int | None = None,
+    draft: Advice | None = None,
+) -> Escalation:
+    """Store the escalation, post it to the client's queue and open a thread there."""
+    now = bot.clock.now()
+    escalation = Escalation(
+        client_id=client.id,
+        question_id=question_id,
+        draft_advice_id=draft.id if draft else None,
+        asker_id=asker.id or 0,
+        question=question,
+        origin_address=origin.key,
+        created_at=now,
+        due_at=due_at(client, now),
+    )
+    async with bot.db.session() as session:
+        session.add(escalation)
+        await session.commit()
+        await session.refresh(escalation)
+    if client.queue_address:
+        queue = Address.parse(client.queue_address)
+        root = await bot.send(queue_message(client, escalation, asker, draft).to(queue))
+        thread = await bot.open_thread(root, f"#{escalation.id} {shorten(question, 80)}")
+        async with bot.db.session() as session:
+            row = await session.get(Escalation, escalation.id)
+            assert row is not None
+            row.queue_address = thread.key
+            session.add(row)
+            await session.commit()
+        escalation.queue_address = thread.key
+    return escalation
+
+
+def queue_message(
+    client: Client, escalation: Escalation, asker: Member, draft: Advice | None
+) -> Message:
+    fields = [
+        ("Client", client.name),
+        ("Asked by", asker.name + (f" ({asker.seniority})" if asker.seniority else "")),
+        ("Due", format_due(client, escalation)),
+        ("Origin", Address.parse(escalation.origin_address).key),
+    ]
+    notes: list[str] = []
+    if draft is not None:
+        notes.append(f"AI draft: {shorten(draft.answer, 1200)}")
+        if draft.sources:
+            notes.append(f"Draft sources: {draft.sources}")
+    notes.append(f"Reply in this thread, or `/caio answer {escalation.id} <text>`.")
+    return Message(
+        shorten(escalation.question, 2800),
+        title=f"Escalation #{escalation.id}",
+        fields=tuple(fields),
+        notes=tuple(notes),
+        actions=(Button("escalation.resolve", "Mark resolved", str(escalation.id)),),
+    )
+
+
+async def find_for_answer(
+    bot: Bot, escalation_id: int, client_id: str, here: Address
+) -> Escalation | None:
+    """An escalation the caller may answer: their client's, or one queued in this channel
+    (a CAIO's own workspace may host the queues of several clients)."""
+    async with bot.db.session() as session:
+        row = await session.get(Escalation, escalation_id)
+    if row is None:
+        return None
+    if row.client_id == client_id:
+        return row
+    if row.queue_address and Address.parse(row.queue_address).root == here.root:
+        return row
+    return None
+
+
+async def by_queue_thread(bot: Bot, thread: Address) -> Escalation | None:
+    async with bot.db.session() as session:
+        rows = await session.exec(select(Escalation).where(Escalation.queue_address == thread.key))
+        return rows.first()
+
+
+async def answer_escalation(
+    bot: Bot, escalation: Escalation, caio: Member, text: str, reply: Posted | None = None
+) -> Advice:
+    """Log the CAIO's answer as advice, relay it to the asker's thread, mark answered."""
+    async with bot.db.session() as session:
+        row = await session.get(Escalation, escalation.id)
+        asker = await session.get(Member, escalation.asker_id)
+        assert row is not None and asker is not None
+        advice = Advice(
+            client_id=row.client_id,
+            question=row.question,
+            answer=text,
+            source=AdviceSource.CAIO,
+            author=caio.name,
+            mentee_id=asker.id,
+            mentee_name=asker.name,
+            question_id=row.question_id,
+            escalation_id=row.id,
+            created_at=bot.clock.now(),
+        )
+        session.add(advice)
+        await session.flush()
+        row.status = EscalationStatus.ANSWERED
+        row.answered_at = bot.clock.now()
+        row.answer_advice_id = advice.id
+        session.add(row)
+        await session.commit()
+        await session.refresh(advice)
+    origin = Address.parse(escalation.origin_address)
+    await bot.send(
+        Message(
+            f"*{caio.name}* (CAIO) answered escalation #{escalation.id}:\n{text}",
+            address=origin,
+            actions=(
+                Button("advice.helpful", "Helpful", str(advice.id), "primary"),
+                Button("advice.not_helpful", "Not helpful", str(advice.id)),
+            ),
+        )
+    )
+    if reply is not None:
+        await bot.react(reply, "white_check_mark")
+    elif escalation.queue_address:
+        queue = Address.parse(escalation.queue_address)
+        await bot.send(Message(f"Relayed to {asker.name}.", address=queue))
+    return advice
+
+
+async def set_status(bot: Bot, escalation_id: int, status: EscalationStatus) -> Escalation | None:
+    async with bot.db.session() as session:
+        row = await session.get(Escalation, escalation_id)
+        if row is None:
+            return None
+        row.status = status
+        session.add(row)
+        await session.commit()
+        return row
+
+
+async def open_for_client(bot: Bot, client_id: str) -> list[Escalation]:
+    async with bot.db.session() as session:
+        rows = await session.exec(
+            select(Escalation)
+            .where(
+                Escalation.client_id == client_id,
+                col(Escalation.status) == EscalationStatus.OPEN,
+            )
+            .order_by(col(Escalation.due_at))
+        )
+        return list(rows)

@@ -1,0 +1,113 @@
+"""The command registry: one place that knows every subcommand, its usage and its handler.
+
+`/caio help` is generated from here, the router dispatches from here, and each module in
+`commands/` adds to it with the decorators below. Multi-word names (`advice search`)
+are matched longest first.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.context import Context
+    from bot.events import Mention, ThreadReply
+
+CommandHandler = Callable[["Context", str], Awaitable[None]]
+ActionHandler = Callable[["Context", str], Awaitable[None]]
+ThreadReplyHandler = Callable[["Context", "ThreadReply"], Awaitable[bool]]
+MentionHandler = Callable[["Context", "Mention"], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A subcommand as users see it in help, and the handler that serves it."""
+
+    name: str
+    summary: str
+    usage: str
+    example: str
+    handler: CommandHandler
+    hidden: bool = False
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return tuple(self.name.split())
+
+
+class Registry:
+    def __init__(self) -> None:
+        self.commands: dict[str, Spec] = {}
+        self.actions: dict[str, ActionHandler] = {}
+        self.thread_reply_handlers: list[ThreadReplyHandler] = []
+        self.mention_handler: MentionHandler | None = None
+
+    def command(
+        self, name: str, *, summary: str, usage: str, example: str = "", hidden: bool = False
+    ) -> Callable[[CommandHandler], CommandHandler]:
+        """Register `/caio <name> …`; `usage` is shown without the `/caio ` prefix."""
+
+        def register(handler: CommandHandler) -> CommandHandler:
+            if name in self.commands:
+                raise ValueError(f"command {name!r} registered twice")
+            self.commands[name] = Spec(name, summary, usage, example, handler, hidden)
+            return handler
+
+        return register
+
+    def action(self, action_id: str) -> Callable[[ActionHandler], ActionHandler]:
+        def register(handler: ActionHandler) -> ActionHandler:
+            if action_id in self.actions:
+                raise ValueError(f"action {action_id!r} registered twice")
+            self.actions[action_id] = handler
+            return handler
+
+        return register
+
+    def thread_reply(self, handler: ThreadReplyHandler) -> ThreadReplyHandler:
+        """A handler that may claim a plain thread message; it returns True when it did."""
+        self.thread_reply_handlers.append(handler)
+        return handler
+
+    def mention(self, handler: MentionHandler) -> MentionHandler:
+        self.mention_handler = handler
+        return handler
+
+    def match(self, text: str) -> tuple[Spec, str] | None:
+        """The longest registered name that starts `text`, and the rest of the text."""
+        words = text.split()
+        for size in range(min(len(words), 3), 0, -1):
+            spec = self.commands.get(" ".join(words[:size]).lower())
+            if spec is not None:
+                rest = text.strip()
+                for word in words[:size]:
+                    rest = rest[len(word) :].lstrip()
+                return spec, rest
+        return None
+
+    def family(self, head: str) -> list[Spec]:
+        """`advice` → the specs named `advice` or `advice …`, in registration order."""
+        return [s for s in self.commands.values() if s.words[0] == head and not s.hidden]
+
+    def heads(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for spec in self.commands.values():
+            if not spec.hidden:
+                seen.setdefault(spec.words[0], None)
+        return list(seen)
+
+
+registry = Registry()
+
+
+def load_commands() -> Registry:
+    """Import every module of `commands/` once, so each registers its subcommands."""
+    import commands
+
+    for module in pkgutil.iter_modules(commands.__path__):
+        importlib.import_module(f"commands.{module.name}")
+    return registry

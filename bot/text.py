@@ -1,0 +1,201 @@
+"""Small text helpers shared by retrieval and rendering: terms, stems, quoting."""
+
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "get",
+        "got",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "him",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "let",
+        "like",
+        "me",
+        "might",
+        "more",
+        "most",
+        "must",
+        "my",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "out",
+        "over",
+        "own",
+        "same",
+        "shall",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "us",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "anyone",
+        "anything",
+        "best",
+        "better",
+        "way",
+        "ways",
+        "thing",
+        "things",
+        "need",
+        "needs",
+        "want",
+        "wants",
+        "use",
+        "using",
+        "used",
+        "team",
+        "teams",
+        "please",
+        "thanks",
+        "hi",
+        "hello",
+        "hey",
+        "good",
+        "make",
+        "ok",
+        "okay",
+        "really",
+    ]
+)
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words, hyphenated and apostrophe words kept whole."""
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def terms(text: str, limit: int = 16) -> list[str]:
+    """The content words of a query: no stopwords, no repeats, at most `limit`."""
+    seen: dict[str, None] = {}
+    for word in words(text):
+        for part in word.replace("'", "-").split("-"):
+            if len(part) > 1 and part not in STOPWORDS:
+                seen.setdefault(part, None)
+    return list(seen)[:limit]
+
+
+def stem(word: str) -> str:
+    """A crude stem for overlap checks (the database does the real stemming)."""
+    for suffix in ("ations", "ation", "ings", "ing", "ies", "es", "ed", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    return word[:6]
+
+
+def stems(text: str) -> set[str]:
+    return {stem(t) for t in terms(text, limit=10_000)}
+
+
+def shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,1 @@
+"""Advisory handlers, one module per capability; each registers with `bot.registry`."""

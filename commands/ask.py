@@ -1,0 +1,41 @@
+"""`/caio ask` and @-mentions: a grounded answer in a thread of its own."""
+
+from __future__ import annotations
+
+from bot.answering import answer_question, open_question_thread, record_question
+from bot.context import Context
+from bot.events import Mention
+from bot.registry import registry
+
+MAX_QUESTION = 4000
+
+
+@registry.command(
+    "ask",
+    summary="Ask for advice; answered in a thread, with sources",
+    usage="ask <question>",
+    example="ask how should we evaluate our RAG pipeline before launch?",
+)
+async def ask(ctx: Context, text: str) -> None:
+    if len(text.strip()) < 3:
+        await ctx.usage("What would you like to ask?")
+        return
+    if len(text) > MAX_QUESTION:
+        await ctx.usage(f"That question is over {MAX_QUESTION} characters; please shorten it.")
+        return
+    question = await record_question(ctx.bot, ctx.client, ctx.member, text, ctx.address)
+    await open_question_thread(ctx.bot, question, ctx.member)
+    assert question.id is not None
+    await answer_question(ctx.bot, question.id)
+
+
+@registry.mention
+async def mentioned(ctx: Context, mention: Mention) -> None:
+    """A mention in a thread is a question about that thread, with its history as context."""
+    if len(mention.text.strip()) < 3:
+        await ctx.reply("Ask me something, e.g. `@caio-bot how do we test prompts?`")
+        return
+    question = await record_question(ctx.bot, ctx.client, ctx.member, mention.text, ctx.address)
+    await open_question_thread(ctx.bot, question, ctx.member)
+    assert question.id is not None
+    await answer_question(ctx.bot, question.id, history=mention.history)

@@ -1,0 +1,135 @@
+"""Escalating to the CAIO, and the CAIO answering: `/caio escalate`, `/caio answer`,
+the Escalate button, replies in a queue thread, and Mark resolved."""
+
+from __future__ import annotations
+
+from bot.advisor.redact import redact
+from sqlmodel import select
+
+from bot.context import Context
+from bot.db.models import Advice, EscalationStatus, Question, Role
+from bot.escalations import (
+    answer_escalation,
+    by_queue_thread,
+    find_for_answer,
+    format_due,
+    open_escalation,
+    set_status,
+)
+from bot.events import Address, ThreadReply
+from bot.message import Message, Posted
+from bot.permissions import CAIO
+from bot.registry import registry
+
+
+async def _escalate(
+    ctx: Context,
+    question: str,
+    origin: Address,
+    question_id: int | None = None,
+    draft: Advice | None = None,
+) -> None:
+    escalation = await open_escalation(
+        ctx.bot,
+        client=ctx.client,
+        asker=ctx.member,
+        question=question,
+        origin=origin,
+        question_id=question_id,
+        draft=draft,
+    )
+    where = (
+        ""
+        if ctx.client.queue_address
+        else " (no queue channel is set yet; the CAIO will see it in their list)"
+    )
+    await ctx.bot.send(
+        Message(
+            f"Escalated to the CAIO as #{escalation.id}{where}. "
+            f"Expect an answer by {format_due(ctx.client, escalation)}; it will appear here.",
+            address=origin,
+        )
+    )
+
+
+@registry.command(
+    "escalate",
+    summary="Send a question straight to the CAIO",
+    usage="escalate <question>",
+    example="escalate can we send customer emails to OpenAI under our DPA?",
+)
+async def escalate(ctx: Context, text: str) -> None:
+    if len(text.strip()) < 3:
+        await ctx.usage("What should the CAIO answer?")
+        return
+    await _escalate(ctx, redact(text.strip()), ctx.address)
+
+
+@registry.action("question.escalate")
+async def escalate_button(ctx: Context, value: str) -> None:
+    async with ctx.bot.db.session() as session:
+        question = await session.get(Question, int(value)) if value.isdigit() else None
+        if question is None or question.client_id != ctx.client_id:
+            await ctx.reply("That question is no longer available.", ephemeral=True)
+            return
+        draft = (
+            await session.exec(select(Advice).where(Advice.question_id == question.id))
+        ).first()
+    origin = Address.parse(question.thread_address or question.origin_address)
+    await _escalate(ctx, question.text, origin, question.id, draft)
+
+
+@registry.command(
+    "answer",
+    summary="Answer an escalation (CAIO); relayed to the asker's thread",
+    usage="answer <id> <text>",
+    example="answer 12 Use pgvector until you pass 5M vectors; here is why…",
+)
+async def answer(ctx: Context, text: str) -> None:
+    head, _, body = text.strip().partition(" ")
+    if not head.lstrip("#").isdigit() or not body.strip():
+        await ctx.usage()
+        return
+    escalation = await find_for_answer(ctx.bot, int(head.lstrip("#")), ctx.client_id, ctx.address)
+    if escalation is None:
+        await ctx.reply(f"There is no escalation #{head.lstrip('#')} here.", ephemeral=True)
+        return
+    if escalation.status != EscalationStatus.OPEN:
+        await ctx.reply(
+            f"Escalation #{escalation.id} is already {escalation.status}; "
+            "your answer is relayed again.",
+            ephemeral=True,
+        )
+    await answer_escalation(ctx.bot, escalation, ctx.member, redact(body.strip()))
+    await ctx.reply(f"Answer to #{escalation.id} relayed and logged.", ephemeral=True)
+
+
+@registry.thread_reply
+async def queue_thread_reply(ctx: Context, reply: ThreadReply) -> bool:
+    """The CAIO replying in an escalation's queue thread answers it; teammates chatting
+    there are left alone."""
+    escalation = await by_queue_thread(ctx.bot, reply.address)
+    if escalation is None:
+        return False
+    if Role(ctx.member.role) not in CAIO or not reply.text.strip():
+        return True
+    posted = Posted(reply.address, reply.message_id) if reply.message_id else None
+    await answer_escalation(ctx.bot, escalation, ctx.member, redact(reply.text.strip()), posted)
+    return True
+
+
+@registry.action("escalation.resolve")
+async def resolve(ctx: Context, value: str) -> None:
+    if not ctx.may("resolve"):
+        await ctx.refuse("resolve")
+        return
+    escalation = (
+        await find_for_answer(ctx.bot, int(value), ctx.client_id, ctx.address)
+        if value.isdigit()
+        else None
+    )
+    if escalation is None:
+        await ctx.reply("That escalation is no longer available.", ephemeral=True)
+        return
+    await set_status(ctx.bot, int(value), EscalationStatus.CLOSED)
+    await ctx.reply(f"Escalation #{value} marked resolved by {ctx.member.name}.")

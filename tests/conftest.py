@@ -1,0 +1,138 @@
+"""Shared fixtures: a migrated database (SQLite by default, PostgreSQL when
+CAIO_TEST_DATABASE_URL is set), a controllable clock, the Bot, and a console harness that
+reads like a conversation (`await chat.say(...)`, `chat.pop()`)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from adapters.console import ConsoleAdapter
+from bot.clock import ManualClock
+from bot.core import Bot
+from bot.db.engine import sync_url
+from bot.db.migrate import upgrade
+from bot.wiring import bootstrap_console, build_bot, start, stop
+from config.settings import Settings
+
+PG_URL = os.environ.get("CAIO_TEST_DATABASE_URL")
+START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # a Tuesday morning
+
+requires_postgres = pytest.mark.skipif(not PG_URL, reason="set CAIO_TEST_DATABASE_URL")
+
+
+def _reset_postgres(url: str) -> None:
+    engine = sa.create_engine(sync_url(url))
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def _truncate_postgres(url: str) -> None:
+    engine = sa.create_engine(sync_url(url))
+    with engine.begin() as conn:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                sa.text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename NOT IN ('alembic_version')"
+                )
+            )
+        ]
+        if tables:
+            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Migrate once per run: a template SQLite file, or the PostgreSQL test schema."""
+    if PG_URL:
+        _reset_postgres(PG_URL)
+        upgrade(PG_URL)
+        return PG_URL
+    template = tmp_path_factory.mktemp("template") / "caio.db"
+    upgrade(f"sqlite:///{template}")
+    return str(template)
+
+
+@pytest.fixture
+def database_url(_migrated: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database for each test."""
+    if PG_URL:
+        _truncate_postgres(PG_URL)
+        yield PG_URL
+        return
+    target = tmp_path / "caio.db"
+    shutil.copy(_migrated, target)
+    yield f"sqlite:///{target}"
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    """Settings for tests: nothing read from the environment or a .env file."""
+    values: dict[str, object] = {"database_url": database_url, "openai_api_key": None}
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+@pytest.fixture
+async def bot(settings: Settings, clock: ManualClock) -> AsyncIterator[Bot]:
+    bot = build_bot(settings, clock=clock)
+    yield bot
+    await stop(bot)
+
+
+class Chat:
+    """A conversation with the bot over the console adapter, errbot-testbot style."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+        self.lines: list[str] = []
+        self.adapter = ConsoleAdapter(bot, write=self.lines.append)
+        self._read = 0
+
+    async def say(self, line: str) -> str:
+        """Type a line; returns everything the bot printed in response."""
+        await self.adapter.handle_line(line)
+        await self.bot.drain()
+        return self.pop()
+
+    def pop(self) -> str:
+        new = self.lines[self._read :]
+        self._read = len(self.lines)
+        return "\n".join(new)
+
+    def button(self, output: str, label: str) -> str:
+        """The number to type to click `label` in `output` (the last such button)."""
+        import re
+
+        found = re.findall(rf"\[(\d+)\] {re.escape(label)}(?:\s|$)", output)
+        assert found, f"no {label!r} button in:\n{output}"
+        return str(found[-1])
+
+
+@pytest.fixture
+async def chat(bot: Bot) -> AsyncIterator[Chat]:
+    conversation = Chat(bot)
+    bot.add_adapter(conversation.adapter)
+    await bootstrap_console(bot)
+    await start(bot)
+    yield conversation
