@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import advice, console, db
+from bot.cli import advice, console, db, serve
 
 app = typer.Typer(
     help="caio-bot: a fractional CAIO's advisory bot for Slack, Discord and the terminal.",
@@ -12,5 +12,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("console")(console.console)
+app.command("serve")(serve.serve)
+app.command("web")(serve.web)
+app.command("worker")(serve.worker)
 app.add_typer(db.app, name="db")
 app.add_typer(advice.app, name="advice")

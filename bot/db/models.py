@@ -56,7 +56,12 @@ class Client(SQLModel, table=True):
     name: str
     queue_address: str | None = None
     timezone: str = "UTC"
+    country: str | None = None
+    region: str | None = None
+    office_hours: str = "mon-fri 09:00-17:00"
+    quiet_hours: str = "20:00-08:00"
     response_target_hours: float = 24.0
+    retainer_hours: float = 0.0
     profile: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -84,6 +89,7 @@ class Member(SQLModel, table=True):
     name: str
     role: Role = Field(default=Role.MEMBER, sa_type=String)
     seniority: Seniority | None = Field(default=None, sa_type=String)
+    timezone: str | None = None
 
 
 class Question(SQLModel, table=True):

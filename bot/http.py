@@ -1,0 +1,53 @@
+"""The HTTP side of a process (aiohttp): health, metrics, and whatever routes adapters add."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from bot.core import Bot
+
+BOT_KEY = web.AppKey("bot", Bot)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """200 when the database answers; 503 otherwise (so the PaaS router stops sending)."""
+    bot = request.app[BOT_KEY]
+    try:
+        async with bot.db.session() as session:
+            await session.exec(sa.select(1))  # type: ignore[call-overload]
+    except Exception as exc:
+        return web.json_response({"status": "unavailable", "error": type(exc).__name__}, status=503)
+    return web.json_response({"status": "ok", "adapters": sorted(bot.adapters)})
+
+
+async def metrics(_: web.Request) -> web.Response:
+    body = generate_latest()
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def make_app(bot: Bot) -> web.Application:
+    app = web.Application()
+    app[BOT_KEY] = bot
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    return app
+
+
+class HttpServer:
+    """Runs an aiohttp application on a port until stopped."""
+
+    def __init__(self, app: web.Application, port: int, host: str = "0.0.0.0") -> None:
+        self.app = app
+        self.port = port
+        self.host = host
+        self._runner = web.AppRunner(app)
+
+    async def start(self) -> None:
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+
+    async def stop(self) -> None:
+        await self._runner.cleanup()

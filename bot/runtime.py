@@ -1,0 +1,67 @@
+"""Assembling a long-running process from its parts: `serve`, `web` and `worker`.
+
+`web` serves HTTP only (Slack HTTP mode, health, metrics) and may run many times behind a
+router; `worker` holds gateway and socket connections and the scheduler; `serve` is both
+in one process for a single machine. Components start in order and stop in reverse, after
+in-flight answers have drained (SIGTERM on a PaaS restart).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from dataclasses import dataclass
+from typing import Protocol
+
+import structlog
+
+from bot.core import Bot
+from bot.http import HttpServer, make_app
+from bot.wiring import build_bot, start, stop
+from config.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+class Component(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ProcessKind:
+    http: bool
+    gateways: bool
+    scheduler: bool
+
+
+SERVE = ProcessKind(http=True, gateways=True, scheduler=True)
+WEB = ProcessKind(http=True, gateways=False, scheduler=False)
+WORKER = ProcessKind(http=False, gateways=True, scheduler=True)
+
+
+def components_for(bot: Bot, kind: ProcessKind, port: int) -> list[Component]:
+    """The parts this process runs, given what the environment enables."""
+    parts: list[Component] = []
+    if kind.http:
+        parts.append(HttpServer(make_app(bot), port))
+    return parts
+
+
+async def run(settings: Settings, kind: ProcessKind, port: int) -> None:
+    bot = build_bot(settings)
+    parts = components_for(bot, kind, port)
+    await start(bot)
+    for part in parts:
+        await part.start()
+    log.info("running", adapters=sorted(bot.adapters), port=port if kind.http else None)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    await stopping.wait()
+    log.info("stopping: draining in-flight work")
+    for part in reversed(parts):
+        await part.stop()
+    await stop(bot)
