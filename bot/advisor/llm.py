@@ -5,13 +5,32 @@ Timeouts and retries on 429/5xx are the client's own (`timeout`, `max_retries`),
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from openai import AsyncOpenAI, AsyncStream
 
 from config.settings import Settings
 
 OnText = Callable[[str], Awaitable[None]]
+
+# OpenAI's reasoning models (o1, o3, o4-mini, the gpt-5 family) answer 400 to any
+# temperature but the default and to `max_tokens`; they also spend part of the budget
+# thinking, so they get headroom beyond the answer's length. Every other name, including
+# any non-OpenAI model, gets the classic parameters all compatible servers accept.
+_REASONING_MODEL = re.compile(r"^(?:openai/)?(?:o\d|gpt-5)", re.IGNORECASE)
+_REASONING_HEADROOM = 4000
+
+
+def sampling(model: str, temperature: float, max_tokens: int) -> dict[str, Any]:
+    """The length and sampling parameters `model` accepts."""
+    if _REASONING_MODEL.match(model):
+        return {
+            "max_completion_tokens": max_tokens + _REASONING_HEADROOM,
+            "reasoning_effort": "low",
+        }
+    return {"temperature": temperature, "max_tokens": max_tokens}
 
 
 class LLM:
@@ -33,16 +52,14 @@ class LLM:
             response = await self.client.chat.completions.create(
                 model=self.model,
                 messages=messages,  # type: ignore[arg-type]
-                temperature=self.temperature,
-                max_tokens=self.max_tokens,
+                **sampling(self.model, self.temperature, self.max_tokens),
             )
             return response.choices[0].message.content or ""
         stream = await self.client.chat.completions.create(
             model=self.model,
             messages=messages,  # type: ignore[arg-type]
-            temperature=self.temperature,
-            max_tokens=self.max_tokens,
             stream=True,
+            **sampling(self.model, self.temperature, self.max_tokens),
         )
         text = ""
         assert isinstance(stream, AsyncStream)

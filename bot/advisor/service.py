@@ -71,13 +71,8 @@ class Advisor:
                 )
             except openai.APIError as exc:
                 log.warning("model unavailable, answering offline", error=str(exc))
-                return Draft(
-                    compose(question, passages),
-                    tuple(passages[:3]),
-                    found.asked_before,
-                    degraded=True,
-                )
-        return Draft(compose(question, passages), tuple(passages[:3]), found.asked_before)
+                return offline(question, passages, found.asked_before, degraded=True)
+        return offline(question, passages, found.asked_before)
 
     async def _with_model(
         self,
@@ -99,5 +94,16 @@ class Advisor:
         )
         raw = await self.llm.complete(messages, on_text)
         text, numbers = keep_valid_citations(raw, len(passages))
+        if not text.strip():
+            # A reasoning model that spent its whole budget thinking, or a broken server.
+            log.warning("model returned no text, answering offline", model=self.llm.model)
+            return offline(question, passages, asked_before, degraded=True)
         cited = tuple(passages[n - 1] for n in numbers) or tuple(passages[:3])
-        return Draft(text.strip() or NOT_FOUND, cited, asked_before, model=self.llm.model)
+        return Draft(text.strip(), cited, asked_before, model=self.llm.model)
+
+
+def offline(
+    question: str, passages: list[Passage], asked_before: Passage | None, *, degraded: bool = False
+) -> Draft:
+    """The extractive answer: the console default, and the fallback when the model fails."""
+    return Draft(compose(question, passages), tuple(passages[:3]), asked_before, degraded=degraded)

@@ -1,0 +1,276 @@
+"""The OpenAI path end to end: the real `openai` client against the loopback stand-in.
+
+What a user notices: the model's answer in the thread with trustworthy citations, no
+secret ever leaving for the model or landing in the log, and an answer (offline, with
+the escalation offer) even when the model is failing or slow.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from bot.advisor.llm import LLM
+from bot.advisor.service import DEGRADED
+from bot.db.models import Advice, Escalation, Question
+from config.settings import Settings
+from tests.conftest import Chat, make_settings
+from tests.standins.openai_server import OpenAIStandIn
+
+QUESTION = "/caio ask how should we evaluate our RAG pipeline before launch?"
+# The shape of a real project key: "T3BlbkFJ" (base64 "OpenAI") sits in the middle.
+FAKE_KEY = (
+    "sk-proj-" + "Xy7Qa9Lm2Nb4Vc6Zt8Rp1Sd3Fg5Hj7K" * 2 + "T3BlbkFJ" + "l9Qw2Er4Ty6Ui8Op0As" * 3
+)
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[OpenAIStandIn]:
+    async with OpenAIStandIn("Build a golden set of real questions first [1].") as llm:
+        yield llm
+
+
+@pytest.fixture
+def settings(database_url: str, standin: OpenAIStandIn) -> Settings:
+    """The bot pointed at the stand-in; a short timeout so the slow-model test stays fast."""
+    return make_settings(
+        database_url,
+        openai_api_key="sk-test-key",
+        openai_base_url=standin.base_url,
+        llm_model="caio-test-model",
+        llm_temperature=0.3,
+        llm_max_tokens=321,
+        llm_timeout=0.4,
+        llm_max_retries=2,
+    )
+
+
+def prompt_of(body: dict[str, Any]) -> str:
+    return "\n".join(str(m["content"]) for m in body["messages"])
+
+
+async def test_model_answer_is_threaded_cited_and_logged(
+    chat: Chat, standin: OpenAIStandIn
+) -> None:
+    out = await chat.say(QUESTION)
+
+    assert "Build a golden set of real questions first [1]." in out
+    assert "› thread 1] caio-bot:" in out
+    assert re.search(r"Sources: \[1\] Playbook: ", out)
+    assert DEGRADED not in out
+    for label in ("Helpful", "Not helpful", "Escalate"):
+        chat.button(out, label)
+
+    [body] = standin.chat_requests
+    assert body["model"] == "caio-test-model"
+    assert body["temperature"] == 0.3
+    assert body["max_tokens"] == 321
+    assert "stream" not in body
+    system, user = body["messages"]
+    assert system["role"] == "system" and "cite them inline" in system["content"]
+    assert "Demo Co" in system["content"]
+    # The retrieved passages arrive numbered, with where they come from, then the question.
+    assert re.search(r"^\[1\] Playbook: .+ — .+$", user["content"], re.MULTILINE)
+    assert (
+        user["content"]
+        .rstrip()
+        .endswith("Question: how should we evaluate our RAG pipeline before launch?")
+    )
+
+    mine = await chat.say("/caio advice mine")
+    assert "answered by AI" in mine and "golden set of real questions" in mine
+
+
+async def test_prompt_fits_the_context_budget(
+    database_url: str, standin: OpenAIStandIn, chat: Chat
+) -> None:
+    chat.bot.advisor.context_chars = 1200
+    await chat.say(QUESTION)
+    [body] = standin.chat_requests
+    sources = prompt_of(body).split("Sources:\n", 1)[1].split("Question:", 1)[0]
+    numbered = re.findall(r"^\[\d+\] ", sources, re.MULTILINE)
+    assert numbered, "at least one source reaches the model"
+    body_chars = len(sources) - sum(len(line) for line in sources.splitlines() if line[:1] == "[")
+    assert body_chars < 1200 + 200  # passage bodies stay near the budget
+
+
+async def test_citations_pointing_at_nothing_are_stripped(
+    chat: Chat, standin: OpenAIStandIn
+) -> None:
+    standin.reply = "Use a golden set [2] and track regressions [99][2]. Also see [0]."
+    out = await chat.say(QUESTION)
+    answer = out[out.index("Use a golden set") :].splitlines()[0]
+    # [2] is renumbered [1] (the first source cited); [99] and [0] point at nothing.
+    assert answer.strip() == "Use a golden set [1] and track regressions [1]. Also see ."
+    sources = next(line for line in out.splitlines() if "Sources:" in line)
+    assert "[1] " in sources and "[2] " not in sources
+
+
+async def test_secrets_never_reach_the_model_nor_the_database(
+    chat: Chat, standin: OpenAIStandIn
+) -> None:
+    out = await chat.say(
+        f"/caio ask our RAG evaluation job fails with key {FAKE_KEY} — how should we evaluate it?"
+    )
+    assert FAKE_KEY not in out
+    assert "[REDACTED:" in out  # the question as posted in the channel
+    sent = json.dumps(standin.chat_requests)
+    assert standin.chat_requests and FAKE_KEY not in sent
+    assert "[REDACTED:" in sent
+    assert FAKE_KEY[8:30] not in sent  # no fragment either
+
+    escalated = await chat.say(chat.button(out, "Escalate"))
+    assert FAKE_KEY not in escalated
+    await chat.say(f"/caio escalate is {FAKE_KEY} safe to keep in our repo?")
+    async with chat.bot.db.session() as session:
+        stored = [
+            *(q.text for q in await session.exec(select(Question))),
+            *(f"{a.question} {a.answer}" for a in await session.exec(select(Advice))),
+            *(e.question for e in await session.exec(select(Escalation))),
+        ]
+    assert len(stored) >= 4
+    assert all(FAKE_KEY[8:30] not in text for text in stored)
+    assert sum("[REDACTED:" in text for text in stored) >= 3
+
+
+async def test_streaming_answer_updates_the_placeholder(chat: Chat, standin: OpenAIStandIn) -> None:
+    chat.adapter.live_updates = True  # as Slack and Discord do: edit one message as it grows
+    standin.reply = "Start with thirty real questions [1], then automate the checks."
+    out = await chat.say(QUESTION)
+
+    [body] = standin.chat_requests
+    assert body["stream"] is True
+    thread_msgs = out.split("[#general › thread 1] caio-bot:")
+    assert thread_msgs[1].strip().startswith("Thinking…")
+    assert any(m.strip().startswith("Start") and m.strip().endswith("…") for m in thread_msgs[2:])
+    final = thread_msgs[-1]
+    assert "Start with thirty real questions [1], then automate the checks." in final
+    assert "Sources: [1] Playbook:" in final
+    chat.button(final, "Escalate")
+
+
+async def test_llm_complete_streams_growing_text(
+    settings: Settings, standin: OpenAIStandIn
+) -> None:
+    standin.reply = "one two three"
+    seen: list[str] = []
+
+    async def on_text(text: str) -> None:
+        seen.append(text)
+
+    llm = LLM(settings)
+    try:
+        text = await llm.complete([{"role": "user", "content": "hi"}], on_text)
+    finally:
+        await llm.close()
+    assert text == "one two three"
+    assert seen == ["one ", "one two ", "one two three"]
+
+
+async def test_a_500_is_retried_by_the_client_then_answered(
+    chat: Chat, standin: OpenAIStandIn
+) -> None:
+    standin.fail_next(500, times=2)
+    out = await chat.say(QUESTION)
+    assert len(standin.chat_requests) == 3  # two failures, then the answer: max_retries=2
+    assert "Build a golden set of real questions first [1]." in out
+    assert DEGRADED not in out
+
+
+async def test_a_429_with_retry_after_is_retried(chat: Chat, standin: OpenAIStandIn) -> None:
+    standin.fail_next(429, retry_after=0.01)
+    out = await chat.say(QUESTION)
+    assert len(standin.chat_requests) == 2
+    assert "Build a golden set" in out and DEGRADED not in out
+
+
+async def test_model_down_still_answers_offline_with_escalation(
+    chat: Chat, standin: OpenAIStandIn
+) -> None:
+    standin.fail_next(500, times=10)
+    out = await chat.say(QUESTION)
+    assert len(standin.chat_requests) == 3  # bounded: 1 + max_retries, then give up
+    assert DEGRADED in out
+    assert "Here is what the playbook and your team's past advice say:" in out
+    assert "Sources: [1] Playbook:" in out
+    escalated = await chat.say(chat.button(out, "Escalate"))
+    assert "Escalated to the CAIO as #1" in escalated
+    assert "AI draft: Here is what the playbook" in escalated
+
+
+async def test_slow_model_times_out_and_the_user_gets_the_offline_answer(
+    database_url: str, standin: OpenAIStandIn, chat: Chat
+) -> None:
+    standin.delay = 1.5  # longer than CAIO_LLM_TIMEOUT (0.4 s)
+    chat.bot.advisor.llm.client = chat.bot.advisor.llm.client.with_options(max_retries=1)
+    out = await chat.say(QUESTION)
+    assert len(standin.chat_requests) == 2  # the timeout is retried once, then given up
+    assert DEGRADED in out
+    assert "Here is what the playbook" in out
+    chat.button(out, "Escalate")
+    async with chat.bot.db.session() as session:
+        [question] = list(await session.exec(select(Question)))
+    assert question.status == "answered"
+
+
+async def test_a_model_openai_never_heard_of_works(
+    database_url: str, standin: OpenAIStandIn, clock: Any
+) -> None:
+    from bot.wiring import bootstrap_console, build_bot, start, stop
+
+    settings = make_settings(
+        database_url,
+        openai_api_key="ollama",
+        openai_base_url=standin.base_url,
+        llm_model="llama3.1:8b-instruct-q4_K_M",
+    )
+    bot = build_bot(settings, clock=clock)
+    chat = Chat(bot)
+    bot.add_adapter(chat.adapter)
+    await bootstrap_console(bot)
+    await start(bot)
+    try:
+        out = await chat.say(QUESTION)
+    finally:
+        await stop(bot)
+    assert standin.chat_requests[0]["model"] == "llama3.1:8b-instruct-q4_K_M"
+    assert "Build a golden set" in out and DEGRADED not in out
+    bot = build_bot(settings, clock=clock)
+    try:
+        async with bot.db.session() as session:
+            [advice] = list(await session.exec(select(Advice)))
+    finally:
+        await stop(bot)
+    assert advice.author == "AI (llama3.1:8b-instruct-q4_K_M)"
+
+
+async def test_openai_reasoning_models_get_parameters_they_accept(
+    database_url: str, standin: OpenAIStandIn
+) -> None:
+    """gpt-5 and o-series models reject `temperature` ≠ 1 and `max_tokens` with a 400."""
+    settings = make_settings(
+        database_url, openai_api_key="k", openai_base_url=standin.base_url, llm_model="gpt-5-mini"
+    )
+    llm = LLM(settings)
+    try:
+        await llm.complete([{"role": "user", "content": "hi"}])
+    finally:
+        await llm.close()
+    [body] = standin.chat_requests
+    assert "temperature" not in body and "max_tokens" not in body
+    assert body["max_completion_tokens"] > settings.llm_max_tokens
+
+
+async def test_an_empty_model_reply_falls_back_to_the_offline_answer(
+    chat: Chat, standin: OpenAIStandIn
+) -> None:
+    standin.reply = ""
+    out = await chat.say(QUESTION)
+    assert DEGRADED in out
+    assert "Here is what the playbook" in out
+    assert "couldn't find anything" not in out
