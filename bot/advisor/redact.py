@@ -36,6 +36,7 @@ from detect_secrets.plugins.ibm_cloud_iam import IbmCloudIamDetector
 from detect_secrets.plugins.ibm_cos_hmac import IbmCosHmacDetector
 from detect_secrets.plugins.jwt import JwtTokenDetector
 from detect_secrets.plugins.keyword import (
+    DENYLIST,
     DENYLIST_REGEX,
     QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP,
     KeywordDetector,
@@ -65,6 +66,7 @@ _MAX_PASSES: Final = 4
 # A secret is hidden up to the edges of the token it sits in, so no tail of it is left
 # (detect-secrets' JWT pattern stops before the signature, GitHub's captures only "ghp").
 _TOKEN_CHARS: Final = frozenset(string.ascii_letters + string.digits + "_-")
+_GENERIC_KINDS: Final = frozenset({"secret", "password"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,14 +143,18 @@ _BASIC_HEADER = re.compile(r"\bauthorization:[ \t]*basic[ \t]+([A-Za-z0-9+/]{4,}
 # sub-delimiters a real password often has (`postgres://app:pa$$w0rd!@db/x`).
 _URL_PASSWORD = re.compile(r"://[^\s:@/?#\[\]]*:([^\s@/?#\[\]]+)@")
 # Unquoted `name=value` from .env files, ~/.aws/credentials, libpq DSNs and query
-# strings (`password=s3cr3t`, `aws_secret_access_key = wJal...`), using detect-secrets'
-# own list of secret-sounding names. Code assigns variables the same way
-# (`api_key=api_key`), so the value must also look like a literal, see _looks_secret.
+# strings (`password=s3cr3t`, `aws_secret_access_key = wJal...`), for names on
+# detect-secrets' list of secret-sounding ones. Code assigns variables the same way
+# (`api_key=api_key`), so the value must also look like a literal: a digit or a symbol.
 _ASSIGNMENT = re.compile(
-    rf"(?<![\w.-])(?P<key>[\w.-]*?{DENYLIST_REGEX})[ \t]*=[ \t]*"
-    r"(?P<value>(?![$%{<\[])[^\s;&,'\"`()\[\]{}<>]{4,})",
-    re.IGNORECASE,
+    r"(?<![\w.-])(?P<key>[\w.-]+)[ \t]*=[ \t]*"
+    r"(?P<value>(?![$%{<\[])[^\s;&,'\"`()\[\]{}<>]{4,})"
 )
+_SECRET_NAME = re.compile(DENYLIST_REGEX, re.IGNORECASE)
+_SECRET_LOOKING = re.compile(r"[0-9!#$%^*+=~@?]")
+# detect-secrets' keyword regexes backtrack over the rest of a word for each secret-ish
+# name in it: a line of "secretsecret..." takes minutes. No real name holds four of them.
+_CROWDED_WORD = re.compile(rf"(?:(?:{'|'.join(DENYLIST)})\w*?){{4}}", re.IGNORECASE)
 _RULES: Final[tuple[_Rule, ...]] = (
     _Rule("private-key", _PEM_PRIVATE_KEY),
     _Rule("bearer-token", _BEARER, 1),
@@ -160,7 +166,6 @@ _RULES: Final[tuple[_Rule, ...]] = (
     _Rule("anthropic-key", re.compile(r"\bsk-ant-[A-Za-z0-9_-]{20,}")),
     _Rule("google-api-key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
 )
-_SECRET_LOOKING = re.compile(r"[0-9!#$%^*+=~@?]")
 
 
 def redact(text: str) -> str:
@@ -182,8 +187,12 @@ def redact(text: str) -> str:
 
 
 def _redact_once(text: str) -> str:
-    """Replace each found span, merging overlaps (a key in a PEM block is one secret)."""
-    spans = sorted(_find(text), key=lambda s: (s[0], -s[1]))
+    """Replace each found span, merging overlaps (a key in a PEM block is one secret).
+
+    Of overlapping spans the earliest, then longest, names the placeholder; on a tie a
+    vendor's name beats the generic one (`OPENAI_API_KEY=sk-...` holds an openai-key).
+    """
+    spans = sorted(_find(text), key=lambda s: (s[0], -s[1], s[2] in _GENERIC_KINDS))
     if not spans:
         return text
     parts: list[str] = []
@@ -212,11 +221,12 @@ def _find(text: str) -> Iterator[_Span]:
 
 
 def _find_raw(text: str) -> Iterator[_Span]:
+    """Our rules see the whole text (a PEM block spans lines); the plugins one line each."""
     for rule in _RULES:
         for m in rule.pattern.finditer(text):
             yield m.start(rule.group), m.end(rule.group), rule.kind
     for m in _ASSIGNMENT.finditer(text):
-        if _SECRET_LOOKING.search(m["value"]):
+        if _SECRET_NAME.search(m["key"]) and _SECRET_LOOKING.search(m["value"]):
             yield m.start("value"), m.end("value"), _kind_for_key(m["key"])
     # detect-secrets scans line by line and its patterns assume that.
     offset = 0
@@ -228,6 +238,8 @@ def _find_raw(text: str) -> Iterator[_Span]:
 def _plugin_spans(line: str, offset: int) -> Iterator[_Span]:
     """Ask each plugin whether the line holds a secret, then locate what it reported."""
     for plugin in _PLUGINS:
+        if isinstance(plugin.detector, KeywordDetector) and _CROWDED_WORD.search(line):
+            continue
         reported = set(plugin.detector.analyze_string(line))
         if not reported:
             continue

@@ -1,0 +1,313 @@
+"""Secrets pasted into a question never reach the LLM or the database; the question survives.
+
+The fake secrets are built from pieces so that secret scanners (and GitHub push
+protection) do not mistake this file for a leak.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.advisor import redact as redact_module
+from bot.advisor.redact import redact
+
+OPENAI_MARK = "T3Blbk" + "FJ"  # every OpenAI key carries base64("OpenAI")
+OPENAI_PROJECT = (
+    "sk-" + "proj-Rk3mVq8ZtLw2Hx9NcYp4_Ab1Cd2Ef3Gh4Ij5Kl6Mn" + OPENAI_MARK + "Op7Qr8St9Uv0Wx1Yz2Ab"
+)
+OPENAI_LEGACY = "sk-" + "Ab1Cd2Ef3Gh4Ij5Kl6Mn" + OPENAI_MARK + "Op7Qr8St9Uv0Wx1Yz2Ab"
+SLACK_BOT = "xox" + "b-1234567890123-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"
+SLACK_USER = "xox" + "p-1234567890-1234567890-1234567890123-0123456789abcdef0123456789abcdef"
+SLACK_APP = "xap" + "p-1-A0123ABCDEF-1234567890123-" + "0123456789abcdef" * 4
+AWS_KEY_ID = "AKIA" + "IOSFODNN7EXAMPLE"  # AWS's documented example values
+AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYEXAMPLEKEY"
+GITHUB_CLASSIC = "gh" + "p_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+GITHUB_FINE = (
+    "github"
+    + "_pat_11AAQ5JTY0aBcDeFgHiJkL_"
+    + "Zq8Wv3Xr5Ty1Uo7Ip4As6Df2Gh9Jk0Lz3Xc5Vb8Nm1Qw4Er7Ty2Ui6Op9As3D"
+)
+ANTHROPIC = "sk-" + "ant-api03-Zq8Wv3Xr5Ty1Uo7Ip4As6Df2Gh9Jk0Lz3Xc5Vb8Nm1Qw4Er7Ty2Ui-AA"
+GOOGLE = "AIza" + "SyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q"
+BEARER = "7f9c2ba4e88f827d616045507605853e" + "d73b8093f6efbc88"
+JWT = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+    ".eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ"
+    ".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+)
+KEY_BODY = (
+    "MIIEowIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi2b5ZBLdYh3wK1mRKu4sVpN0sU",
+    "kXo5bL1Ny3Qm3pW7uB9cYzHq8Ok6D0iVnJ2cT7fF4rGhA1sE5wX8yQ2tN6uM0vLp",
+    "yU7iO1pA5sD9fG3hJ7kL1zX5cV9bN3mQ7wE1rT5yU9iO3pA7sD1fG5hJ9kL3zX7c",
+    "Zr9cK3jH7gF5dS1aQ8wE4rT6yU2iO0pA9sD3fG7hJ1kL5zX8==",
+)
+RSA_BLOCK = "\n".join(
+    ["-----BEGIN RSA " + "PRIVATE KEY-----", *KEY_BODY, "-----END RSA PRIVATE KEY-----"]
+)
+
+# (text, what must come back, the secret that must be gone)
+REDACTED = [
+    pytest.param(
+        f"Why does OpenAI(api_key='{OPENAI_PROJECT}') return 401?",
+        "Why does OpenAI(api_key='[REDACTED:openai-key]') return 401?",
+        OPENAI_PROJECT,
+        id="openai-project-key",
+    ),
+    pytest.param(
+        f"export OPENAI_API_KEY={OPENAI_LEGACY}\nthen python app.py",
+        "export OPENAI_API_KEY=[REDACTED:openai-key]\nthen python app.py",
+        OPENAI_LEGACY,
+        id="openai-legacy-key",
+    ),
+    pytest.param(
+        f"SLACK_BOT_TOKEN={SLACK_BOT} gives invalid_auth",
+        "SLACK_BOT_TOKEN=[REDACTED:slack-token] gives invalid_auth",
+        SLACK_BOT,
+        id="slack-bot-token",
+    ),
+    pytest.param(
+        f'WebClient(token="{SLACK_USER}")',
+        'WebClient(token="[REDACTED:slack-token]")',
+        SLACK_USER,
+        id="slack-user-token",
+    ),
+    pytest.param(
+        f"Socket mode needs SLACK_APP_TOKEN={SLACK_APP}, right?",
+        "Socket mode needs SLACK_APP_TOKEN=[REDACTED:slack-token], right?",
+        SLACK_APP,
+        id="slack-app-token",
+    ),
+    pytest.param(
+        f"[default]\naws_access_key_id = {AWS_KEY_ID}\n"
+        f"aws_secret_access_key = {AWS_SECRET}\nregion = eu-west-1",
+        "[default]\naws_access_key_id = [REDACTED:aws-key]\n"
+        "aws_secret_access_key = [REDACTED:aws-key]\nregion = eu-west-1",
+        AWS_SECRET,
+        id="aws-credentials-file",
+    ),
+    pytest.param(
+        f'boto3.client("s3", aws_access_key_id="{AWS_KEY_ID}", '
+        f'aws_secret_access_key="{AWS_SECRET}")',
+        'boto3.client("s3", aws_access_key_id="[REDACTED:aws-key]", '
+        'aws_secret_access_key="[REDACTED:aws-key]")',
+        AWS_KEY_ID,
+        id="aws-keys-in-code",
+    ),
+    pytest.param(
+        f"git clone https://{GITHUB_CLASSIC}@github.com/acme/api.git fails",
+        "git clone https://[REDACTED:github-token]@github.com/acme/api.git fails",
+        GITHUB_CLASSIC,
+        id="github-classic-token",
+    ),
+    pytest.param(
+        f"curl -H 'Authorization: token {GITHUB_FINE}' https://api.github.com/user",
+        "curl -H 'Authorization: token [REDACTED:github-token]' https://api.github.com/user",
+        GITHUB_FINE,
+        id="github-fine-grained-token",
+    ),
+    pytest.param(
+        f"paramiko rejects this key:\n{RSA_BLOCK}\nwhat format does it want?",
+        "paramiko rejects this key:\n[REDACTED:private-key]\nwhat format does it want?",
+        KEY_BODY[2],
+        id="pem-private-key-block",
+    ),
+    pytest.param(
+        f"this got cut off:\n{RSA_BLOCK.split('-----END')[0]}",
+        "this got cut off:\n[REDACTED:private-key]\n",
+        KEY_BODY[3],
+        id="pem-private-key-truncated",
+    ),
+    pytest.param(
+        '{"type": "service_account", "private_key": "-----BEGIN PRIVATE '
+        f'KEY-----\\n{KEY_BODY[0]}\\n-----END PRIVATE KEY-----\\n", "client_email": "a@b.c"}}',
+        '{"type": "service_account", "private_key": "[REDACTED:private-key]\\n", '
+        '"client_email": "a@b.c"}',
+        KEY_BODY[0],
+        id="pem-key-in-service-account-json",
+    ),
+    pytest.param(
+        f"curl -H 'Authorization: Bearer {BEARER}' https://api.acme.dev/v1/users",
+        "curl -H 'Authorization: Bearer [REDACTED:bearer-token]' https://api.acme.dev/v1/users",
+        BEARER,
+        id="bearer-header",
+    ),
+    pytest.param(
+        "curl -H 'Authorization: Basic dXNlcjpodW50ZXIy' https://api.acme.dev",
+        "curl -H 'Authorization: Basic [REDACTED:basic-auth]' https://api.acme.dev",
+        "dXNlcjpodW50ZXIy",  # base64("user:hunter2")
+        id="basic-auth-header",
+    ),
+    pytest.param(
+        f"ANTHROPIC_API_KEY={ANTHROPIC} and GOOGLE_API_KEY={GOOGLE}",
+        "ANTHROPIC_API_KEY=[REDACTED:anthropic-key] and GOOGLE_API_KEY=[REDACTED:google-api-key]",
+        ANTHROPIC,
+        id="anthropic-and-google-keys",
+    ),
+    pytest.param(
+        "DATABASE_URL=postgresql://app:s3cr3t@db:5432/x",
+        "DATABASE_URL=postgresql://app:[REDACTED:password]@db:5432/x",
+        "s3cr3t",
+        id="postgres-url-password",
+    ),
+    pytest.param(
+        "REDIS_URL=redis://:pass@host:6379/0 times out",
+        "REDIS_URL=redis://:[REDACTED:password]@host:6379/0 times out",
+        ":pass@",
+        id="redis-url-password-without-user",
+    ),
+    pytest.param(
+        "see https://deploy:pa$$w0rd!@ci.acme.dev/job/1",
+        "see https://deploy:[REDACTED:password]@ci.acme.dev/job/1",
+        "pa$$w0rd!",
+        id="url-password-with-symbols",
+    ),
+    pytest.param(
+        "psycopg.connect('host=db port=5432 user=app password=s3cr3t dbname=x')",
+        "psycopg.connect('host=db port=5432 user=app password=[REDACTED:password] dbname=x')",
+        "s3cr3t",
+        id="libpq-dsn-password",
+    ),
+    pytest.param(
+        "Server=tcp:db,1433;Database=x;User Id=app;Password=Hunter2!;Encrypt=true",
+        "Server=tcp:db,1433;Database=x;User Id=app;Password=[REDACTED:password];Encrypt=true",
+        "Hunter2!",
+        id="ado-connection-string-password",
+    ),
+    pytest.param(
+        'DB_PASSWORD = "Tr0ub4dor&3"  # TODO move to vault',
+        'DB_PASSWORD = "[REDACTED:password]"  # TODO move to vault',
+        "Tr0ub4dor&3",
+        id="quoted-password-assignment",
+    ),
+    pytest.param(
+        f"requests.get(url, headers={{'Authorization': '{JWT}'}}) -> 403",
+        "requests.get(url, headers={'Authorization': '[REDACTED:jwt]'}) -> 403",
+        JWT.rsplit(".", 1)[1],  # the signature too, not just header and payload
+        id="jwt",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "secret"), REDACTED)
+def test_secret_is_replaced_and_the_question_kept(text: str, expected: str, secret: str) -> None:
+    assert secret in text
+    redacted = redact(text)
+    assert secret not in redacted
+    assert redacted == expected
+
+
+INNOCENT = [
+    "How do I stream responses from the OpenAI API with retries and a 30s timeout?",
+    "def login(password: str) -> bool:\n    return check_password(password)",
+    'client = OpenAI(api_key=os.environ["OPENAI_API_KEY"])',
+    "llm = OpenAI(api_key=api_key, max_tokens=4096, temperature=0.2)",
+    "password_hash = bcrypt.hashpw(password, bcrypt.gensalt())",
+    "DB_PASSWORD=${DB_PASSWORD} and PWD=/home/dev/project",
+    "commit 3f786850e387550fdab836ed7e6dc881de23001b broke the build",
+    "request 123e4567-e89b-12d3-a456-426614174000 failed with HTTP 502",
+    "FROM python@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "See https://docs.python.org/3/library/re.html#re.finditer and "
+    "https://api.acme.dev:8443/v1/items?page=2&per_page=50",
+    "git clone git@github.com:acme/api.git or ssh://git@github.com:22/acme/api.git",
+    "postgresql://db:5432/app, redis://localhost:6379/0, http://[::1]:8080/health",
+    "Bearer tokens expire after 3600 seconds; we send Authorization: Bearer $TOKEN",
+    "our bearer authentication-middleware rejects requests from the old client",
+    "kubectl get secret db-creds -o yaml; token: ${{ secrets.GITHUB_TOKEN }}",
+    "p99 went from 120ms to 3400ms after 1,000,000 requests (0.5% errors), 3.14159",
+    "SELECT id, email FROM users WHERE created_at > '2024-01-01T00:00:00Z';",
+    "we use scikit-learn 1.5.2 and sk-learn pipelines; AKIA is the AWS key id prefix",
+    "Ünïcødé ✓ 日本語のテキスト 🚀 — «quotes» and\ttabs\r\nand CRLF",
+    "base64 of hello is aGVsbG8= and the secret sauce is caching",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", INNOCENT)
+def test_ordinary_text_passes_through_unchanged(text: str) -> None:
+    assert redact(text) == text
+
+
+# Fragments mixed into generated texts: each secret with what must be gone afterwards.
+SECRETS = {
+    OPENAI_PROJECT: OPENAI_PROJECT,
+    SLACK_BOT: SLACK_BOT,
+    SLACK_APP: SLACK_APP,
+    AWS_KEY_ID: AWS_KEY_ID,
+    f"aws_secret_access_key = {AWS_SECRET}": AWS_SECRET,
+    GITHUB_CLASSIC: GITHUB_CLASSIC,
+    GITHUB_FINE: GITHUB_FINE,
+    RSA_BLOCK: KEY_BODY[1],
+    f"Authorization: Bearer {BEARER}": BEARER,
+    "postgresql://app:s3cr3t@db:5432/x": "s3cr3t",
+    "redis://:hunter2@host": "hunter2",
+    JWT: JWT,
+}
+UNSCANNABLE = "[REDACTED:unscannable-text]"
+
+
+def texts() -> st.SearchStrategy[str]:
+    """Arbitrary unicode around known secrets and ordinary text, in any order."""
+    fragment = st.one_of(st.text(), st.sampled_from([*SECRETS, *INNOCENT]))
+    separator = st.sampled_from(["", " ", "\n", "=", ":", '"', "'", "@", "/", "-"])
+    return st.lists(st.tuples(fragment, separator), max_size=6).map(
+        lambda parts: "".join(f + s for f, s in parts)
+    )
+
+
+@settings(deadline=None)
+@given(texts())
+def test_redact_never_fails_and_is_idempotent(text: str) -> None:
+    once = redact(text)
+    assert once != UNSCANNABLE or text == UNSCANNABLE  # the scan itself did not blow up
+    assert redact(once) == once
+
+
+@settings(deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.text(), st.sampled_from(sorted(SECRETS))),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_secrets_are_found_whatever_surrounds_them(parts: list[tuple[str, str]]) -> None:
+    text = "".join(f"{noise}\n{fragment} " for noise, fragment in parts)
+    redacted = redact(text)
+    for _, fragment in parts:
+        assert SECRETS[fragment] not in redacted
+
+
+@pytest.mark.parametrize(
+    "text", ["\ud800 lone surrogate", "\x00\x0b\x0c\x1c\x85\u2028", "\U0010ffff"]
+)
+def test_odd_unicode_is_returned_as_is(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_text_is_withheld_rather_than_leaked_if_scanning_breaks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(text: str) -> str:
+        raise RuntimeError("detector bug")
+
+    monkeypatch.setattr(redact_module, "_redact_once", broken)
+    assert redact(f"my key is {OPENAI_PROJECT}") == UNSCANNABLE
+
+
+def test_fast_enough_for_chat() -> None:
+    question = "\n".join([*INNOCENT, *SECRETS] * 3)[:2048]
+    pathological = ["secret_" * 3000, "password = '" * 2000, "://a:" * 4000, "A" * 20000]
+
+    start = time.perf_counter()
+    for _ in range(20):
+        redact(question)
+    assert (time.perf_counter() - start) / 20 < 0.05  # typically ~2 ms
+
+    for text in pathological:
+        start = time.perf_counter()
+        redact(text)
+        assert time.perf_counter() - start < 1.0, text[:20]
