@@ -19,6 +19,7 @@ from bot.advisor.service import DEGRADED, Draft
 from bot.db.models import Advice, AdviceSource, Client, Member, Question, QuestionStatus
 from bot.events import Address
 from bot.message import Button, Message, Posted
+from bot.metrics import ANSWER_SECONDS
 from bot.text import shorten
 
 if TYPE_CHECKING:
@@ -137,6 +138,8 @@ async def answer_question(bot: Bot, question_id: int, history: tuple[str, ...] =
     else:
         await bot.send(message)
     await _mark_answered(bot, question_id)
+    waited = (bot.clock.now() - question.created_at).total_seconds()
+    ANSWER_SECONDS.labels(draft.model or "offline").observe(max(waited, 0.0))
 
 
 async def _log_advice(bot: Bot, question: Question, asker: Member, draft: Draft) -> int | None:

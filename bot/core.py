@@ -17,6 +17,7 @@ from bot.db.engine import Database
 from bot.directory import client_for, member_for
 from bot.events import Action, Address, Command, Inbound, Mention, ThreadReply
 from bot.message import Message, Posted
+from bot.metrics import EVENTS, FAILURES
 from bot.registry import Registry
 from config.settings import Settings
 
@@ -95,11 +96,13 @@ class Bot:
         structlog.contextvars.bind_contextvars(
             platform=inbound.address.platform, user=inbound.actor.id
         )
+        EVENTS.labels(inbound.address.platform, type(inbound).__name__).inc()
         try:
             await self._dispatch(inbound, responder)
         except Exception:
             ref = uuid.uuid4().hex[:8]
             log.exception("handler failed", ref=ref, event=type(inbound).__name__)
+            FAILURES.labels(type(inbound).__name__).inc()
             await self._apologise(responder, inbound, ref)
         finally:
             structlog.contextvars.clear_contextvars()
