@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Coroutine
+from dataclasses import replace
 from typing import Any
 
 import structlog
@@ -97,11 +98,15 @@ class Bot:
             platform=inbound.address.platform, user=inbound.actor.id
         )
         EVENTS.labels(inbound.address.platform, type(inbound).__name__).inc()
+        if not isinstance(inbound, Action) and "\x00" in inbound.text:
+            # PostgreSQL text cannot hold NUL; it carries no meaning in chat anyway.
+            inbound = replace(inbound, text=inbound.text.replace("\x00", ""))
         try:
             await self._dispatch(inbound, responder)
         except Exception:
             ref = uuid.uuid4().hex[:8]
-            log.exception("handler failed", ref=ref, event=type(inbound).__name__)
+            # `event` is structlog's own positional argument: name the kind otherwise.
+            log.exception("handler failed", ref=ref, inbound=type(inbound).__name__)
             FAILURES.labels(type(inbound).__name__).inc()
             await self._apologise(responder, inbound, ref)
         finally:
