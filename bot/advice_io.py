@@ -44,6 +44,12 @@ class ImportLine(BaseModel):
     created_at: datetime | None = None
     client: str | None = None
 
+    @field_validator("question", "answer", "author", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        """PostgreSQL text cannot hold NUL, and it means nothing in a FAQ."""
+        return value.replace("\x00", "") if isinstance(value, str) else value
+
     @field_validator("tags", mode="before")
     @classmethod
     def _split(cls, value: Any) -> Any:

@@ -54,6 +54,9 @@ def import_cmd(
     """Bring an existing FAQ or advice history in (question, answer, author, tags, created_at)."""
     try:
         lines = parse_jsonl(file.read_text(encoding="utf-8").splitlines())
+    except UnicodeDecodeError:
+        typer.echo(f"{file}: not UTF-8 text; nothing imported", err=True)
+        raise typer.Exit(1) from None
     except ImportError_ as exc:
         typer.echo(f"{file}: {exc}; nothing imported", err=True)
         raise typer.Exit(1) from None
