@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     embedding_model: str | None = Field(None, alias="CAIO_EMBEDDING_MODEL")
 
     playbook_dir: Path | None = Field(None, alias="CAIO_PLAYBOOK_DIR")
+    # Cosine at or above which a passage counts as relevant / a question as asked before.
+    embedding_min_similarity: float = Field(0.35, alias="CAIO_EMBEDDING_MIN_SIMILARITY")
+    duplicate_similarity: float = Field(0.9, alias="CAIO_DUPLICATE_SIMILARITY")
+    stale_after_days: int = Field(365, alias="CAIO_STALE_AFTER_DAYS")
     log_level: str = Field("INFO", alias="CAIO_LOG_LEVEL")
     port: int = 3000
 

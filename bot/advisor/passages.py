@@ -20,6 +20,7 @@ class Passage:
     created_at: datetime | None = None
     feedback: str | None = None
     score: float = 0.0
+    stale: str = ""  # why this advice may be out of date ("superseded by …", "from 2024-01-02")
 
     @property
     def row_id(self) -> str:
@@ -32,4 +33,5 @@ class Passage:
         who = {"caio": f"{self.author} (CAIO)", "ai": "AI draft", "import": f"{self.author}"}
         when = f" on {self.created_at:%Y-%m-%d}" if self.created_at else ""
         helped = " · marked helpful" if self.feedback == "helpful" else ""
-        return f"Advice from {who.get(self.source, self.author)}{when}{helped}"
+        stale = f" · ⚠ {self.stale}" if self.stale else ""
+        return f"Advice from {who.get(self.source, self.author)}{when}{helped}{stale}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from bot.cli import advice, console, db, serve
+from bot.cli import eval as eval_cli
+from bot.cli import index as index_cli
 
 app = typer.Typer(
     help="caio-bot: a fractional CAIO's advisory bot for Slack, Discord and the terminal.",
@@ -17,3 +19,5 @@ app.command("web")(serve.web)
 app.command("worker")(serve.worker)
 app.add_typer(db.app, name="db")
 app.add_typer(advice.app, name="advice")
+app.command("eval")(eval_cli.eval_cmd)
+app.add_typer(index_cli.app, name="index")

@@ -1,0 +1,274 @@
+"""Vector storage and search: float32 blobs in the `embedding` table, an in-process numpy index.
+
+pgvector is not used: the extension is not installed on this project's PostgreSQL, so both
+databases keep the same compact column and each process holds a matrix per client (the
+shipped playbook plus that client's own entries), topped up incrementally by row id.
+An exact dot-product scan costs O(n·d); docs/retrieval.md has the figures.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+import structlog
+from sqlalchemy import delete, func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.advisor.embeddings import Embedder, text_hash
+from bot.db.models import Advice, PlaybookEntry
+from bot.db.models_embedding import Embedding
+
+log = structlog.get_logger(__name__)
+
+SECTION_CHARS = 1500
+CATCH_UP = 64  # advice rows embedded on the ask path at most; `index rebuild` does the rest
+QUERY_CACHE = 512
+
+Key = tuple[str, int]  # (kind, ref_id)
+Progress = Callable[[int], None]
+
+
+def playbook_texts(entry: PlaybookEntry) -> list[str]:
+    """An entry in pieces: its title and intro, then each `##` section under the title."""
+    head = f"{entry.title}. {entry.tags.replace('-', ' ')}"
+    sections = re.split(r"(?m)^##\s+", entry.body)
+    pieces = [f"{head}\n{sections[0]}"[:SECTION_CHARS]]
+    pieces += [f"{entry.title}: {s}"[:SECTION_CHARS] for s in sections[1:] if s.strip()]
+    return pieces
+
+
+def advice_text(row: Advice) -> str:
+    """Advice is found by what was asked (question-to-question similarity, as FAQ search does);
+    the answer's words are the full-text index's job."""
+    return row.question
+
+
+def to_blob(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype="<f4").tobytes()
+
+
+def from_blob(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype="<f4")
+
+
+@dataclass
+class _Matrix:
+    """One client's vectors: rows grow by doubling so a new entry never copies the lot."""
+
+    keys: list[Key] = field(default_factory=list)
+    rows: dict[tuple[str, int, int], int] = field(default_factory=dict)
+    data: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    size: int = 0
+    last_id: int = 0
+    advice_mark: int = 0
+    playbook_checked: bool = False
+
+    def put(self, kind: str, ref_id: int, chunk: int, vector: np.ndarray) -> None:
+        slot = self.rows.get((kind, ref_id, chunk))
+        if slot is None:
+            if self.size == len(self.data):
+                grown = np.zeros((max(64, 2 * self.size), len(vector)), dtype=np.float32)
+                grown[: self.size] = self.data[: self.size]
+                self.data = grown
+            slot = self.size
+            self.size += 1
+            self.keys.append((kind, ref_id))
+            self.rows[(kind, ref_id, chunk)] = slot
+        self.data[slot] = vector
+
+    def top(self, query: np.ndarray, kind: str, k: int) -> list[tuple[int, float]]:
+        """The best `k` entries of `kind` by cosine; an entry scores its best piece."""
+        if self.size == 0 or self.data.shape[1] != len(query):
+            return []
+        scores = self.data[: self.size] @ query
+        order = np.argsort(-scores)
+        best: dict[int, float] = {}
+        for i in order:
+            key_kind, ref = self.keys[i]
+            if key_kind == kind and ref not in best:
+                best[ref] = float(scores[i])
+                if len(best) == k:
+                    break
+        return list(best.items())
+
+
+class VectorIndex:
+    """Embeds what is missing, keeps each client's vectors in memory, answers nearest-entry
+    queries. The embedding model's name scopes everything: other models' rows are ignored."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self.model = embedder.model
+        self._clients: dict[str, _Matrix] = {}
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    async def embed_query(self, text: str) -> np.ndarray:
+        """The question's vector, computed once: its advice entry reuses it when logged."""
+        key = text_hash(text)
+        if key not in self._queries:
+            self._queries[key] = (await self.embedder.embed([text]))[0]
+            if len(self._queries) > QUERY_CACHE:
+                self._queries.popitem(last=False)
+        return self._queries[key]
+
+    async def search(
+        self, session: AsyncSession, client_id: str, query: np.ndarray, kind: str, k: int = 20
+    ) -> list[tuple[int, float]]:
+        """Row ids of `kind` nearest to `query`, with cosine similarity, best first."""
+        matrix = await self.refresh(session, client_id)
+        if kind == "advice":
+            return matrix.top(query, kind, k)
+        return matrix.top(query, kind, k * 4)
+
+    async def vector_of(
+        self, session: AsyncSession, client_id: str, kind: str, ref_id: int
+    ) -> np.ndarray | None:
+        matrix = await self.refresh(session, client_id)
+        slot = matrix.rows.get((kind, ref_id, 0))
+        return None if slot is None else matrix.data[slot]
+
+    async def refresh(self, session: AsyncSession, client_id: str) -> _Matrix:
+        """Embed entries that have no vector yet, then load rows newer than the last seen."""
+        matrix = self._clients.setdefault(client_id, _Matrix())
+        if not matrix.playbook_checked:
+            await self.index_playbook(session, client_id)
+            matrix.playbook_checked = True
+        await self._catch_up_advice(session, client_id, matrix)
+        rows = await session.exec(
+            select(Embedding)
+            .where(
+                col(Embedding.client_id).in_(["", client_id]),
+                Embedding.model == self.model,
+                col(Embedding.id) > matrix.last_id,
+            )
+            .order_by(col(Embedding.id))
+        )
+        for row in rows:
+            matrix.put(row.kind, row.ref_id, row.chunk, from_blob(row.vector))
+            matrix.last_id = max(matrix.last_id, row.id or 0)
+        return matrix
+
+    async def index_playbook(
+        self, session: AsyncSession, client_id: str | None = None, progress: Progress | None = None
+    ) -> int:
+        """Embed playbook entries whose text changed or that have no vector for this model."""
+        query = select(PlaybookEntry)
+        if client_id is not None:
+            query = query.where(col(PlaybookEntry.client_id).in_(["", client_id]))
+        entries = list(await session.exec(query))
+        known = {
+            (r.ref_id, r.chunk): r.text_hash
+            for r in await session.exec(
+                select(Embedding).where(Embedding.kind == "playbook", Embedding.model == self.model)
+            )
+        }
+        todo: list[tuple[PlaybookEntry, list[str]]] = []
+        for entry in entries:
+            pieces = playbook_texts(entry)
+            current = {(entry.id or 0, i): text_hash(t) for i, t in enumerate(pieces)}
+            stored = {key: h for key, h in known.items() if key[0] == entry.id}
+            if current != stored:
+                todo.append((entry, pieces))
+        vectors = iter(await self.embedder.embed([p for _, pieces in todo for p in pieces]))
+        for entry, pieces in todo:
+            await session.exec(
+                delete(Embedding).where(
+                    col(Embedding.kind) == "playbook",
+                    col(Embedding.ref_id) == entry.id,
+                    col(Embedding.model) == self.model,
+                )
+            )
+            for chunk, piece in enumerate(pieces):
+                row = self._row(
+                    entry.client_id, "playbook", entry.id or 0, chunk, piece, next(vectors)
+                )
+                session.add(row)
+            if progress is not None:
+                progress(1)
+        await session.commit()
+        return len(todo)
+
+    async def index_advice(
+        self,
+        session: AsyncSession,
+        rows: Sequence[Advice],
+        progress: Progress | None = None,
+    ) -> int:
+        """Embed advice rows (reusing a question's vector when the text matches)."""
+        done = 0
+        for start in range(0, len(rows), 64):
+            batch = list(rows[start : start + 64])
+            texts = [advice_text(r) for r in batch]
+            cached = [self._queries.get(text_hash(t)) for t in texts]
+            missing = [t for t, v in zip(texts, cached, strict=True) if v is None]
+            fresh = iter(await self.embedder.embed(missing)) if missing else iter(())
+            for row, text, vector in zip(batch, texts, cached, strict=True):
+                vec = vector if vector is not None else next(fresh)
+                await session.exec(
+                    delete(Embedding).where(
+                        col(Embedding.kind) == "advice",
+                        col(Embedding.ref_id) == row.id,
+                        col(Embedding.model) == self.model,
+                    )
+                )
+                session.add(self._row(row.client_id, "advice", row.id or 0, 0, text, vec))
+            await session.commit()
+            done += len(batch)
+            if progress is not None:
+                progress(len(batch))
+        return done
+
+    async def _catch_up_advice(
+        self, session: AsyncSession, client_id: str, matrix: _Matrix
+    ) -> None:
+        if matrix.advice_mark == 0:
+            mark = await session.exec(
+                select(func.max(Embedding.ref_id)).where(
+                    Embedding.client_id == client_id,
+                    Embedding.kind == "advice",
+                    Embedding.model == self.model,
+                )
+            )
+            matrix.advice_mark = mark.one() or 0
+        pending = list(
+            await session.exec(
+                select(Advice)
+                .where(Advice.client_id == client_id, col(Advice.id) > matrix.advice_mark)
+                .order_by(col(Advice.id))
+                .limit(CATCH_UP)
+            )
+        )
+        if pending:
+            await self.index_advice(session, pending)
+            matrix.advice_mark = pending[-1].id or matrix.advice_mark
+
+    def _row(
+        self, client_id: str, kind: str, ref_id: int, chunk: int, text: str, vector: np.ndarray
+    ) -> Embedding:
+        return Embedding(
+            client_id=client_id,
+            kind=kind,
+            ref_id=ref_id,
+            chunk=chunk,
+            model=self.model,
+            dim=len(vector),
+            text_hash=text_hash(text),
+            vector=to_blob(vector),
+            created_at=datetime.now(UTC),
+        )
+
+    def forget(self) -> None:
+        """Drop the in-memory index (after a rebuild), so the next search reloads it."""
+        self._clients.clear()
+
+
+async def stored_models(session: AsyncSession) -> dict[str, int]:
+    """How many vectors each model has made: more than one model means a rebuild is due."""
+    rows = await session.exec(select(Embedding.model, func.count()).group_by(col(Embedding.model)))
+    return {model: count for model, count in rows}
