@@ -1,0 +1,47 @@
+"""`caio-bot report --client ID --month YYYY-MM`: the monthly value report as files."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import typer
+
+from bot.clock import SystemClock
+from bot.db.engine import Database
+from bot.db.models import Client
+from bot.practice.hours import valid_month
+from bot.practice.report import build_report, render_files
+from config.settings import get_settings
+
+
+def report(
+    client: str = typer.Option(..., "--client", help="the client's id"),
+    month: str = typer.Option(..., "--month", help="YYYY-MM"),
+    out: Path = typer.Option(Path("."), "--out", help="directory for the .md and .png"),
+) -> None:
+    """Write the client's monthly value report (Markdown) and its chart (PNG)."""
+    if not valid_month(month):
+        typer.echo("error: --month should look like 2026-11", err=True)
+        raise typer.Exit(1)
+    files = asyncio.run(_build(client, month))
+    if files is None:
+        typer.echo(f"error: no client {client!r}; see `caio-bot clients list`", err=True)
+        raise typer.Exit(1)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, content in files:
+        (out / name).write_bytes(content)
+        typer.echo(str(out / name))
+
+
+async def _build(client_id: str, month: str) -> list[tuple[str, bytes]] | None:
+    db = Database(get_settings().database_url)
+    try:
+        async with db.session() as session:
+            client = await session.get(Client, client_id)
+            if client is None:
+                return None
+            built = await build_report(session, client, month, SystemClock().now())
+        return list(render_files(built))
+    finally:
+        await db.close()

@@ -1,0 +1,1 @@
+"""The fractional practice: clients, hours, decisions, the tech radar and the value report."""

@@ -1,0 +1,77 @@
+"""The report's chart: weekly questions, escalation response times and hours, as one PNG.
+
+matplotlib with the Agg backend: no display needed, safe in a web or worker process.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+
+ASKED = "#4C72B0"
+CAIO = "#DD8452"
+LATE = "#C44E52"
+HOURS = "#55A868"
+
+
+@dataclass(frozen=True)
+class ChartData:
+    title: str
+    weeks: list[str]  # week labels ("16 Nov")
+    ai_answers: list[int]
+    caio_answers: list[int]
+    questions: list[int]
+    escalations: list[tuple[str, float | None]]  # ("#12", hours to answer or None when open)
+    target_hours: float
+    days: list[int]  # day of month with hours logged
+    cumulative_hours: list[float]
+    retainer_hours: float
+
+
+def render_png(data: ChartData) -> bytes:
+    figure, (weekly, response, hours) = plt.subplots(1, 3, figsize=(13, 4), dpi=100)
+    figure.suptitle(data.title)
+
+    x = list(range(len(data.weeks)))
+    weekly.bar(x, data.ai_answers, color=ASKED, label="answered by AI")
+    weekly.bar(x, data.caio_answers, bottom=data.ai_answers, color=CAIO, label="by the CAIO")
+    weekly.plot(x, data.questions, "k.-", label="questions asked")
+    weekly.set_xticks(x, data.weeks)
+    weekly.set_title("Questions per week")
+    weekly.legend(fontsize="small")
+
+    if data.escalations:
+        labels = [label for label, _ in data.escalations]
+        values = [value or 0.0 for _, value in data.escalations]
+        colours = [
+            LATE if value is None or value > data.target_hours else CAIO
+            for _, value in data.escalations
+        ]
+        response.bar(labels, values, color=colours)
+        response.axhline(data.target_hours, color="k", linestyle="--", label="target")
+        response.legend(fontsize="small")
+    else:
+        response.text(0.5, 0.5, "no escalations", ha="center", va="center")
+    response.set_title("Escalation response (hours)")
+
+    if data.days:
+        hours.step(data.days, data.cumulative_hours, where="post", color=HOURS, label="used")
+    else:
+        hours.text(0.5, 0.5, "no hours logged", ha="center", va="center")
+    if data.retainer_hours:
+        hours.axhline(data.retainer_hours, color="k", linestyle="--", label="retainer")
+        hours.legend(fontsize="small")
+    hours.set_title("Retainer hours (cumulative)")
+    hours.set_xlabel("day of month")
+
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    plt.close(figure)
+    return buffer.getvalue()

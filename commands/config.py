@@ -1,0 +1,161 @@
+"""`/caio config`: the client's settings, roles and seniority, and where the queue is
+(CAIO and admins only, by the permissions table)."""
+
+from __future__ import annotations
+
+import re
+
+from bot.context import Context
+from bot.db.models import Client, Member, Role, Seniority
+from bot.directory import find_member
+from bot.message import Message
+from bot.practice.clients import ClientError, apply_setting, describe, setting_names, workspaces_of
+from bot.registry import registry
+from bot.text import shorten
+
+_SLACK_MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")
+_DISCORD_MENTION = re.compile(r"^<@!?(\d+)>$")
+
+
+def person_token(token: str) -> str:
+    """`@dana`, `<@U0123|dana>` (Slack) or `<@123>` (Discord) → what `find_member` looks up."""
+    for pattern in (_SLACK_MENTION, _DISCORD_MENTION):
+        match = pattern.match(token)
+        if match:
+            return match.group(1)
+    return token.lstrip("@")
+
+
+async def _member(ctx: Context, token: str) -> Member | None:
+    async with ctx.bot.db.session() as session:
+        person = await find_member(session, ctx.client_id, person_token(token))
+    if person is None:
+        await ctx.reply(
+            f"I don't know {shorten(token, 40)} in this team yet; people appear once they "
+            "have used `/caio`.",
+            ephemeral=True,
+        )
+    return person
+
+
+async def _save_member(ctx: Context, person: Member) -> None:
+    async with ctx.bot.db.session() as session:
+        session.add(person)
+        await session.commit()
+
+
+@registry.command(
+    "config",
+    summary="This client's settings (CAIO): show, set, roles, seniority, queue",
+    usage="config [show]",
+    example="config show",
+)
+async def show(ctx: Context, text: str) -> None:
+    if text.strip() not in ("", "show"):
+        await ctx.usage("Try `/caio help config`.")
+        return
+    async with ctx.bot.db.session() as session:
+        client = await session.get(Client, ctx.client_id)
+        assert client is not None
+        rows = describe(client, await workspaces_of(session, client.id))
+    await ctx.reply(
+        Message("", title=f"{client.name} settings", fields=tuple(rows)), ephemeral=True
+    )
+
+
+@registry.command(
+    "config set",
+    summary="Change one client setting (CAIO)",
+    usage="config set <setting> <value>",
+    example="config set profile Python/FastAPI, Postgres; goal: RAG support bot by Q2",
+)
+async def set_setting(ctx: Context, text: str) -> None:
+    name, _, value = text.strip().partition(" ")
+    if not name or not value.strip():
+        await ctx.usage(f"Settings: {setting_names()}.")
+        return
+    async with ctx.bot.db.session() as session:
+        client = await session.get(Client, ctx.client_id)
+        assert client is not None
+        try:
+            field = apply_setting(client, name, value)
+        except ClientError as exc:
+            await ctx.reply(str(exc), ephemeral=True)
+            return
+        session.add(client)
+        await session.commit()
+        ctx.client = client
+    await ctx.reply(f"{client.name}: {field} set to {shorten(value.strip(), 200)}.", ephemeral=True)
+
+
+@registry.command(
+    "config role",
+    summary="Give a teammate a role in this client (CAIO)",
+    usage="config role @user <member|lead|caio|admin>",
+    example="config role @sam lead",
+)
+async def set_role(ctx: Context, text: str) -> None:
+    parts = text.split()
+    if len(parts) != 2 or parts[1].lower() not in {r.value for r in Role}:
+        await ctx.usage()
+        return
+    person = await _member(ctx, parts[0])
+    if person is None:
+        return
+    person.role = Role(parts[1].lower())
+    await _save_member(ctx, person)
+    await ctx.reply(f"{person.name} is now {person.role} in {ctx.client.name}.", ephemeral=True)
+
+
+async def _seniority(ctx: Context, text: str, level: Seniority) -> None:
+    parts = text.split()
+    if len(parts) != 1:
+        await ctx.usage()
+        return
+    person = await _member(ctx, parts[0])
+    if person is None:
+        return
+    person.seniority = level
+    await _save_member(ctx, person)
+    await ctx.reply(f"{person.name} is marked {level}.", ephemeral=True)
+
+
+@registry.command(
+    "config junior",
+    summary="Mark a developer as junior (reports list juniors first)",
+    usage="config junior @user",
+    example="config junior @ana",
+)
+async def junior(ctx: Context, text: str) -> None:
+    await _seniority(ctx, text, Seniority.JUNIOR)
+
+
+@registry.command(
+    "config senior",
+    summary="Mark a developer as senior",
+    usage="config senior @user",
+    example="config senior @sam",
+)
+async def senior(ctx: Context, text: str) -> None:
+    await _seniority(ctx, text, Seniority.SENIOR)
+
+
+@registry.command(
+    "config queue",
+    summary="Make this channel the client's escalation queue (CAIO)",
+    usage="config queue here",
+    example="config queue here",
+)
+async def queue_here(ctx: Context, text: str) -> None:
+    if text.strip().lower() != "here":
+        await ctx.usage()
+        return
+    async with ctx.bot.db.session() as session:
+        client = await session.get(Client, ctx.client_id)
+        assert client is not None
+        client.queue_address = ctx.address.root.key
+        session.add(client)
+        await session.commit()
+    await ctx.reply(
+        f"Escalations for {client.name} now arrive in #{ctx.address.channel}.", ephemeral=True
+    )

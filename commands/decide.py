@@ -1,0 +1,213 @@
+"""`/caio decide` and `/caio decisions`: the client's architecture and strategy decisions
+in the ADR shape, typed as a form or drafted from a thread, searchable, supersedable."""
+
+from __future__ import annotations
+
+import openai
+import structlog
+from sqlmodel import col, select
+
+from bot.context import Context
+from bot.db.models import Advice, Escalation, Question
+from bot.db.models_practice import Decision, DecisionStatus
+from bot.events import Address
+from bot.message import Button, Message
+from bot.practice import decisions
+from bot.registry import registry
+from bot.text import shorten
+
+log = structlog.get_logger(__name__)
+
+
+async def _save(
+    ctx: Context, draft: decisions.Draft, status: DecisionStatus, thread: str | None = None
+) -> Decision:
+    async with ctx.bot.db.session() as session:
+        decision = await decisions.record(
+            session,
+            ctx.client_id,
+            draft,
+            ctx.member.name,
+            ctx.bot.clock.now(),
+            status=status,
+            thread=thread,
+        )
+        old_number = draft.get("supersedes").lstrip("#").removeprefix("ADR-").lstrip("0")
+        if old_number.isdigit():
+            old = await decisions.by_number(session, ctx.client_id, int(old_number))
+            if old is not None and old.number != decision.number:
+                await decisions.supersede(session, old, decision)
+    return decision
+
+
+@registry.command(
+    "decide",
+    summary="Record an architecture or strategy decision (ADR)",
+    usage=decisions.FORM,
+    example="decide Use pgvector | context: 2M docs, Postgres already | options: pgvector; "
+    "Pinecone | decision: pgvector | consequences: one database to run",
+)
+async def decide(ctx: Context, text: str) -> None:
+    draft = decisions.parse_form(text)
+    gaps = decisions.missing(draft)
+    if gaps:
+        title = draft.title or "<title>"
+        await ctx.reply(
+            f"A decision needs {', '.join(gaps)}. Send it as one line or one field per line:\n"
+            f"`/caio decide {title} | context: … | options: … | decision: … | consequences: …`\n"
+            "Optional: `| supersedes: <number>`. In a thread: `/caio decide from-thread`.",
+            ephemeral=True,
+        )
+        return
+    decision = await _save(ctx, draft, DecisionStatus.ACCEPTED)
+    await ctx.reply(Message(decisions.render(decision), title="Decision recorded"))
+
+
+async def _thread_lines(ctx: Context, thread: Address) -> list[str]:
+    """What we know was said in this thread: its question, answers and escalation."""
+    async with ctx.bot.db.session() as session:
+        questions = list(
+            await session.exec(
+                select(Question).where(
+                    Question.client_id == ctx.client_id, Question.thread_address == thread.key
+                )
+            )
+        )
+        escalations = list(
+            await session.exec(
+                select(Escalation).where(
+                    Escalation.client_id == ctx.client_id,
+                    (Escalation.queue_address == thread.key)
+                    | (Escalation.origin_address == thread.key),
+                )
+            )
+        )
+        question_ids = [q.id for q in questions] + [e.question_id for e in escalations]
+        escalation_ids = [e.id for e in escalations]
+        answers = list(
+            await session.exec(
+                select(Advice)
+                .where(
+                    Advice.client_id == ctx.client_id,
+                    col(Advice.question_id).in_([i for i in question_ids if i is not None])
+                    | col(Advice.escalation_id).in_(escalation_ids),
+                )
+                .order_by(col(Advice.created_at), col(Advice.id))
+            )
+        )
+    lines = [f"Question: {q.text}" for q in questions]
+    if not lines:
+        lines = [f"Question: {e.question}" for e in escalations]
+    lines += [f"{a.author}: {a.answer}" for a in answers]
+    return lines
+
+
+@registry.command(
+    "decide from-thread",
+    summary="Draft a decision from this thread, to accept or edit",
+    usage="decide from-thread [title]",
+    example="decide from-thread Vector store choice",
+)
+async def from_thread(ctx: Context, text: str) -> None:
+    if ctx.address.thread is None:
+        await ctx.usage("Run it inside the thread the decision was discussed in.")
+        return
+    lines = await _thread_lines(ctx, ctx.address)
+    if not lines:
+        await ctx.reply(
+            f"I have no record of this thread. Record it with `/caio {decisions.FORM}`.",
+            ephemeral=True,
+        )
+        return
+    draft = decisions.compose_from_thread(lines, text.strip())
+    llm = ctx.bot.advisor.llm
+    if llm is not None:
+        try:
+            reply = await llm.complete(decisions.draft_messages(lines, text.strip()))
+            drafted = decisions.parse_form(reply)
+            if not decisions.missing(drafted):
+                draft = drafted
+        except openai.APIError as exc:
+            log.warning("model unavailable, composing the decision draft", error=str(exc))
+    decision = await _save(ctx, draft, DecisionStatus.PROPOSED, ctx.address.key)
+    await ctx.reply(
+        Message(
+            decisions.render(decision),
+            title="Draft decision from this thread",
+            notes=("Accept it, or record an edited version with `/caio decide …`.",),
+            actions=(Button("decision.accept", "Accept", str(decision.number), "primary"),),
+        )
+    )
+
+
+@registry.action("decision.accept")
+async def accept(ctx: Context, value: str) -> None:
+    if not ctx.may("decide"):
+        await ctx.refuse("decide")
+        return
+    async with ctx.bot.db.session() as session:
+        decision = (
+            await decisions.by_number(session, ctx.client_id, int(value))
+            if value.isdigit()
+            else None
+        )
+        if decision is None:
+            await ctx.reply("That decision is no longer available.", ephemeral=True)
+            return
+        await decisions.accept(session, decision)
+    await ctx.reply(f"ADR-{decision.number:03d} accepted by {ctx.member.name}.")
+
+
+@registry.command(
+    "decisions",
+    summary="The client's decisions: list, search, or show one",
+    usage="decisions [search <terms> | <number>]",
+    example="decisions search vector",
+)
+async def list_decisions(ctx: Context, text: str) -> None:
+    head, _, rest = text.strip().partition(" ")
+    number = head.lstrip("#").removeprefix("ADR-").lstrip("0")
+    async with ctx.bot.db.session() as session:
+        if head and number.isdigit() and not rest:
+            one = await decisions.by_number(session, ctx.client_id, int(number))
+            if one is None:
+                await ctx.reply(f"There is no decision {shorten(head, 20)} here.", ephemeral=True)
+                return
+            await ctx.reply(Message(decisions.render(one)), ephemeral=True)
+            return
+        if head == "search" and not rest.strip():
+            await ctx.usage("Search for what?")
+            return
+        if head and head != "search":
+            await ctx.usage()
+            return
+        rows = await decisions.search(session, ctx.client_id, rest)
+    title = f"Decisions matching “{shorten(rest, 60)}”" if rest else "Decisions"
+    if not rows:
+        await ctx.reply(f"{title}: none yet.", ephemeral=True)
+        return
+    body = "\n".join(
+        f"{decisions.heading(d)}: {shorten(d.decision or d.context, 140)}" for d in rows
+    )
+    await ctx.reply(Message(body, title=title), ephemeral=True)
+
+
+@registry.command(
+    "decisions supersede",
+    summary="Mark an older decision superseded by a newer one",
+    usage="decisions supersede <old number> <new number>",
+    example="decisions supersede 2 5",
+)
+async def supersede(ctx: Context, text: str) -> None:
+    parts = [p.lstrip("#").removeprefix("ADR-") for p in text.split()]
+    if len(parts) != 2 or not all(p.isdigit() for p in parts) or parts[0] == parts[1]:
+        await ctx.usage()
+        return
+    async with ctx.bot.db.session() as session:
+        old = await decisions.by_number(session, ctx.client_id, int(parts[0]))
+        new = await decisions.by_number(session, ctx.client_id, int(parts[1]))
+        if old is None or new is None:
+            await ctx.reply("Both decisions must exist in this client.", ephemeral=True)
+            return
+        await decisions.supersede(session, old, new)
+    await ctx.reply(f"ADR-{old.number:03d} is now superseded by ADR-{new.number:03d}.")
