@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import count
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from bot.adapter import DeliveryError
@@ -28,6 +30,7 @@ WORKSPACE = "console"
 GENERAL = Address(PLATFORM, WORKSPACE, "general")
 QUEUE = Address(PLATFORM, WORKSPACE, "caio-queue")
 BOT_NAME = "caio-bot"
+FILES_DIR = Path(tempfile.gettempdir()) / "caio-bot-files"  # uploads (reports, exports) land here
 
 CONSOLE_HELP = (
     "Console: `/caio help` for commands · a number clicks that button · "
@@ -96,8 +99,14 @@ class ConsoleAdapter:
     platform = PLATFORM
     live_updates = False
 
-    def __init__(self, bot: Bot, write: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        write: Callable[[str], None] | None = None,
+        files_dir: Path | None = None,
+    ) -> None:
         self.bot = bot
+        self.files_dir = files_dir or FILES_DIR
         self.state = ConsoleState()
         self._write = write or (lambda text: print(text, flush=True))
         self._ids = count(1)
@@ -143,6 +152,11 @@ class ConsoleAdapter:
             where = posted or Posted(message.address or self.state.address, "0")
             self._buttons[number] = (button.action_id, button.value, where)
         self._write(render(message, posted, numbers))
+        for attachment in message.files:
+            saved = self.files_dir / attachment.filename
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            saved.write_bytes(attachment.content)
+            self._write(f"  [file] {attachment.filename} saved to {saved}")
 
     async def reply(self, message: Message) -> Posted | None:
         """The console's Responder: every reply is printed where the user is."""

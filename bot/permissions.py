@@ -32,6 +32,8 @@ PERMISSIONS: list[tuple[str, frozenset[Role]]] = [
     ("checkin pause", LEADS),
     ("checkin off", LEADS),
     ("radar set", LEADS),
+    ("decide*", LEADS),
+    ("decisions supersede", LEADS),
     ("report*", LEADS),
 ]
 

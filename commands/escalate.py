@@ -3,9 +3,9 @@ the Escalate button, replies in a queue thread, and Mark resolved."""
 
 from __future__ import annotations
 
-from bot.advisor.redact import redact
 from sqlmodel import select
 
+from bot.advisor.redact import redact
 from bot.context import Context
 from bot.db.models import Advice, EscalationStatus, Question, Role
 from bot.escalations import (
@@ -17,7 +17,7 @@ from bot.escalations import (
     set_status,
 )
 from bot.events import Address, ThreadReply
-from bot.message import Message, Posted
+from bot.message import Button, Message, Posted
 from bot.permissions import CAIO
 from bot.registry import registry
 
@@ -101,7 +101,13 @@ async def answer(ctx: Context, text: str) -> None:
             ephemeral=True,
         )
     await answer_escalation(ctx.bot, escalation, ctx.member, redact(body.strip()))
-    await ctx.reply(f"Answer to #{escalation.id} relayed and logged.", ephemeral=True)
+    await ctx.reply(
+        Message(
+            f"Answer to #{escalation.id} relayed and logged.",
+            actions=(Button("hours.log_escalation", "Log 30m", str(escalation.id)),),
+        ),
+        ephemeral=True,
+    )
 
 
 @registry.thread_reply

@@ -5,8 +5,10 @@ from __future__ import annotations
 import typer
 
 from bot.cli import advice, console, db, serve
+from bot.cli import clients as clients_cli
 from bot.cli import eval as eval_cli
 from bot.cli import index as index_cli
+from bot.cli import report as report_cli
 
 app = typer.Typer(
     help="caio-bot: a fractional CAIO's advisory bot for Slack, Discord and the terminal.",
@@ -21,3 +23,5 @@ app.add_typer(db.app, name="db")
 app.add_typer(advice.app, name="advice")
 app.command("eval")(eval_cli.eval_cmd)
 app.add_typer(index_cli.app, name="index")
+app.add_typer(clients_cli.app, name="clients")
+app.command("report")(report_cli.report)
