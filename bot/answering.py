@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import structlog
+from sqlalchemy import or_, update
 from sqlmodel import col, select
 
 from bot.advisor.passages import Passage
@@ -114,11 +116,41 @@ def _throttled(bot: Bot, posted: Posted) -> Callable[[str], Awaitable[None]]:
     return on_text
 
 
+def _lease(bot: Bot) -> timedelta:
+    """How long a claim holds: the longest a model call can take, with retries, plus slack."""
+    settings = bot.settings
+    return timedelta(seconds=settings.llm_timeout * (settings.llm_max_retries + 1) + 60)
+
+
+async def claim(bot: Bot, question_id: int) -> bool:
+    """Take a pending question for this process, so that processes starting together, or one
+    starting while another still drafts, never answer twice. While the question is pending,
+    `answered_at` holds the claim's time; a claim older than the lease is a dead process's."""
+    now = bot.clock.now()
+    async with bot.db.session() as session:
+        result = await session.exec(
+            update(Question)
+            .where(
+                col(Question.id) == question_id,
+                col(Question.status) == QuestionStatus.PENDING,
+                or_(
+                    col(Question.answered_at).is_(None),
+                    col(Question.answered_at) < now - _lease(bot),
+                ),
+            )
+            .values(answered_at=now)
+        )
+        await session.commit()
+    return bool(result.rowcount == 1)
+
+
 async def answer_question(bot: Bot, question_id: int, history: tuple[str, ...] = ()) -> None:
-    """Draft, log and post the answer to a stored question (idempotent)."""
+    """Draft, log and post the answer to a stored question (once, whoever calls)."""
+    if not await claim(bot, question_id):
+        return
     async with bot.db.session() as session:
         question = await session.get(Question, question_id)
-        if question is None or question.status == QuestionStatus.ANSWERED:
+        if question is None:
             return
         client = await session.get(Client, question.client_id)
         asker = await session.get(Member, question.asker_id)
