@@ -1,0 +1,477 @@
+"""`/caio standup …`: set up a channel's stand-up, answer it, and see why it did what it
+did. The handlers here serve `/caio checkin …` too (see commands/checkin.py): a stand-up
+is one kind of check-in."""
+
+from __future__ import annotations
+
+from sqlmodel import col, delete, select
+
+from bot.context import Context
+from bot.db.models import Member
+from bot.db.models_schedule import (
+    Away,
+    Blocker,
+    BlockerStatus,
+    Report,
+    Run,
+    Schedule,
+    ScheduleKind,
+)
+from bot.directory import find_member
+from bot.events import Address, ThreadReply
+from bot.message import Message
+from bot.registry import registry
+from bot.text import shorten
+from scheduler import checkins, claims, forms
+from scheduler.calendar import CalendarError, holiday, local_date, parse_date, zone
+from scheduler.engine import FIRE, fire_now
+from scheduler.store import (
+    cadence_of,
+    find,
+    for_client,
+    participants,
+    questions_of,
+    remove,
+    touch,
+)
+
+DEFAULTS = {
+    ScheduleKind.STANDUP: {"days": "mon-fri", "local_time": "09:30", "window_minutes": 240},
+    ScheduleKind.CHECKIN: {"days": "fri", "local_time": "15:00", "window_minutes": 24 * 60},
+}
+SETUP_USAGE = {
+    ScheduleKind.STANDUP: (
+        "standup setup [at 09:30] [on mon-fri] [tz Europe/Berlin] [window 4h] "
+        '[participants @a @b] [questions "…" "…"] [report thread|channel] [reminders 2] '
+        "[escalate 48h]"
+    ),
+    ScheduleKind.CHECKIN: (
+        "checkin setup weekly|every 2 weeks|monthly on 1st mon [on fri] [at 15:00] "
+        '[tz Europe/Berlin] [window 1d] [participants @a @b] [questions "…"] '
+        "[report channel|thread|caio] [reminders 1]"
+    ),
+}
+
+
+async def _schedule_here(ctx: Context, kind: ScheduleKind) -> Schedule | None:
+    async with ctx.bot.db.session() as session:
+        found = await find(session, ctx.client_id, kind, ctx.address)
+    if found is None:
+        await ctx.reply(
+            f"There is no {kind} in this channel. Set one up with `/caio {kind} setup`.",
+            ephemeral=True,
+        )
+    return found
+
+
+async def _participants(ctx: Context, names: list[str]) -> list[Member] | str:
+    """Members named in a setup line; a sentence naming the unknown ones otherwise."""
+    found: list[Member] = []
+    unknown: list[str] = []
+    async with ctx.bot.db.session() as session:
+        for word in names:
+            user_id, name = forms.mention(word)
+            member = await find_member(session, ctx.client_id, user_id or name)
+            if member is None and user_id:
+                member = Member(
+                    client_id=ctx.client_id,
+                    platform=ctx.address.platform,
+                    user_id=user_id,
+                    name=name or user_id,
+                )
+                session.add(member)
+                await session.commit()
+                await session.refresh(member)
+            if member is None:
+                unknown.append("@" + name)
+            elif member.id not in {m.id for m in found}:
+                found.append(member)
+    if unknown:
+        return (
+            f"I don't know {', '.join(unknown)} yet: they need to use caio-bot once "
+            "(any `/caio` command), or mention them with the platform's @-mention."
+        )
+    return found
+
+
+async def setup(ctx: Context, kind: ScheduleKind, text: str) -> None:
+    try:
+        form = forms.parse(text)
+    except CalendarError as error:
+        await ctx.usage(str(error))
+        return
+    people: list[Member] | None = None
+    if form.participants is not None:
+        resolved = await _participants(ctx, form.participants)
+        if isinstance(resolved, str):
+            await ctx.reply(resolved, ephemeral=True)
+            return
+        people = resolved
+    now = ctx.bot.clock.now()
+    async with ctx.bot.db.session() as session:
+        schedule = await find(session, ctx.client_id, kind, ctx.address)
+        if schedule is None:
+            schedule = Schedule(
+                client_id=ctx.client_id,
+                kind=kind,
+                address=ctx.address.root.key,
+                timezone=ctx.client.timezone,
+                created_by=ctx.member.name,
+                changed_at=now,
+                **DEFAULTS[kind],  # type: ignore[arg-type]
+            )
+        form.apply(schedule, local_date(now, form.tz or schedule.timezone))
+        if people is not None:
+            schedule.participants = ",".join(str(m.id) for m in people)
+        session.add(touch(schedule, now))
+        await session.commit()
+        await session.refresh(schedule)
+    await ctx.reply(await describe(ctx, schedule, title=f"{checkins.label(schedule)} set up"))
+
+
+async def describe(ctx: Context, schedule: Schedule, title: str | None = None) -> Message:
+    """Everything a team needs to know about its check-in, in one message."""
+    async with ctx.bot.db.session() as session:
+        people = (await participants(session, [schedule]))[schedule.id or 0]
+        blockers = list(
+            await session.exec(
+                select(Blocker, Member)
+                .join(Member, col(Member.id) == col(Blocker.member_id))
+                .where(
+                    Blocker.client_id == ctx.client_id,
+                    Blocker.schedule_id == schedule.id,
+                    Blocker.status == BlockerStatus.OPEN,
+                )
+            )
+        )
+    where = {Report.CHANNEL: "the channel", Report.THREAD: "a thread", Report.CAIO: "the CAIO"}
+    who = ", ".join(m.name for m in people) or "nobody yet"
+    if not schedule.participants:
+        who += " (everyone here who has used caio-bot)"
+    questions = "\n".join(f"  {i}. {q}" for i, q in enumerate(questions_of(schedule), start=1))
+    fields = [
+        ("When", cadence_of(schedule).describe() + (" — paused" if schedule.paused else "")),
+        ("Participants", who),
+        (
+            "Window",
+            f"{schedule.window_minutes // 60}h{schedule.window_minutes % 60 or ''} · "
+            f"reminders {schedule.reminders} · summary to {where[schedule.report]} · "
+            f"blockers to the CAIO after {schedule.blocker_hours:g}h",
+        ),
+    ]
+    if schedule.next_fire_at is not None and not schedule.paused:
+        local = schedule.next_fire_at.astimezone(zone(schedule.timezone))
+        nxt = f"{local:%a %d %b %H:%M} {schedule.timezone}"
+        name = holiday(ctx.client.country, ctx.client.region, local.date())
+        if name:
+            nxt += f" (holiday: {name}, will be skipped)"
+        fields.append(("Next", nxt))
+    if schedule.skip_dates:
+        fields.append(("Skipping", schedule.skip_dates.replace(",", ", ")))
+    text = f"Questions:\n{questions}"
+    if blockers:
+        now = ctx.bot.clock.now()
+        text += "\nOpen blockers:\n" + "\n".join(
+            f"  • {m.name}: {shorten(b.text, 120)} ({checkins.age(now - b.opened_at)})"
+            for b, m in blockers
+        )
+    return Message(
+        text,
+        title=title or f"{checkins.label(schedule)} in #{Address.parse(schedule.address).channel}",
+        fields=tuple(fields),
+    )
+
+
+async def show(ctx: Context, kind: ScheduleKind) -> None:
+    schedule = await _schedule_here(ctx, kind)
+    if schedule is None:
+        async with ctx.bot.db.session() as session:
+            others = await for_client(session, ctx.client_id, kind)
+        if others:
+            places = ", ".join(f"#{Address.parse(s.address).channel}" for s in others)
+            await ctx.reply(f"This team's {kind}s are in {places}.", ephemeral=True)
+        return
+    await ctx.reply(await describe(ctx, schedule), ephemeral=True)
+
+
+async def set_paused(ctx: Context, kind: ScheduleKind, paused: bool) -> None:
+    schedule = await _schedule_here(ctx, kind)
+    if schedule is None:
+        return
+    async with ctx.bot.db.session() as session:
+        row = await session.get(Schedule, schedule.id)
+        assert row is not None
+        row.paused = paused
+        session.add(touch(row, ctx.bot.clock.now()))
+        await session.commit()
+    state = "paused" if paused else "resumed"
+    await ctx.reply(f"{checkins.label(schedule)} {state} by {ctx.member.name}.")
+
+
+async def skip(ctx: Context, kind: ScheduleKind, text: str) -> None:
+    schedule = await _schedule_here(ctx, kind)
+    if schedule is None:
+        return
+    try:
+        if text.strip():
+            day = parse_date(text)
+        elif schedule.next_fire_at is not None:
+            day = local_date(schedule.next_fire_at, schedule.timezone)
+        else:
+            raise CalendarError("which date?")
+    except CalendarError as error:
+        await ctx.usage(str(error))
+        return
+    async with ctx.bot.db.session() as session:
+        row = await session.get(Schedule, schedule.id)
+        assert row is not None
+        dates = {
+            d for d in row.skip_dates.split(",") if d >= ctx.bot.clock.now().date().isoformat()
+        }
+        row.skip_dates = ",".join(sorted(dates | {day.isoformat()}))
+        session.add(touch(row, ctx.bot.clock.now()))
+        await session.commit()
+    await ctx.reply(f"{checkins.label(schedule)} on {checkins.day_name(day)} will be skipped.")
+
+
+async def now(ctx: Context, kind: ScheduleKind) -> None:
+    schedule = await _schedule_here(ctx, kind)
+    if schedule is None:
+        return
+    if not await fire_now(ctx.bot, schedule, ctx.client):
+        await ctx.reply("That was just sent; nothing sent twice.", ephemeral=True)
+
+
+async def off(ctx: Context, kind: ScheduleKind) -> None:
+    schedule = await _schedule_here(ctx, kind)
+    if schedule is None:
+        return
+    async with ctx.bot.db.session() as session:
+        row = await session.get(Schedule, schedule.id)
+        if row is not None:
+            await remove(session, row)
+    await ctx.reply(f"{checkins.label(schedule)} in this channel turned off by {ctx.member.name}.")
+
+
+async def why(ctx: Context, kind: ScheduleKind) -> None:
+    schedule = await _schedule_here(ctx, kind)
+    if schedule is None:
+        return
+    last = await claims.last(ctx.bot.db, ctx.client_id, FIRE, str(schedule.id))
+    if last is None:
+        await ctx.reply(
+            f"It has not fired yet. {checkins.label(schedule)} runs "
+            f"{cadence_of(schedule).describe()}.",
+            ephemeral=True,
+        )
+        return
+    await ctx.reply(last.reason or f"{last.outcome} {last.fire_at:%Y-%m-%d}", ephemeral=True)
+
+
+async def _answerable(ctx: Context, kind: ScheduleKind) -> Schedule | None:
+    """The check-in an answer is for: this channel's, else the one that last prompted the
+    person, else the only one they take part in."""
+    async with ctx.bot.db.session() as session:
+        here = await find(session, ctx.client_id, kind, ctx.address)
+        if here is not None:
+            return here
+        schedules = await for_client(session, ctx.client_id, kind)
+        people = await participants(session, schedules) if schedules else {}
+    mine = [s for s in schedules if ctx.member.id in {m.id for m in people[s.id or 0]}]
+    prompt = await checkins.prompt_at(ctx.bot, ctx.client_id, ctx.member.id or 0, ctx.address)
+    if prompt is not None:
+        async with ctx.bot.db.session() as session:
+            run = await session.get(Run, prompt.run_id)
+        for s in mine:
+            if run is not None and s.id == run.schedule_id:
+                return s
+    return mine[0] if len(mine) == 1 else None
+
+
+async def answer(ctx: Context, kind: ScheduleKind, text: str) -> None:
+    if not text.strip():
+        await ctx.usage("What is your answer?")
+        return
+    schedule = await _answerable(ctx, kind)
+    if schedule is None:
+        await ctx.reply(
+            f"Which {kind}? Answer in its channel, or reply to the prompt I sent you.",
+            ephemeral=True,
+        )
+        return
+    recorded = await checkins.record_answer(
+        ctx.bot, schedule, ctx.member, text.strip(), ctx.bot.clock.now()
+    )
+    await ctx.reply(checkins.thanks(schedule, ctx.member, recorded), ephemeral=True)
+
+
+# -- registration ------------------------------------------------------------------------------
+
+K = ScheduleKind.STANDUP
+
+
+@registry.command(
+    "standup",
+    summary="Daily stand-ups: prompts, reminders, a summary, blockers tracked",
+    usage="standup setup|show|pause|resume|skip <date>|now|off|why|answer <text>|tz <zone>|"
+    "away <date>[..<date>]",
+    example="standup setup at 09:30 on mon-fri tz Europe/Berlin window 4h",
+)
+async def standup(ctx: Context, text: str) -> None:
+    await ctx.usage()
+
+
+@registry.command(
+    "standup setup",
+    summary="Set up (or change) this channel's stand-up",
+    usage=SETUP_USAGE[K],
+    example='standup setup at 09:30 on mon-fri tz Europe/Berlin window 4h questions "Done?" '
+    '"Next?" "Blockers?"',
+)
+async def standup_setup(ctx: Context, text: str) -> None:
+    await setup(ctx, K, text)
+
+
+@registry.command("standup show", summary="This channel's stand-up", usage="standup show")
+async def standup_show(ctx: Context, text: str) -> None:
+    await show(ctx, K)
+
+
+@registry.command("standup pause", summary="Pause the stand-up", usage="standup pause")
+async def standup_pause(ctx: Context, text: str) -> None:
+    await set_paused(ctx, K, True)
+
+
+@registry.command("standup resume", summary="Resume the stand-up", usage="standup resume")
+async def standup_resume(ctx: Context, text: str) -> None:
+    await set_paused(ctx, K, False)
+
+
+@registry.command(
+    "standup skip",
+    summary="Skip one day",
+    usage="standup skip <YYYY-MM-DD>",
+    example="standup skip 2026-12-24",
+)
+async def standup_skip(ctx: Context, text: str) -> None:
+    await skip(ctx, K, text)
+
+
+@registry.command("standup now", summary="Run the stand-up now", usage="standup now")
+async def standup_now(ctx: Context, text: str) -> None:
+    await now(ctx, K)
+
+
+@registry.command("standup off", summary="Turn the stand-up off", usage="standup off")
+async def standup_off(ctx: Context, text: str) -> None:
+    await off(ctx, K)
+
+
+@registry.command(
+    "standup why", summary="Why the last stand-up was sent or skipped", usage="standup why"
+)
+async def standup_why(ctx: Context, text: str) -> None:
+    await why(ctx, K)
+
+
+@registry.command(
+    "standup answer",
+    summary="Answer the stand-up (early answers count for the next one)",
+    usage="standup answer <text>",
+    example="standup answer yesterday: eval harness | today: prompt caching | blockers: none",
+)
+async def standup_answer(ctx: Context, text: str) -> None:
+    await answer(ctx, K, text)
+
+
+@registry.command(
+    "standup tz",
+    summary="Your own time zone",
+    usage="standup tz <zone>",
+    example="standup tz America/New_York",
+)
+async def standup_tz(ctx: Context, text: str) -> None:
+    name = text.strip()
+    try:
+        zone(name)
+    except CalendarError as error:
+        await ctx.usage(str(error))
+        return
+    async with ctx.bot.db.session() as session:
+        member = await session.get(Member, ctx.member.id)
+        assert member is not None
+        member.timezone = name
+        session.add(member)
+        await session.commit()
+    await ctx.reply(f"Your time zone is now {name}.", ephemeral=True)
+
+
+@registry.command(
+    "standup away",
+    summary="Your out-of-office days (no prompts then)",
+    usage="standup away <date>[..<date>] | away clear",
+    example="standup away 2026-12-24..2026-12-31",
+)
+async def standup_away(ctx: Context, text: str) -> None:
+    spec = text.strip()
+    today = local_date(ctx.bot.clock.now(), ctx.member.timezone or ctx.client.timezone)
+    async with ctx.bot.db.session() as session:
+        if spec == "clear":
+            await session.exec(
+                delete(Away).where(
+                    col(Away.client_id) == ctx.client_id, col(Away.member_id) == ctx.member.id
+                )
+            )
+            await session.commit()
+            await ctx.reply("Out-of-office days cleared.", ephemeral=True)
+            return
+        if not spec:
+            rows = await session.exec(
+                select(Away).where(
+                    Away.client_id == ctx.client_id,
+                    Away.member_id == ctx.member.id,
+                    Away.end >= today.isoformat(),
+                )
+            )
+            spans = [f"{a.start}..{a.end}" if a.start != a.end else a.start for a in rows]
+            await ctx.reply("Away: " + (", ".join(spans) or "no days set"), ephemeral=True)
+            return
+        try:
+            first, _, last = spec.partition("..")
+            start, end = parse_date(first), parse_date(last) if last else parse_date(first)
+        except CalendarError as error:
+            await ctx.usage(str(error))
+            return
+        if end < start or end < today:
+            await ctx.usage("The range must end on or after its start, and not in the past.")
+            return
+        session.add(
+            Away(
+                client_id=ctx.client_id,
+                member_id=ctx.member.id or 0,
+                start=start.isoformat(),
+                end=end.isoformat(),
+            )
+        )
+        await session.commit()
+    span = checkins.day_name(start) + (f" to {checkins.day_name(end)}" if end != start else "")
+    await ctx.reply(f"Noted: away {span}. No check-in prompts then.", ephemeral=True)
+
+
+@registry.thread_reply
+async def prompt_reply(ctx: Context, reply: ThreadReply) -> bool:
+    """A reply where a check-in prompted this person answers it; anything else is left to
+    the other handlers (escalation threads)."""
+    prompt = await checkins.prompt_at(ctx.bot, ctx.client_id, ctx.member.id or 0, reply.address)
+    if prompt is None or not reply.text.strip():
+        return False
+    async with ctx.bot.db.session() as session:
+        run = await session.get(Run, prompt.run_id)
+        schedule = await session.get(Schedule, run.schedule_id) if run else None
+    if schedule is None:
+        return False
+    recorded = await checkins.record_answer(
+        ctx.bot, schedule, ctx.member, reply.text.strip(), ctx.bot.clock.now()
+    )
+    await ctx.reply(checkins.thanks(schedule, ctx.member, recorded))
+    return True

@@ -1,0 +1,211 @@
+"""Local time, zones, holidays and quiet hours: when a schedule's next fire is, and
+whether a day counts.
+
+Times are kept as a local wall-clock time plus an IANA zone and turned into UTC only
+through APScheduler's CronTrigger, so a DST change never moves a 09:30 stand-up.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_ALIASES = {"weekdays": "mon-fri", "daily": "mon-sun", "everyday": "mon-sun"}
+_NTH = {"1st": "1st", "2nd": "2nd", "3rd": "3rd", "4th": "4th", "5th": "5th", "last": "last"}
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?:in)?)?$")
+
+
+class CalendarError(ValueError):
+    """Input a user typed that does not name a day, time, zone or duration."""
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CalendarError(f"unknown time zone {name!r} (try Europe/Berlin)") from None
+
+
+def parse_time(text: str) -> time:
+    match = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)?", text.strip().lower())
+    if not match:
+        raise CalendarError(f"not a time: {text!r} (try 09:30)")
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    if match.group(3) == "pm" and hour < 12:
+        hour += 12
+    elif match.group(3) == "am" and hour == 12:
+        hour = 0
+    if hour > 23 or minute > 59:
+        raise CalendarError(f"not a time: {text!r} (try 09:30)")
+    return time(hour, minute)
+
+
+def parse_duration(text: str) -> timedelta:
+    """`4h`, `90m`, `1d`, `1h30m`."""
+    match = _DURATION.fullmatch(text.strip().lower())
+    if not match or not any(match.groups()):
+        raise CalendarError(f"not a duration: {text!r} (try 4h or 90m)")
+    days, hours, minutes = (int(g or 0) for g in match.groups())
+    return timedelta(days=days, hours=hours, minutes=minutes)
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise CalendarError(f"not a date: {text!r} (try 2026-12-24)") from None
+
+
+def weekdays(spec: str) -> list[int]:
+    """`mon-fri`, `mon,wed,fri`, `weekdays`, `daily` → Monday-based day numbers."""
+    spec = _DAY_ALIASES.get(spec.strip().lower(), spec.strip().lower())
+    found: list[int] = []
+    for part in spec.split(","):
+        first, _, last = part.partition("-")
+        if first[:3] not in DAY_NAMES or (last and last[:3] not in DAY_NAMES):
+            raise CalendarError(f"not a day: {part!r} (try mon-fri or mon,wed)")
+        start = DAY_NAMES.index(first[:3])
+        end = DAY_NAMES.index(last[:3]) if last else start
+        span = range(start, end + 1) if end >= start else [*range(start, 7), *range(0, end + 1)]
+        found.extend(d for d in span if d not in found)
+    return sorted(found)
+
+
+def day_spec(spec: str) -> str:
+    """A normalised day list as stored and shown: `mon-fri`, `tue`, `mon,wed,fri`."""
+    days = weekdays(spec)
+    if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
+        return f"{DAY_NAMES[days[0]]}-{DAY_NAMES[days[-1]]}"
+    return ",".join(DAY_NAMES[d] for d in days)
+
+
+def month_day_spec(words: list[str]) -> str:
+    """`1st mon`, `last fri`, `15` → APScheduler's `day` field."""
+    if len(words) == 1 and words[0].isdigit() and 1 <= int(words[0]) <= 31:
+        return words[0]
+    if len(words) == 2 and words[0].lower() in _NTH and words[1][:3].lower() in DAY_NAMES:
+        return f"{_NTH[words[0].lower()]} {words[1][:3].lower()}"
+    raise CalendarError("monthly needs a day: `on 1st mon`, `on last fri` or `on 15`")
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """When a schedule fires, in its own zone."""
+
+    at: time
+    tz: str
+    days: str = "mon-fri"
+    every_weeks: int = 1
+    anchor: date | None = None
+    month_day: str = ""
+
+    def trigger(self) -> BaseTrigger:
+        cron = CronTrigger(
+            day_of_week=None if self.month_day else self.days,
+            day=self.month_day or None,
+            hour=self.at.hour,
+            minute=self.at.minute,
+            timezone=zone(self.tz),
+        )
+        if self.every_weeks > 1 and not self.month_day:
+            return EveryNWeeks(cron, self.every_weeks, self.anchor or date(2026, 1, 5))
+        return cron
+
+    def next_after(self, moment: datetime) -> datetime | None:
+        """The first fire strictly after `moment`, in UTC."""
+        fire = self.trigger().get_next_fire_time(None, moment + timedelta(microseconds=1))
+        return fire.astimezone(UTC) if fire else None
+
+    def describe(self) -> str:
+        if self.month_day:
+            when = f"monthly on the {self.month_day}"
+        elif self.every_weeks > 1:
+            when = f"every {self.every_weeks} weeks on {self.days}"
+        else:
+            when = f"on {self.days}"
+        return f"{when} at {self.at:%H:%M} {self.tz}"
+
+
+class EveryNWeeks(BaseTrigger):
+    """A weekly cron that fires only every n-th week counted from an anchor week."""
+
+    def __init__(self, cron: CronTrigger, weeks: int, anchor: date) -> None:
+        self.cron = cron
+        self.weeks = weeks
+        self.anchor_monday = anchor - timedelta(days=anchor.weekday())
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        moment = now
+        for _ in range(7 * self.weeks + 1):
+            fire: datetime | None = self.cron.get_next_fire_time(None, moment)
+            if fire is None:
+                return None
+            if ((fire.date() - self.anchor_monday).days // 7) % self.weeks == 0:
+                return fire
+            moment = fire + timedelta(seconds=1)
+        return None
+
+
+def local_date(moment: datetime, tz: str) -> date:
+    return moment.astimezone(zone(tz)).date()
+
+
+@lru_cache(maxsize=256)
+def _holidays(country: str, region: str | None, year: int) -> dict[date, str]:
+    try:
+        found = holidays.country_holidays(country, subdiv=region, years=year)
+    except NotImplementedError:
+        return {}
+    return dict(found.items())
+
+
+def holiday(country: str | None, region: str | None, day: date) -> str | None:
+    """The name of the public holiday on `day` in the client's country/region, if any."""
+    if not country:
+        return None
+    return _holidays(country.upper(), region or None, day.year).get(day)
+
+
+def _span(text: str) -> tuple[time, time]:
+    start, _, end = text.partition("-")
+    return parse_time(start), parse_time(end)
+
+
+def in_quiet_hours(quiet: str, moment: datetime, tz: tzinfo) -> bool:
+    """Whether `moment` falls in quiet hours like `20:00-08:00` (wrapping midnight)."""
+    if not quiet.strip():
+        return False
+    start, end = _span(quiet)
+    now = moment.astimezone(tz).time()
+    if start <= end:
+        return start <= now < end
+    return now >= start or now < end
+
+
+@dataclass(frozen=True)
+class OfficeHours:
+    """`mon-fri 09:00-17:00`: the days and the daily span the CAIO works for a client."""
+
+    days: frozenset[int]
+    start: time
+    end: time
+
+    @classmethod
+    def parse(cls, text: str) -> OfficeHours:
+        parts = text.split()
+        if len(parts) != 2:
+            raise CalendarError(f"office hours look like `mon-fri 09:00-17:00`, not {text!r}")
+        start, end = _span(parts[1])
+        if end <= start:
+            raise CalendarError("office hours must end after they start")
+        return cls(frozenset(weekdays(parts[0])), start, end)

@@ -1,0 +1,495 @@
+"""Stand-ups and other check-ins: prompting participants, taking answers, reminding those
+who have not answered, and the summary at window close.
+
+Everything here is called with an explicit `now` after the fire was claimed (see
+`scheduler/claims.py`), so it is tested with a controllable clock and runs once however
+many workers there are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import structlog
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.adapter import DeliveryError
+from bot.core import Bot
+from bot.db.models import Client, Member
+from bot.db.models_schedule import (
+    Away,
+    Blocker,
+    BlockerStatus,
+    CheckInAnswer,
+    Prompt,
+    Report,
+    Run,
+    Schedule,
+    ScheduleKind,
+)
+from bot.events import Address
+from bot.message import Message, Posted
+from bot.text import shorten
+from scheduler import answers
+from scheduler.calendar import in_quiet_hours, local_date, zone
+from scheduler.store import cadence_of, participants, questions_of
+
+log = structlog.get_logger(__name__)
+
+LABEL = {ScheduleKind.STANDUP: "Stand-up", ScheduleKind.CHECKIN: "Check-in"}
+_SENDS_AT_ONCE = 64
+
+
+def label(schedule: Schedule) -> str:
+    return LABEL.get(schedule.kind, "Check-in")
+
+
+def day_name(day: date) -> str:
+    return f"{day:%a %d %b}"
+
+
+@dataclass
+class Plan:
+    """Who a fire prompts, and who it leaves out and why (recorded for `why`)."""
+
+    schedule: Schedule
+    client: Client
+    fire_at: datetime
+    day: date
+    prompt: list[Member] = field(default_factory=list)
+    away: list[str] = field(default_factory=list)
+    early: list[Member] = field(default_factory=list)
+
+    def reason(self) -> str:
+        tz = self.schedule.timezone
+        at = self.fire_at.astimezone(zone(tz))
+        text = f"sent {self.day.isoformat()} {at:%H:%M} {tz}: prompted " + (
+            ", ".join(m.name for m in self.prompt) or "nobody"
+        )
+        if self.early:
+            text += "; answered early: " + ", ".join(m.name for m in self.early)
+        if self.away:
+            text += "; out of office: " + ", ".join(self.away)
+        return text
+
+
+async def plan(bot: Bot, fires: list[tuple[Schedule, Client, datetime]]) -> list[Plan]:
+    """Participants, minus those away, minus those who answered early; one query per kind
+    of row for the whole batch."""
+    schedules = [s for s, _, _ in fires]
+    async with bot.db.session() as session:
+        people = await participants(session, schedules)
+        member_ids = sorted({m.id for ms in people.values() for m in ms if m.id is not None})
+        away = await _away(session, member_ids)
+        early = await _answered(session, [s.id for s in schedules if s.id is not None])
+    plans = []
+    for schedule, client, fire_at in fires:
+        assert schedule.id is not None
+        day = local_date(fire_at, schedule.timezone)
+        found = Plan(schedule, client, fire_at, day)
+        for member in people[schedule.id]:
+            own_day = local_date(fire_at, member.timezone or schedule.timezone).isoformat()
+            if any(a.start <= own_day <= a.end for a in away.get(member.id or 0, [])):
+                found.away.append(member.name)
+            elif (schedule.id, member.id, day.isoformat()) in early:
+                found.early.append(member)
+            else:
+                found.prompt.append(member)
+        plans.append(found)
+    return plans
+
+
+async def _away(session: AsyncSession, member_ids: list[int]) -> dict[int, list[Away]]:
+    found: dict[int, list[Away]] = {}
+    for start in range(0, len(member_ids), 500):
+        rows = await session.exec(
+            select(Away).where(col(Away.member_id).in_(member_ids[start : start + 500]))
+        )
+        for row in rows:
+            found.setdefault(row.member_id, []).append(row)
+    return found
+
+
+async def _answered(session: AsyncSession, schedule_ids: list[int]) -> set[tuple[int, int, str]]:
+    found: set[tuple[int, int, str]] = set()
+    for start in range(0, len(schedule_ids), 500):
+        rows = await session.exec(
+            select(
+                CheckInAnswer.schedule_id, CheckInAnswer.member_id, CheckInAnswer.for_date
+            ).where(col(CheckInAnswer.schedule_id).in_(schedule_ids[start : start + 500]))
+        )
+        found.update((s, m, d) for s, m, d in rows)
+    return found
+
+
+def reminder_times(run: Run, schedule: Schedule) -> list[datetime]:
+    """Reminders spread evenly through the answer window, none at its very end."""
+    window = run.closes_at - run.fire_at
+    count = max(0, schedule.reminders)
+    return [run.fire_at + window * i / (count + 1) for i in range(1, count + 1)]
+
+
+def _next_action(run: Run, schedule: Schedule) -> datetime | None:
+    if run.summarised_at is not None:
+        return None
+    slots = reminder_times(run, schedule)
+    return slots[run.reminders_done] if run.reminders_done < len(slots) else run.closes_at
+
+
+async def start_runs(bot: Bot, plans: list[Plan], now: datetime) -> None:
+    """Create the runs and prompt rows in one transaction, then send concurrently."""
+    runs: list[Run] = []
+    prompts: dict[int, list[Prompt]] = {}
+    async with bot.db.session() as session:
+        for p in plans:
+            assert p.schedule.id is not None
+            run = Run(
+                client_id=p.client.id,
+                schedule_id=p.schedule.id,
+                fire_at=p.fire_at,
+                local_date=p.day.isoformat(),
+                closes_at=p.fire_at + timedelta(minutes=p.schedule.window_minutes),
+            )
+            run.next_action_at = _next_action(run, p.schedule)
+            runs.append(run)
+        session.add_all(runs)
+        await session.flush()
+        for p, run in zip(plans, runs, strict=True):
+            assert run.id is not None
+            prompts[run.id] = [
+                Prompt(client_id=p.client.id, run_id=run.id, member_id=m.id or 0) for m in p.prompt
+            ]
+            session.add_all(prompts[run.id])
+        await session.commit()
+    gate = asyncio.Semaphore(_SENDS_AT_ONCE)
+
+    async def send(p: Plan, run: Run) -> None:
+        async with gate:
+            assert run.id is not None
+            await _send_run(bot, p, run, prompts[run.id], now)
+
+    results = await asyncio.gather(
+        *(send(p, run) for p, run in zip(plans, runs, strict=True)), return_exceptions=True
+    )
+    for p, result in zip(plans, results, strict=True):
+        if isinstance(result, BaseException):
+            log.error("check-in prompts failed", schedule=p.schedule.id, error=repr(result))
+    async with bot.db.session() as session:
+        for run in runs:
+            session.add(run)
+            for prompt in prompts[run.id or 0]:
+                session.add(prompt)
+        await session.commit()
+
+
+async def _send_run(bot: Bot, p: Plan, run: Run, prompts: list[Prompt], now: datetime) -> None:
+    channel = Address.parse(p.schedule.address)
+    closes = run.closes_at.astimezone(zone(p.schedule.timezone))
+    kickoff = Message(
+        f"*{label(p.schedule)}* for {day_name(p.day)}: asking "
+        + (", ".join(m.name for m in p.prompt) or "nobody")
+        + f". Answers until {closes:%H:%M} {p.schedule.timezone}"
+        + ("; the summary will be in this thread." if p.schedule.report == Report.THREAD else "."),
+        address=channel,
+    )
+    root = await bot.send(kickoff)
+    thread = await bot.open_thread(root, f"{label(p.schedule)} {p.day.isoformat()}")
+    run.thread_address = thread.key
+    questions = questions_of(p.schedule)
+    for member, prompt in zip(p.prompt, prompts, strict=True):
+        text = "\n".join(f"{i}. {q}" for i, q in enumerate(questions, start=1))
+        message = Message(
+            f"Hi {member.name}!\n{text}",
+            title=f"{label(p.schedule)} · {p.client.name} · #{channel.channel} · {day_name(p.day)}",
+            notes=(
+                f"Reply here (one line per question, or `today: … blockers: …`), or "
+                f"`/caio {p.schedule.kind} answer …`. Open until {closes:%H:%M}.",
+            ),
+        )
+        posted = await _reach(bot, member, message, thread)
+        prompt.reply_key = _reply_key(posted)
+        prompt.sent_at = now
+
+
+async def _reach(bot: Bot, member: Member, message: Message, thread: Address) -> Posted:
+    """A direct message where the platform allows, else a mention in the run's thread."""
+    adapter = bot.adapter_for(thread)
+    try:
+        return await adapter.send_direct(thread.workspace, member.user_id, message)
+    except DeliveryError as error:
+        log.info("direct message refused; using the thread", member=member.id, error=str(error))
+        return await bot.send(
+            Message(f"@{member.name} {message.text}", title=message.title, notes=message.notes).to(
+                thread
+            )
+        )
+
+
+def _reply_key(posted: Posted) -> str:
+    """Replies to a DM arrive anywhere in that DM; replies to a thread prompt in the thread."""
+    return posted.address.key if posted.address.thread else posted.address.root.key
+
+
+# -- answers -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recorded:
+    for_date: date
+    early: bool
+    blocker: str | None
+    cleared: int
+
+
+async def open_run(session: AsyncSession, schedule: Schedule, now: datetime) -> Run | None:
+    rows = await session.exec(
+        select(Run)
+        .where(
+            Run.schedule_id == schedule.id,
+            col(Run.summarised_at).is_(None),
+            col(Run.fire_at) <= now,
+        )
+        .order_by(col(Run.fire_at).desc())
+    )
+    return rows.first()
+
+
+async def record_answer(
+    bot: Bot, schedule: Schedule, member: Member, text: str, now: datetime
+) -> Recorded:
+    """Store an answer for the open run, or for the next one when none is open (early
+    answers); note a blocker, or clear the person's blockers when they say there are none."""
+    questions = questions_of(schedule)
+    async with bot.db.session() as session:
+        run = await open_run(session, schedule, now)
+        if run is not None:
+            day, early = date.fromisoformat(run.local_date), False
+        else:
+            upcoming = cadence_of(schedule).next_after(now) or now
+            day, early = local_date(upcoming, schedule.timezone), True
+        assert schedule.id is not None and member.id is not None
+        row = (
+            await session.exec(
+                select(CheckInAnswer).where(
+                    CheckInAnswer.schedule_id == schedule.id,
+                    CheckInAnswer.member_id == member.id,
+                    CheckInAnswer.for_date == day.isoformat(),
+                )
+            )
+        ).first()
+        if row is None:
+            row = CheckInAnswer(
+                client_id=schedule.client_id,
+                schedule_id=schedule.id,
+                member_id=member.id,
+                for_date=day.isoformat(),
+                text=text,
+                created_at=now,
+            )
+        row.text, row.created_at = text, now
+        session.add(row)
+        found = answers.blocker(questions, text)
+        cleared = 0
+        open_blockers = list(
+            await session.exec(
+                select(Blocker).where(
+                    Blocker.client_id == schedule.client_id,
+                    Blocker.schedule_id == schedule.id,
+                    Blocker.member_id == member.id,
+                    Blocker.status == BlockerStatus.OPEN,
+                )
+            )
+        )
+        if found and all(b.text.lower() != found.lower() for b in open_blockers):
+            session.add(
+                Blocker(
+                    client_id=schedule.client_id,
+                    schedule_id=schedule.id,
+                    member_id=member.id,
+                    text=found,
+                    opened_at=now,
+                )
+            )
+        elif answers.says_no_blocker(questions, text):
+            for blocker in open_blockers:
+                blocker.status, blocker.closed_at = BlockerStatus.RESOLVED, now
+                session.add(blocker)
+                cleared += 1
+        await session.commit()
+    return Recorded(day, early, found, cleared)
+
+
+def thanks(schedule: Schedule, member: Member, recorded: Recorded) -> str:
+    when = day_name(recorded.for_date)
+    text = (
+        f"Thanks {member.name}: that's early, so it counts for {when}'s {label(schedule).lower()}."
+        if recorded.early
+        else f"Thanks {member.name}: recorded for {when}."
+    )
+    if recorded.blocker:
+        text += (
+            f"\nBlocker noted: {shorten(recorded.blocker, 200)}. If it is still open after "
+            f"{schedule.blocker_hours:g}h it goes to the CAIO."
+        )
+    if recorded.cleared:
+        text += f"\nCleared {recorded.cleared} open blocker(s) of yours."
+    return text
+
+
+async def prompt_at(bot: Bot, client_id: str, member_id: int, address: Address) -> Prompt | None:
+    """The latest prompt to this member whose replies arrive at `address`."""
+    keys = {address.key, address.root.key}
+    async with bot.db.session() as session:
+        rows = await session.exec(
+            select(Prompt)
+            .where(
+                Prompt.client_id == client_id,
+                Prompt.member_id == member_id,
+                col(Prompt.reply_key).in_(keys),
+            )
+            .order_by(col(Prompt.id).desc())
+            .limit(1)
+        )
+        return rows.first()
+
+
+# -- reminders and the summary ---------------------------------------------------------------
+
+
+async def remind(bot: Bot, run: Run, schedule: Schedule, client: Client, now: datetime) -> str:
+    """Remind those prompted who have not answered, unless it is quiet hours for them."""
+    async with bot.db.session() as session:
+        prompts = list(await session.exec(select(Prompt).where(Prompt.run_id == run.id)))
+        done = {
+            m
+            for m in await session.exec(
+                select(CheckInAnswer.member_id).where(
+                    CheckInAnswer.schedule_id == schedule.id,
+                    CheckInAnswer.for_date == run.local_date,
+                )
+            )
+        }
+        members = {
+            m.id: m
+            for m in await session.exec(
+                select(Member).where(col(Member.id).in_([p.member_id for p in prompts]))
+            )
+        }
+    closes = run.closes_at.astimezone(zone(schedule.timezone))
+    reminded, quiet = [], []
+    for prompt in prompts:
+        member = members.get(prompt.member_id)
+        if member is None or prompt.member_id in done or not prompt.reply_key:
+            continue
+        tz = zone(member.timezone or schedule.timezone)
+        if in_quiet_hours(client.quiet_hours, now, tz):
+            quiet.append(member.name)
+            continue
+        where = Address.parse(prompt.reply_key)
+        mention = f"@{member.name} " if where.thread else ""
+        await bot.send(
+            Message(
+                f"{mention}Reminder: your {label(schedule).lower()} answer for "
+                f"{day_name(date.fromisoformat(run.local_date))} is still open until "
+                f"{closes:%H:%M}. Reply here or `/caio {schedule.kind} answer …`.",
+                address=where,
+            )
+        )
+        prompt.reminders_sent += 1
+        reminded.append(member.name)
+    async with bot.db.session() as session:
+        for prompt in prompts:
+            session.add(prompt)
+        await session.commit()
+    reason = "reminded " + (", ".join(reminded) or "nobody")
+    return reason + (f"; quiet hours for {', '.join(quiet)}" if quiet else "")
+
+
+async def summarise(bot: Bot, run: Run, schedule: Schedule, client: Client, now: datetime) -> str:
+    """Who answered, a digest of plans (or of all answers for other check-ins), and the
+    open blockers with owner and age; posted where the schedule reports."""
+    questions = questions_of(schedule)
+    async with bot.db.session() as session:
+        prompts = list(await session.exec(select(Prompt).where(Prompt.run_id == run.id)))
+        given = list(
+            await session.exec(
+                select(CheckInAnswer).where(
+                    CheckInAnswer.schedule_id == schedule.id,
+                    CheckInAnswer.for_date == run.local_date,
+                )
+            )
+        )
+        blockers = list(
+            await session.exec(
+                select(Blocker).where(
+                    Blocker.client_id == client.id,
+                    Blocker.schedule_id == schedule.id,
+                    Blocker.status == BlockerStatus.OPEN,
+                )
+            )
+        )
+        ids = {p.member_id for p in prompts} | {a.member_id for a in given}
+        ids |= {b.member_id for b in blockers}
+        names = {
+            m.id: m.name
+            for m in await session.exec(select(Member).where(col(Member.id).in_(sorted(ids))))
+        }
+    answered = sorted((names.get(a.member_id, "?") for a in given), key=str.lower)
+    silent = sorted(
+        (
+            names.get(p.member_id, "?")
+            for p in prompts
+            if p.member_id not in {a.member_id for a in given}
+        ),
+        key=str.lower,
+    )
+    lines = [f"Answered: {', '.join(answered) or 'nobody'}"]
+    if silent:
+        lines.append(f"No answer: {', '.join(silent)}")
+    digest = []
+    for answer in sorted(given, key=lambda a: names.get(a.member_id, "").lower()):
+        who = names.get(answer.member_id, "?")
+        if schedule.kind == ScheduleKind.STANDUP:
+            plan = answers.plans(questions, answer.text)
+            if plan:
+                digest.append(f"• {who}: {shorten(plan, 300)}")
+        else:
+            digest.append(f"• {who}: {shorten(answer.text, 600)}")
+    if digest:
+        heading = "Plans today:" if schedule.kind == ScheduleKind.STANDUP else "Answers:"
+        lines += ["", heading, *digest]
+    if blockers:
+        lines += ["", "Blockers:"]
+        for blocker in sorted(blockers, key=lambda b: b.opened_at):
+            lines.append(
+                f"• {names.get(blocker.member_id, '?')}: {shorten(blocker.text, 200)} "
+                f"(open {age(now - blocker.opened_at)})"
+            )
+    title = (
+        f"{label(schedule)} summary · {day_name(date.fromisoformat(run.local_date))} "
+        f"({len(answered)} of {len(set(answered) | set(silent))} answered)"
+    )
+    await bot.send(
+        Message("\n".join(lines), title=title, address=_report_to(run, schedule, client))
+    )
+    return f"summary: {len(answered)} answered, {len(silent)} silent, {len(blockers)} blockers"
+
+
+def _report_to(run: Run, schedule: Schedule, client: Client) -> Address:
+    if schedule.report == Report.THREAD and run.thread_address:
+        return Address.parse(run.thread_address)
+    if schedule.report == Report.CAIO and client.queue_address:
+        return Address.parse(client.queue_address)
+    return Address.parse(schedule.address)
+
+
+def age(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours:.0f}h" if hours < 48 else f"{hours / 24:.0f} days"
+
+
+def advance(run: Run, schedule: Schedule) -> None:
+    run.next_action_at = _next_action(run, schedule)

@@ -1,0 +1,97 @@
+"""Exactly-once fires: every scheduled send is claimed by inserting a unique
+(job, ref, fire_at) row before anything is sent.
+
+`INSERT … ON CONFLICT DO NOTHING RETURNING` on both SQLite and PostgreSQL: a worker that
+gets no row back lost the race (or a restart already did it) and sends nothing. Claims are
+batched, so a busy minute of a thousand stand-ups is one statement, not a thousand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select, update
+
+from bot.db.engine import Database
+from bot.db.models_schedule import FireClaim, Outcome
+
+_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Fire:
+    """One thing due at one time: `job` says what (prompt, remind, summary, …), `ref` which."""
+
+    client_id: str
+    job: str
+    ref: str
+    fire_at: datetime
+    outcome: Outcome = Outcome.SENT
+    reason: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, datetime]:
+        return (self.job, self.ref, self.fire_at)
+
+
+async def claim(db: Database, fires: Sequence[Fire], *, now: datetime, worker: str) -> list[Fire]:
+    """The fires this worker won, in the order given; the rest belong to someone else."""
+    won: set[tuple[str, str, datetime]] = set()
+    insert: Any = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
+    async with db.session() as session:
+        for start in range(0, len(fires), _BATCH):
+            chunk = fires[start : start + _BATCH]
+            rows = [
+                {
+                    "client_id": f.client_id,
+                    "job": f.job,
+                    "ref": f.ref,
+                    "fire_at": f.fire_at,
+                    "claimed_at": now,
+                    "worker": worker,
+                    "outcome": f.outcome.value,
+                    "reason": f.reason,
+                }
+                for f in chunk
+            ]
+            statement = (
+                insert(FireClaim)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=["job", "ref", "fire_at"])
+                .returning(col(FireClaim.job), col(FireClaim.ref), col(FireClaim.fire_at))
+            )
+            result = await session.exec(statement)
+            won.update((job, ref, fire_at) for job, ref, fire_at in result.all())
+        await session.commit()
+    return [f for f in fires if f.key in won]
+
+
+async def note(db: Database, fire: Fire, reason: str) -> None:
+    """Add what happened (who was prompted, who was away) to a claimed fire."""
+    async with db.session() as session:
+        await session.exec(
+            update(FireClaim)
+            .where(
+                col(FireClaim.job) == fire.job,
+                col(FireClaim.ref) == fire.ref,
+                col(FireClaim.fire_at) == fire.fire_at,
+            )
+            .values(reason=reason)
+        )
+        await session.commit()
+
+
+async def last(db: Database, client_id: str, job: str, ref: str) -> FireClaim | None:
+    """The most recent fire of one job, for `why`."""
+    async with db.session() as session:
+        rows = await session.exec(
+            select(FireClaim)
+            .where(FireClaim.client_id == client_id, FireClaim.job == job, FireClaim.ref == ref)
+            .order_by(col(FireClaim.fire_at).desc(), col(FireClaim.id).desc())
+            .limit(1)
+        )
+        return rows.first()

@@ -1,0 +1,348 @@
+"""The scheduler: APScheduler decides when to look, the database decides what is due.
+
+Each schedule is an APScheduler job with the schedule's own CronTrigger (loaded from the
+database at start, refreshed by a sweep that also picks up changes other processes made).
+A job firing only wakes `run_due(now)`, which reads what is due from the database, claims
+each fire (see `claims.py`) and sends what this worker won. Tests call `run_due` with
+explicit times; nothing here sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import structlog
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlmodel import col, select, update
+
+from bot.core import Bot
+from bot.db.models import Client
+from bot.db.models_schedule import Outcome, Run, Schedule, ScheduleKind
+from bot.events import Address
+from scheduler import checkins, nudges, sharing
+from scheduler.calendar import holiday, local_date, zone
+from scheduler.claims import Fire, claim, note
+from scheduler.store import cadence_of, skip_dates
+
+log = structlog.get_logger(__name__)
+
+WORKER = f"{socket.gethostname()}:{os.getpid()}"
+GRACE = timedelta(minutes=30)
+FIRE = "fire"
+_MAX_CATCH_UP = 20
+
+
+@dataclass
+class Tally:
+    """What one `run_due` did, by job: for logs, tests and the benchmark."""
+
+    sent: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def add(self, fire: Fire) -> None:
+        into = self.sent if fire.outcome == Outcome.SENT else self.skipped
+        into[fire.job] = into.get(fire.job, 0) + 1
+
+
+def skip_reason(
+    schedule: Schedule, client: Client, fire_at: datetime, now: datetime, grace: timedelta
+) -> str | None:
+    """Why a fire must not send: missed beyond grace, paused, skipped, or a holiday."""
+    day = local_date(fire_at, schedule.timezone)
+    if now - fire_at > grace:
+        due = fire_at.astimezone(zone(schedule.timezone))
+        back = now.astimezone(zone(schedule.timezone))
+        return (
+            f"skipped {day}: missed while the bot was not running (due {due:%H:%M}, "
+            f"back at {back:%a %H:%M} {schedule.timezone}, past the "
+            f"{grace.total_seconds() / 60:.0f}-minute grace window)"
+        )
+    if schedule.paused:
+        return f"skipped {day}: paused"
+    if day.isoformat() in skip_dates(schedule):
+        return f"skipped {day}: skip requested"
+    name = holiday(client.country, client.region, day)
+    if name:
+        where = client.country.upper() if client.country else ""
+        where += f"-{client.region}" if client.region else ""
+        return f"skipped {day}: holiday {name} in {where}"
+    return None
+
+
+async def fire_schedules(
+    bot: Bot,
+    due: list[tuple[Schedule, Client, datetime]],
+    now: datetime,
+    grace: timedelta,
+    worker: str,
+    tally: Tally,
+) -> None:
+    """Decide, claim and send a batch of schedule fires (stand-ups, check-ins, shares)."""
+    decided: list[tuple[Fire, Schedule, Client, checkins.Plan | None]] = []
+    to_plan = []
+    for schedule, client, fire_at in due:
+        reason = skip_reason(schedule, client, fire_at, now, grace)
+        if reason is None and schedule.kind != ScheduleKind.SHARE:
+            to_plan.append((schedule, client, fire_at))
+            continue
+        outcome = Outcome.SKIPPED if reason else Outcome.SENT
+        fire = Fire(client.id, FIRE, str(schedule.id), fire_at, outcome, reason or "")
+        decided.append((fire, schedule, client, None))
+    for made in await checkins.plan(bot, to_plan) if to_plan else []:
+        if not made.prompt and not made.early:
+            fire = Fire(
+                made.client.id,
+                FIRE,
+                str(made.schedule.id),
+                made.fire_at,
+                Outcome.SKIPPED,
+                f"skipped {made.day}: nobody to ask"
+                + (f" (out of office: {', '.join(made.away)})" if made.away else ""),
+            )
+        else:
+            fire = Fire(
+                made.client.id,
+                FIRE,
+                str(made.schedule.id),
+                made.fire_at,
+                Outcome.SENT,
+                made.reason(),
+            )
+        decided.append((fire, made.schedule, made.client, made))
+    won = {f.key for f in await claim(bot.db, [d[0] for d in decided], now=now, worker=worker)}
+    runs: list[checkins.Plan] = []
+    for fire, schedule, client, plan in decided:
+        if fire.key not in won:
+            continue
+        tally.add(fire)
+        if fire.outcome != Outcome.SENT:
+            log.info("fire skipped", schedule=schedule.id, reason=fire.reason)
+        elif plan is not None:
+            runs.append(plan)
+        else:
+            done = await sharing.post(bot, client, Address.parse(schedule.address), now)
+            await note(bot.db, fire, f"sent {local_date(fire.fire_at, schedule.timezone)}: {done}")
+    if runs:
+        await checkins.start_runs(bot, runs, now)
+
+
+async def fire_now(bot: Bot, schedule: Schedule, client: Client) -> bool:
+    """`standup now` / `share now`: an extra fire at this moment, claimed like any other."""
+    tally = Tally()
+    now = bot.clock.now()
+    await fire_schedules(bot, [(schedule, client, now)], now, GRACE, WORKER, tally)
+    return bool(tally.sent)
+
+
+class Engine:
+    """The scheduler component of `serve`, `worker` and `console`."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        *,
+        grace: timedelta = GRACE,
+        sweep_seconds: float = 15.0,
+        worker: str = WORKER,
+    ) -> None:
+        self.bot = bot
+        self.grace = grace
+        self.sweep_seconds = sweep_seconds
+        self.worker = worker
+        self.scheduler: AsyncIOScheduler | None = None
+        self._lock = asyncio.Lock()
+        self._again = False
+        self._synced_at: datetime | None = None
+
+    # -- deciding what is due (the part tests drive) ------------------------------------------
+    async def run_due(self, now: datetime | None = None) -> Tally:
+        """Everything due at `now`: schedule fires, reminders, summaries, blocker
+        escalations and SLA nudges, each claimed before it is sent."""
+        now = now or self.bot.clock.now()
+        tally = Tally()
+        async with self._lock:
+            await self._schedules(now, tally)
+            await self._runs(now, tally)
+            await self._claim_and(now, tally)
+        return tally
+
+    async def _schedules(self, now: datetime, tally: Tally) -> None:
+        async with self.bot.db.session() as session:
+            rows = list(
+                await session.exec(
+                    select(Schedule, Client)
+                    .join(Client, col(Client.id) == col(Schedule.client_id))
+                    .where(col(Schedule.next_fire_at) <= now)
+                )
+            )
+        due: list[tuple[Schedule, Client, datetime]] = []
+        moves: list[tuple[Schedule, datetime | None]] = []
+        for schedule, client in rows:
+            cadence = cadence_of(schedule)
+            moment = schedule.next_fire_at
+            missed = 0
+            while moment is not None and moment <= now:
+                if missed == _MAX_CATCH_UP:  # down for weeks: record the first few, move on
+                    moment = cadence.next_after(now)
+                    break
+                due.append((schedule, client, moment))
+                missed += 1
+                moment = cadence.next_after(moment)
+            moves.append((schedule, moment))
+        if due:
+            await fire_schedules(self.bot, due, now, self.grace, self.worker, tally)
+        async with self.bot.db.session() as session:
+            for schedule, moment in moves:
+                # Compare-and-set: a concurrent `setup` or another worker may have moved it.
+                await session.exec(
+                    update(Schedule)
+                    .where(
+                        col(Schedule.id) == schedule.id,
+                        col(Schedule.next_fire_at) == schedule.next_fire_at,
+                    )
+                    .values(next_fire_at=moment)
+                )
+            await session.commit()
+
+    async def _runs(self, now: datetime, tally: Tally) -> None:
+        async with self.bot.db.session() as session:
+            rows = list(
+                await session.exec(
+                    select(Run, Schedule, Client)
+                    .join(Schedule, col(Schedule.id) == col(Run.schedule_id))
+                    .join(Client, col(Client.id) == col(Run.client_id))
+                    .where(col(Run.summarised_at).is_(None), col(Run.next_action_at) <= now)
+                )
+            )
+        for run, schedule, client in rows:
+            await self._run(run, schedule, client, now, tally)
+
+    async def _run(
+        self, run: Run, schedule: Schedule, client: Client, now: datetime, tally: Tally
+    ) -> None:
+        slots = checkins.reminder_times(run, schedule)
+        while True:
+            if run.reminders_done < len(slots) and slots[run.reminders_done] <= now:
+                run.reminders_done += 1
+                slot = slots[run.reminders_done - 1]
+                fire = self._fire(client, "remind", f"{run.id}#{run.reminders_done}", slot, now)
+                if await self._won(fire, now, tally):
+                    await note(
+                        self.bot.db,
+                        fire,
+                        await checkins.remind(self.bot, run, schedule, client, now),
+                    )
+            elif run.closes_at <= now:
+                fire = self._fire(client, "summary", str(run.id), run.closes_at, now)
+                if await self._won(fire, now, tally):
+                    text = await checkins.summarise(self.bot, run, schedule, client, now)
+                    await note(self.bot.db, fire, text)
+                run.summarised_at = now
+                break
+            else:
+                break
+        checkins.advance(run, schedule)
+        async with self.bot.db.session() as session:
+            session.add(run)
+            await session.commit()
+
+    def _fire(self, client: Client, job: str, ref: str, at: datetime, now: datetime) -> Fire:
+        if now - at > self.grace:
+            reason = f"missed while the bot was not running (due {at:%Y-%m-%d %H:%M} UTC)"
+            return Fire(client.id, job, ref, at, Outcome.SKIPPED, reason)
+        return Fire(client.id, job, ref, at)
+
+    async def _won(self, fire: Fire, now: datetime, tally: Tally) -> bool:
+        """Claim one fire; True when this worker won it and it is to be sent."""
+        if not await claim(self.bot.db, [fire], now=now, worker=self.worker):
+            return False
+        tally.add(fire)
+        return fire.outcome == Outcome.SENT
+
+    async def _claim_and(self, now: datetime, tally: Tally) -> None:
+        """Blockers to escalate and escalations to nudge or flag."""
+        for fire, blocker in await nudges.stale_blockers(self.bot, now):
+            if await self._won(fire, now, tally):
+                await note(self.bot.db, fire, await nudges.escalate_blocker(self.bot, blocker, now))
+        for fire, escalation, client in await nudges.sla_fires(self.bot, now):
+            if await self._won(fire, now, tally):
+                await note(
+                    self.bot.db, fire, await nudges.sla_send(self.bot, fire, escalation, client)
+                )
+
+    # -- APScheduler: when to look ------------------------------------------------------------
+    async def start(self) -> None:
+        self.scheduler = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
+        )
+        count = await self.load()
+        self.scheduler.add_job(
+            self.sweep, IntervalTrigger(seconds=self.sweep_seconds), id="sweep", name="sweep"
+        )
+        self.scheduler.start()
+        log.info("scheduler started", schedules=count, worker=self.worker)
+        self.bot.spawn(self.wake(), name="scheduler catch-up")
+
+    async def stop(self) -> None:
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        async with self._lock:  # let a run in progress finish its sends
+            pass
+
+    async def load(self, since: datetime | None = None) -> int:
+        """Add (or replace) an APScheduler job for each schedule changed since `since`."""
+        assert self.scheduler is not None
+        async with self.bot.db.session() as session:
+            query = select(Schedule)
+            if since is not None:
+                query = query.where(col(Schedule.changed_at) > since)
+            rows = list(await session.exec(query))
+        for schedule in rows:
+            self.scheduler.add_job(
+                self.wake,
+                trigger=cadence_of(schedule).trigger(),
+                id=f"schedule:{schedule.id}",
+                name=f"{schedule.kind} {schedule.id}",
+                replace_existing=True,
+            )
+            if self._synced_at is None or schedule.changed_at > self._synced_at:
+                self._synced_at = schedule.changed_at
+        return len(rows)
+
+    async def sweep(self) -> None:
+        """Pick up schedules changed or removed elsewhere, then run whatever is due
+        (reminders, summaries, nudges, and fires a wake-up may have missed)."""
+        assert self.scheduler is not None
+        try:
+            await self.load(self._synced_at)
+            async with self.bot.db.session() as session:
+                live = {f"schedule:{i}" for i in await session.exec(select(Schedule.id))}
+            for job in self.scheduler.get_jobs():
+                if job.id.startswith("schedule:") and job.id not in live:
+                    job.remove()
+        except Exception:
+            log.exception("schedule sync failed")
+        await self.wake()
+
+    async def wake(self) -> None:
+        """What every APScheduler job runs: one `run_due` at a time, repeated if more
+        wake-ups arrived meanwhile (a thousand stand-ups at 09:00 make one batch)."""
+        if self._lock.locked():
+            self._again = True
+            return
+        self._again = True
+        while self._again:
+            self._again = False
+            try:
+                tally = await self.run_due()
+            except Exception:
+                log.exception("scheduled run failed; the next wake-up retries")
+                return
+            if tally.sent or tally.skipped:
+                log.info("scheduled work done", sent=tally.sent, skipped=tally.skipped)

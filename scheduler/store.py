@@ -1,0 +1,121 @@
+"""Reading and writing schedules: what the commands change and the engine reads.
+
+Every change bumps `changed_at` (so other workers pick it up on their next sweep) and
+recomputes `next_fire_at` from the local time and zone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import col, delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db.models import Member
+from bot.db.models_schedule import (
+    Blocker,
+    CheckInAnswer,
+    Prompt,
+    Run,
+    Schedule,
+    ScheduleKind,
+)
+from bot.events import Address
+from scheduler.answers import DEFAULT_QUESTIONS
+from scheduler.calendar import Cadence, parse_time
+
+
+def cadence_of(schedule: Schedule) -> Cadence:
+    return Cadence(
+        at=parse_time(schedule.local_time),
+        tz=schedule.timezone,
+        days=schedule.days,
+        every_weeks=schedule.every_weeks,
+        anchor=date.fromisoformat(schedule.anchor_date) if schedule.anchor_date else None,
+        month_day=schedule.month_day,
+    )
+
+
+def questions_of(schedule: Schedule) -> tuple[str, ...]:
+    own = tuple(q for q in schedule.questions.split("\n") if q.strip())
+    return own or DEFAULT_QUESTIONS.get(schedule.kind, DEFAULT_QUESTIONS["checkin"])
+
+
+def skip_dates(schedule: Schedule) -> set[str]:
+    return {d for d in schedule.skip_dates.split(",") if d}
+
+
+def touch(schedule: Schedule, now: datetime) -> Schedule:
+    """Mark a schedule changed and recompute its next fire from now."""
+    schedule.changed_at = now
+    schedule.next_fire_at = cadence_of(schedule).next_after(now)
+    return schedule
+
+
+async def find(
+    session: AsyncSession, client_id: str, kind: ScheduleKind, address: Address
+) -> Schedule | None:
+    rows = await session.exec(
+        select(Schedule).where(
+            Schedule.client_id == client_id,
+            Schedule.kind == kind,
+            Schedule.address == address.root.key,
+        )
+    )
+    return rows.first()
+
+
+async def for_client(
+    session: AsyncSession, client_id: str, kind: ScheduleKind | None = None
+) -> list[Schedule]:
+    query = select(Schedule).where(Schedule.client_id == client_id)
+    if kind is not None:
+        query = query.where(Schedule.kind == kind)
+    return list(await session.exec(query.order_by(col(Schedule.id))))
+
+
+async def remove(session: AsyncSession, schedule: Schedule) -> None:
+    """Delete a schedule and what hangs off it (prompts, runs, answers, blockers)."""
+    runs = select(Run.id).where(Run.schedule_id == schedule.id)
+    await session.exec(delete(Prompt).where(col(Prompt.run_id).in_(runs)))
+    await session.exec(delete(Run).where(col(Run.schedule_id) == schedule.id))
+    await session.exec(delete(CheckInAnswer).where(col(CheckInAnswer.schedule_id) == schedule.id))
+    await session.exec(delete(Blocker).where(col(Blocker.schedule_id) == schedule.id))
+    await session.delete(schedule)
+    await session.commit()
+
+
+async def participants(session: AsyncSession, schedules: list[Schedule]) -> dict[int, list[Member]]:
+    """Each schedule's participants: those named at setup, else every member of the client
+    on that platform who has used the bot. One query for all schedules."""
+    named = {int(i) for s in schedules for i in s.participants.split(",") if i.strip().isdigit()}
+    open_clients = {s.client_id for s in schedules if not s.participants.strip()}
+    members: list[Member] = []
+    ids = sorted(named)
+    for start in range(0, len(ids), 500):
+        members += list(
+            await session.exec(select(Member).where(col(Member.id).in_(ids[start : start + 500])))
+        )
+    clients = sorted(open_clients)
+    for start in range(0, len(clients), 500):
+        members += list(
+            await session.exec(
+                select(Member).where(col(Member.client_id).in_(clients[start : start + 500]))
+            )
+        )
+    by_id = {m.id: m for m in members}
+    by_client: dict[str, list[Member]] = {}
+    for member in by_id.values():
+        by_client.setdefault(member.client_id, []).append(member)
+    found: dict[int, list[Member]] = {}
+    for s in schedules:
+        assert s.id is not None
+        platform = Address.parse(s.address).platform
+        if s.participants.strip():
+            chosen = [by_id[int(i)] for i in s.participants.split(",") if int(i) in by_id]
+        else:
+            chosen = [m for m in by_client.get(s.client_id, []) if m.platform == platform]
+        found[s.id] = sorted(
+            (m for m in chosen if m.client_id == s.client_id), key=lambda m: m.name.lower()
+        )
+    return found
