@@ -9,6 +9,7 @@ from bot.db.migrate import upgrade
 from bot.logging import configure_logging
 from bot.wiring import bootstrap_console, build_bot, start, stop
 from config.settings import get_settings
+from scheduler.engine import Engine
 
 
 def console() -> None:
@@ -25,7 +26,10 @@ async def _run() -> None:
     bot.add_adapter(adapter)
     await bootstrap_console(bot)
     await start(bot)
+    engine = Engine(bot)  # stand-ups and share posts fire in the terminal
+    await engine.start()
     try:
         await adapter.run()
     finally:
+        await engine.stop()
         await stop(bot)
