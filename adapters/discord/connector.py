@@ -1,0 +1,524 @@
+"""The Discord adapter: a discord.py gateway client, the `/caio` app commands, and the
+Adapter methods the core posts through.
+
+Interactions are acknowledged (deferred) at once, inside Discord's 3 s, and handled in the
+background. The first public message the handler posts to the interaction's own channel
+completes the deferred reply; everything else, and everything after the interaction token
+expires (15 minutes), goes through the REST API to channels and threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
+
+import discord
+import structlog
+import yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+from sqlmodel import col, select
+
+from adapters.discord import create_events
+from adapters.discord.create_events import PLATFORM, THREAD_TYPES
+from adapters.discord.render import ActionButton, Part, render
+from bot.adapter import DeliveryError
+from bot.db import fulltext
+from bot.db.models import Advice, Escalation, EscalationStatus
+from bot.directory import client_for
+from bot.events import Address, Inbound
+from bot.message import Message, Posted
+from bot.roles import parse_role_map, use_role_map
+from bot.text import shorten, terms
+from config.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.core import Bot
+
+log = structlog.get_logger(__name__)
+
+CANNOT_DM = 50007
+UNKNOWN_USER = 10013
+HISTORY = 20
+EMOJI = {
+    "white_check_mark": "✅",
+    "eyes": "👀",
+    "thumbsup": "👍",
+    "+1": "👍",
+    "x": "❌",
+    "hourglass": "⏳",
+    "tada": "🎉",
+    "wave": "👋",
+}
+PRIVATE = {"help", "advice", "answer"}
+"""Subcommands whose replies are for the caller only, so their deferral is ephemeral."""
+
+_current: ContextVar[InteractionResponder | None] = ContextVar("discord_interaction", default=None)
+
+
+def intents() -> discord.Intents:
+    """Guilds (channels, roles, threads), guild and DM messages, and their content."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_messages = True
+    wanted.dm_messages = True
+    wanted.message_content = True
+    return wanted
+
+
+def use_endpoints(settings: Settings) -> None:
+    """Point discord.py at other servers (DISCORD_API_URL, DISCORD_GATEWAY_URL)."""
+    if settings.discord_api_url:
+        discord.http.Route.BASE = settings.discord_api_url.rstrip("/")
+    if settings.discord_gateway_url:
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+def channel_of(where: Address) -> int:
+    """The Discord channel a message to `where` goes to (a thread is a channel)."""
+    return int(where.thread or where.channel)
+
+
+class InteractionResponder:
+    """Answers one interaction: the deferred reply first, then follow-ups; once the token has
+    expired, private replies go by DM because nothing else can reach only that person."""
+
+    def __init__(self, adapter: DiscordAdapter, interaction: discord.Interaction[Any]) -> None:
+        self.adapter = adapter
+        self.interaction = interaction
+        self.address = create_events.interaction_address(interaction)
+        self.pending = False
+        self.pending_private = False
+
+    async def defer(self, *, private: bool, thinking: bool) -> None:
+        await self.interaction.response.defer(ephemeral=private, thinking=thinking)
+        self.pending = thinking
+        self.pending_private = private
+
+    def live(self) -> bool:
+        return not self.interaction.is_expired()
+
+    def claims(self, message: Message) -> bool:
+        """Whether `message` is the answer the user is waiting for under "thinking…"."""
+        return (
+            self.pending
+            and not self.pending_private
+            and message.address is not None
+            and channel_of(message.address) == self.interaction.channel_id
+            and self.live()
+        )
+
+    async def reply(self, message: Message) -> Posted | None:
+        if not message.ephemeral:
+            return await self.adapter.send(message)
+        if not self.live():
+            user = str(self.interaction.user.id)
+            return await self.adapter.send_direct(self.address.workspace, user, message)
+        if self.pending and not self.pending_private:
+            await self.interaction.delete_original_response()
+            self.pending = False
+        return await self.followup(message, private=True)
+
+    async def followup(self, message: Message, *, private: bool) -> Posted:
+        first: Posted | None = None
+        for part in render(message):
+            extra: dict[str, Any] = {"view": part.view} if part.view is not None else {}
+            sent = await self.interaction.followup.send(
+                part.content,
+                embeds=part.embeds,
+                ephemeral=private,
+                wait=True,
+                **extra,
+            )
+            self.pending = False
+            first = first or Posted(message.address or self.address, str(sent.id))
+        assert first is not None
+        return first
+
+    async def finish(self) -> None:
+        """Nothing was said: take "thinking…" away rather than leave it spinning."""
+        if self.pending and self.live():
+            await self.interaction.delete_original_response()
+            self.pending = False
+
+
+class ChannelResponder:
+    """Answers a plain message (a mention, a thread reply, a DM): in its channel, and
+    privately by DM when the handler asks for privacy."""
+
+    def __init__(self, adapter: DiscordAdapter, where: Address, user_id: str) -> None:
+        self.adapter = adapter
+        self.where = where
+        self.user_id = user_id
+
+    async def reply(self, message: Message) -> Posted | None:
+        if message.ephemeral and self.where.thread is not None:
+            try:
+                return await self.adapter.send_direct(self.where.workspace, self.user_id, message)
+            except DeliveryError:
+                log.info("private reply posted in the thread: DMs closed", user=self.user_id)
+        return await self.adapter.send(message.to(message.address or self.where))
+
+
+class CaioClient(discord.Client):
+    """discord.py's client, with the `/caio` command tree and our persistent buttons."""
+
+    def __init__(self, adapter: DiscordAdapter) -> None:
+        super().__init__(intents=intents())
+        self.adapter = adapter
+        self.tree = app_commands.CommandTree(self)
+        self.tree.add_command(caio_group(adapter))
+        self.add_dynamic_items(ActionButton)
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        await self.adapter.sync_guild(guild)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.adapter.sync_guild(guild)
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self.adapter.on_message(message)
+
+    async def on_click(
+        self, interaction: discord.Interaction[Any], action_id: str, value: str
+    ) -> None:
+        await self.adapter.on_click(interaction, action_id, value)
+
+
+class DiscordAdapter:
+    platform = PLATFORM
+    live_updates = True
+
+    def __init__(self, bot: Bot, *, gateway: bool = True) -> None:
+        self.bot = bot
+        self.gateway = gateway
+        self.settings = bot.settings
+        use_endpoints(self.settings)
+        use_role_map(PLATFORM, parse_role_map(self.settings.discord_roles))
+        self.client = CaioClient(self)
+        self._gateway: asyncio.Task[None] | None = None
+        self._threads: dict[int, int] = {}
+        self._dm_workspaces: dict[int, str] = {}
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def login(self) -> None:
+        """REST only: who we are, our application id (enough for command sync)."""
+        assert self.settings.discord_token is not None, "DISCORD_TOKEN is not set"
+        await self.client.login(self.settings.discord_token.get_secret_value())
+
+    async def start(self) -> None:
+        await self.login()
+        if self.gateway:
+            self._gateway = asyncio.create_task(self._connect(), name="discord-gateway")
+
+    async def _connect(self) -> None:
+        try:
+            await self.client.connect(reconnect=True)
+        except Exception:
+            log.exception("the Discord gateway connection ended")
+            raise
+
+    async def stop(self) -> None:
+        await self.client.close()
+        if self._gateway is not None:
+            await asyncio.wait([self._gateway], timeout=10)
+
+    async def sync_guild(self, guild: discord.abc.Snowflake) -> None:
+        """Register `/caio` in one guild: visible at once, unlike a global sync."""
+        if not self.settings.discord_sync_guilds:
+            return
+        self.client.tree.copy_global_to(guild=guild)
+        synced = await self.client.tree.sync(guild=guild)
+        log.info("discord commands synced", guild=guild.id, count=len(synced))
+
+    async def sync_global(self) -> int:
+        return len(await self.client.tree.sync())
+
+    # -- Adapter ---------------------------------------------------------------------------
+    async def send(self, message: Message) -> Posted:
+        assert message.address is not None
+        responder = _current.get()
+        if responder is not None and responder.claims(message):
+            return await responder.followup(message, private=False)
+        first: Posted | None = None
+        for part in render(message):
+            sent = await self._post(channel_of(message.address), part)
+            first = first or Posted(message.address, str(sent.id))
+        assert first is not None
+        return first
+
+    async def _post(self, channel_id: int, part: Part) -> discord.Message:
+        channel = self.client.get_partial_messageable(channel_id)
+        extra: dict[str, Any] = {"view": part.view} if part.view is not None else {}
+        return await channel.send(content=part.content or None, embeds=part.embeds, **extra)
+
+    async def update(self, posted: Posted, message: Message) -> None:
+        """Edit in place; text that no longer fits one message continues below it."""
+        first, *rest = render(message)
+        channel = self.client.get_partial_messageable(channel_of(posted.address))
+        await channel.get_partial_message(int(posted.message_id)).edit(
+            content=first.content or None, embeds=first.embeds, view=first.view
+        )
+        for part in rest:
+            await self._post(channel.id, part)
+
+    async def open_thread(self, root: Posted, title: str) -> Address:
+        if root.address.thread is not None:
+            return root.address
+        data = await self.client.http.start_thread_with_message(
+            int(root.address.channel),
+            int(root.message_id),
+            name=shorten(title, 100) or "caio-bot",
+            auto_archive_duration=1440,
+        )
+        self._threads[int(data["id"])] = int(root.address.channel)
+        return root.address.in_thread(str(data["id"]))
+
+    async def react(self, posted: Posted, emoji: str) -> None:
+        channel = self.client.get_partial_messageable(channel_of(posted.address))
+        if emoji.isascii() and emoji not in EMOJI:
+            log.warning("no Discord emoji for this name; using ✅", emoji=emoji)
+        await channel.get_partial_message(int(posted.message_id)).add_reaction(
+            EMOJI.get(emoji, emoji if not emoji.isascii() else "✅")
+        )
+
+    async def send_direct(self, workspace: str, user_id: str, message: Message) -> Posted:
+        try:
+            dm = await self.client.http.start_private_message(int(user_id))
+            self._dm_workspaces[int(dm["id"])] = workspace
+            return await self.send(message.to(Address(PLATFORM, workspace, str(dm["id"]))))
+        except (discord.Forbidden, discord.NotFound) as e:
+            if e.code in (CANNOT_DM, UNKNOWN_USER):
+                raise DeliveryError(f"cannot DM Discord user {user_id}: {e.text}") from e
+            raise
+
+    # -- inbound ---------------------------------------------------------------------------
+    async def on_command(
+        self, interaction: discord.Interaction[Any], text: str, *, private: bool
+    ) -> None:
+        responder = InteractionResponder(self, interaction)
+        await responder.defer(private=private, thinking=True)
+        inbound = create_events.command(interaction, text)
+        self._serve(inbound, responder, f"discord-command-{interaction.id}")
+
+    async def on_click(
+        self, interaction: discord.Interaction[Any], action_id: str, value: str
+    ) -> None:
+        responder = InteractionResponder(self, interaction)
+        await responder.defer(private=True, thinking=False)
+        inbound = create_events.action(interaction, action_id, value)
+        self._serve(inbound, responder, f"discord-click-{interaction.id}")
+
+    def _serve(self, inbound: Inbound, responder: InteractionResponder, name: str) -> None:
+        async def serve() -> None:
+            _current.set(responder)
+            await self.bot.dispatch(inbound, responder)
+            await responder.finish()
+
+        self.bot.spawn(serve(), name=name)
+
+    async def on_message(self, message: discord.Message) -> None:
+        me = self.client.user
+        if me is None or create_events.ignored(message, me.id):
+            return
+        inbound = await self._inbound(message, me.id)
+        if inbound is None:
+            return
+        responder = ChannelResponder(self, inbound.address, str(message.author.id))
+        self.bot.spawn(self.bot.dispatch(inbound, responder), name=f"discord-msg-{message.id}")
+
+    async def _inbound(self, message: discord.Message, bot_id: int) -> Inbound | None:
+        if message.guild is None:
+            workspace = self._dm_workspace(message)
+            if workspace is None:
+                log.info("DM from someone in no guild we know", user=message.author.id)
+                return None
+            where = Address(PLATFORM, workspace, str(message.channel.id))
+            return create_events.thread_reply(message, where)
+        parent = await self._thread_parent(message.channel)
+        where = Address(PLATFORM, str(message.guild.id), str(parent or message.channel.id))
+        if parent is not None:
+            where = where.in_thread(str(message.channel.id))
+        if create_events.mentions_bot(message, bot_id):
+            history = await self._history(message, bot_id) if parent else ()
+            return create_events.mention(message, bot_id, where, history)
+        if parent is not None:
+            return create_events.thread_reply(message, where)
+        return None
+
+    async def _thread_parent(self, channel: Any) -> int | None:
+        """The parent of a thread (None for a plain channel), asking Discord when the
+        gateway cache does not know the channel (a thread we opened by REST)."""
+        if isinstance(channel, discord.Thread):
+            return channel.parent_id
+        if channel.id in self._threads:
+            return self._threads[channel.id]
+        if isinstance(channel, discord.PartialMessageable):
+            fetched = await self.client.fetch_channel(channel.id)
+            if isinstance(fetched, discord.Thread) and fetched.type in THREAD_TYPES:
+                self._threads[channel.id] = fetched.parent_id
+                return fetched.parent_id
+        return None
+
+    async def _history(self, message: discord.Message, bot_id: int) -> tuple[str, ...]:
+        channel = self.client.get_partial_messageable(message.channel.id)
+        earlier = [m async for m in channel.history(limit=HISTORY, before=message)]
+        return tuple(create_events.history_line(m, bot_id) for m in reversed(earlier))
+
+    def _dm_workspace(self, message: discord.Message) -> str | None:
+        known = self._dm_workspaces.get(message.channel.id)
+        if known is not None:
+            return known
+        shared = message.author.mutual_guilds or self.client.guilds
+        return str(shared[0].id) if len(shared) == 1 else None
+
+    # -- autocomplete ----------------------------------------------------------------------
+    async def escalation_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[int]]:
+        """Open escalations of this guild's client, and those queued in this channel."""
+        here = create_events.interaction_address(interaction).root.key
+        async with self.bot.db.session() as session:
+            client = await client_for(session, PLATFORM, str(interaction.guild_id))
+            where = col(Escalation.queue_address).startswith(here)
+            if client is not None:
+                where = where | (col(Escalation.client_id) == client.id)
+            rows = await session.exec(
+                select(Escalation)
+                .where(where, col(Escalation.status) == EscalationStatus.OPEN)
+                .order_by(col(Escalation.due_at))
+                .limit(25)
+            )
+            found = list(rows)
+        wanted = current.lstrip("#").strip()
+        return [
+            app_commands.Choice(name=shorten(f"#{e.id} {e.question}", 100), value=e.id or 0)
+            for e in found
+            if not wanted or str(e.id).startswith(wanted) or wanted.lower() in e.question.lower()
+        ]
+
+    async def advice_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """What was asked before that matches what is being typed, so searches hit."""
+        words = terms(current)
+        if not words:
+            return []
+        async with self.bot.db.session() as session:
+            client = await client_for(session, PLATFORM, str(interaction.guild_id))
+            if client is None:
+                return []
+            hits = await fulltext.search_advice(session, client.id, words, limit=24)
+            rows = await session.exec(
+                select(Advice.question).where(col(Advice.id).in_([i for i, _ in hits]))
+            )
+            questions = list(dict.fromkeys(rows))
+        typed = [shorten(current.strip(), 100)]
+        return [
+            app_commands.Choice(name=q, value=q)
+            for q in dict.fromkeys(typed + [shorten(q, 100) for q in questions])
+        ][:25]
+
+    def usage_choices(self, current: str) -> list[app_commands.Choice[str]]:
+        specs = self.bot.registry.commands.values()
+        lowered = current.lower().strip()
+        return [
+            app_commands.Choice(name=shorten(s.usage, 100), value=shorten(s.name + " ", 100))
+            for s in specs
+            if not s.hidden and (not lowered or s.name.startswith(lowered.split(" ")[0]))
+        ][:25]
+
+
+def caio_group(adapter: DiscordAdapter) -> app_commands.Group:
+    """`/caio …`: the chat grammar as typed subcommands; `/caio run` reaches the rest."""
+    summaries = {n: s.summary for n, s in adapter.bot.registry.commands.items()}
+
+    def about(name: str, fallback: str) -> str:
+        return shorten(summaries.get(name, fallback), 100)
+
+    group = app_commands.Group(
+        name="caio", description="Advice from your CAIO's playbook", guild_only=True
+    )
+
+    @group.command(name="ask", description=about("ask", "Ask for advice"))
+    @app_commands.describe(question="What would you like to know?")
+    async def ask(
+        interaction: discord.Interaction[Any], question: app_commands.Range[str, 1, 4000]
+    ) -> None:
+        await adapter.on_command(interaction, f"ask {question}", private=False)
+
+    @group.command(name="escalate", description=about("escalate", "Ask the CAIO directly"))
+    @app_commands.describe(question="What should the CAIO answer?")
+    async def escalate(
+        interaction: discord.Interaction[Any], question: app_commands.Range[str, 1, 4000]
+    ) -> None:
+        await adapter.on_command(interaction, f"escalate {question}", private=False)
+
+    @group.command(name="answer", description=about("answer", "Answer an escalation"))
+    @app_commands.describe(id="The escalation number", text="Your answer")
+    async def answer(
+        interaction: discord.Interaction[Any],
+        id: app_commands.Range[int, 1],
+        text: app_commands.Range[str, 1, 4000],
+    ) -> None:
+        await adapter.on_command(interaction, f"answer {id} {text}", private=True)
+
+    @answer.autocomplete("id")
+    async def answer_ids(
+        interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[int]]:
+        return await adapter.escalation_choices(interaction, current)
+
+    @group.command(name="advice", description=about("advice", "The advice log"))
+    @app_commands.describe(
+        search="Words to look for", mine="Only advice you received", user="A teammate's advice"
+    )
+    async def advice(
+        interaction: discord.Interaction[Any],
+        search: str | None = None,
+        mine: bool = False,
+        user: discord.User | None = None,
+    ) -> None:
+        text = "advice"
+        if search:
+            text += f" search {search}"
+        elif mine:
+            text += " mine"
+        elif user is not None:
+            text += f" @{user.id}"
+        await adapter.on_command(interaction, text, private=True)
+
+    @advice.autocomplete("search")
+    async def advice_terms(
+        interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await adapter.advice_choices(interaction, current)
+
+    @group.command(name="help", description=about("help", "What caio-bot can do"))
+    @app_commands.describe(topic="A subcommand, e.g. ask")
+    async def show_help(interaction: discord.Interaction[Any], topic: str | None = None) -> None:
+        await adapter.on_command(interaction, f"help {topic or ''}", private=True)
+
+    @show_help.autocomplete("topic")
+    async def help_topics(
+        interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        heads = adapter.bot.registry.heads()
+        return [app_commands.Choice(name=h, value=h) for h in heads if h.startswith(current)][:25]
+
+    @group.command(name="run", description="Any other /caio subcommand, typed as in chat")
+    @app_commands.describe(text="e.g. standup setup daily 09:30")
+    async def run(
+        interaction: discord.Interaction[Any], text: app_commands.Range[str, 1, 4000]
+    ) -> None:
+        head = text.split()[0].lower()
+        await adapter.on_command(interaction, text, private=head in PRIVATE)
+
+    @run.autocomplete("text")
+    async def run_usages(
+        interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return adapter.usage_choices(current)
+
+    return group

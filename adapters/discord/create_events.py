@@ -1,0 +1,91 @@
+"""Discord objects → neutral events (pure: no I/O, so each rule is testable on its own).
+
+Addresses: a guild is the workspace; a thread is (parent channel, thread id); a DM is its
+DM channel in the workspace the person was reached through.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import discord
+
+from bot.events import Action, Actor, Address, Command, Mention, ThreadReply
+
+PLATFORM = "discord"
+THREAD_TYPES = (
+    discord.ChannelType.public_thread,
+    discord.ChannelType.private_thread,
+    discord.ChannelType.news_thread,
+)
+
+
+def actor(user: discord.User | discord.Member) -> Actor:
+    """The person, with their guild roles as ids and (when the guild is cached) names."""
+    roles: list[str] = []
+    if isinstance(user, discord.Member):
+        # Role ids come with every interaction (@everyone's id is the guild's); names only
+        # once the guild is cached.
+        roles += [str(user.guild.id), *(str(r) for r in user._roles)]
+        roles += [r.name for r in user.roles if not r.is_default()]
+    return Actor(PLATFORM, str(user.id), user.display_name, tuple(dict.fromkeys(roles)))
+
+
+def address(guild_id: int | None, channel: Any, workspace: str | None = None) -> Address:
+    """Where a channel, thread or DM lives, as an Address."""
+    where = workspace or str(guild_id or "")
+    if isinstance(channel, discord.Thread):
+        return Address(PLATFORM, where, str(channel.parent_id), str(channel.id))
+    return Address(PLATFORM, where, str(channel.id))
+
+
+def interaction_address(interaction: discord.Interaction[Any]) -> Address:
+    channel = interaction.channel
+    if channel is None:
+        return Address(PLATFORM, str(interaction.guild_id or ""), str(interaction.channel_id))
+    return address(interaction.guild_id, channel)
+
+
+def command(interaction: discord.Interaction[Any], text: str) -> Command:
+    """A `/caio <sub>` invocation, its typed options already folded back into one line."""
+    return Command(text.strip(), actor(interaction.user), interaction_address(interaction))
+
+
+def action(interaction: discord.Interaction[Any], action_id: str, value: str) -> Action:
+    message_id = str(interaction.message.id) if interaction.message else ""
+    return Action(
+        action_id, value, actor(interaction.user), interaction_address(interaction), message_id
+    )
+
+
+def mentions_bot(message: discord.Message, bot_id: int) -> bool:
+    return bot_id in message.raw_mentions
+
+
+def without_mention(text: str, bot_id: int) -> str:
+    return re.sub(rf"<@!?{bot_id}>", "", text).strip()
+
+
+def history_line(message: discord.Message, bot_id: int) -> str:
+    return f"{message.author.display_name}: {without_mention(message.content, bot_id)}"
+
+
+def mention(
+    message: discord.Message, bot_id: int, where: Address, history: tuple[str, ...]
+) -> Mention:
+    return Mention(without_mention(message.content, bot_id), actor(message.author), where, history)
+
+
+def thread_reply(message: discord.Message, where: Address) -> ThreadReply:
+    return ThreadReply(message.content, actor(message.author), where, str(message.id))
+
+
+def ignored(message: discord.Message, bot_id: int) -> bool:
+    """Our own messages, other bots, webhooks and system messages are not for us."""
+    return (
+        message.author.id == bot_id
+        or message.author.bot
+        or message.webhook_id is not None
+        or message.type not in (discord.MessageType.default, discord.MessageType.reply)
+    )

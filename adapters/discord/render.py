@@ -1,0 +1,141 @@
+"""Message → what Discord shows: content or embeds, and buttons that survive a restart.
+
+Buttons carry their whole meaning in the custom id (`caio:<action_id>:<value>`), so a
+freshly started client can route a click on a message it never saw being posted. Text
+longer than Discord allows is split into several parts, never rejected.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+
+from bot.message import Button, Message
+
+CONTENT_LIMIT = 2000
+DESCRIPTION_LIMIT = 4096
+EMBED_TOTAL_LIMIT = 6000
+FIELD_LIMIT = 1024
+CUSTOM_ID = re.compile(r"caio:(?P<action>[\w.\-]+):(?P<value>[^:]{0,80})")
+STYLES = {"primary": discord.ButtonStyle.primary, "danger": discord.ButtonStyle.danger}
+_SLACK_BOLD = re.compile(r"(?<![*\w])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![*\w])")
+
+
+@dataclass
+class Part:
+    """One Discord message's worth of a Message."""
+
+    content: str = ""
+    embeds: list[discord.Embed] = field(default_factory=list)
+    view: discord.ui.View | None = None
+
+
+def custom_id(button: Button) -> str:
+    return f"caio:{button.action_id}:{button.value}"
+
+
+def parse_custom_id(value: str) -> tuple[str, str] | None:
+    found = CUSTOM_ID.fullmatch(value)
+    return (found["action"], found["value"]) if found else None
+
+
+def markdown(text: str) -> str:
+    """The core writes `*bold*` (Slack style); Discord reads that as italics."""
+    return _SLACK_BOLD.sub(r"**\1**", text)
+
+
+def split(text: str, limit: int) -> list[str]:
+    """Chunks of at most `limit` characters, cut at a paragraph, line or word when possible."""
+    chunks: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"))
+        if cut < limit // 2:
+            cut = window.rfind(" ")
+        if cut < limit // 2:
+            cut = limit
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n ")
+    if rest or not chunks:
+        chunks.append(rest)
+    return chunks
+
+
+def view_for(buttons: tuple[Button, ...]) -> discord.ui.View | None:
+    if not buttons:
+        return None
+    view = discord.ui.View(timeout=None)
+    for button in buttons[:25]:
+        style = STYLES.get(button.style or "")
+        view.add_item(ActionButton(button.action_id, button.value, button.label, style))
+    return view
+
+
+def render(message: Message) -> list[Part]:
+    """Plain content for conversational text; an embed when there is a title or fields."""
+    parts = _embedded(message) if message.title or message.fields else _plain(message)
+    parts[-1].view = view_for(message.actions)
+    return parts
+
+
+def _plain(message: Message) -> list[Part]:
+    body = markdown(message.text)
+    notes = "\n".join(f"-# {markdown(n)}" for n in message.notes)
+    whole = f"{body}\n{notes}" if notes else body
+    return [Part(content=chunk) for chunk in split(whole, CONTENT_LIMIT)]
+
+
+def _embedded(message: Message) -> list[Part]:
+    chunks = split(markdown(message.text), DESCRIPTION_LIMIT)
+    embeds = [discord.Embed(description=chunk) for chunk in chunks]
+    first, last = embeds[0], embeds[-1]
+    if message.title:
+        first.title = message.title[:256]
+    for name, value in message.fields[:25]:
+        last.add_field(name=name[:256], value=split(value, FIELD_LIMIT)[0] or "—", inline=True)
+    parts = [Part(embeds=[embed]) for embed in embeds]
+    notes = "\n".join(f"-# {markdown(n)}" for n in message.notes)
+    if notes:
+        chunks = split(notes, CONTENT_LIMIT)
+        parts[-1].content = chunks[0]
+        parts += [Part(content=chunk) for chunk in chunks[1:]]
+    return parts
+
+
+class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CUSTOM_ID):
+    """A button of ours; routes clicks by custom id, so no state is kept between restarts."""
+
+    def __init__(
+        self,
+        action_id: str,
+        value: str,
+        label: str = "",
+        style: discord.ButtonStyle | None = None,
+    ) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label or action_id,
+                style=style or discord.ButtonStyle.secondary,
+                custom_id=f"caio:{action_id}:{value}",
+            )
+        )
+        self.action_id = action_id
+        self.value = value
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> ActionButton:
+        label = getattr(item, "label", "") or ""
+        return cls(match["action"], match["value"], label)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.client.on_click(interaction, self.action_id, self.value)

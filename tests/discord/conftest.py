@@ -1,0 +1,283 @@
+"""The real Discord adapter against the loopback stand-in: a guild `Acme` linked to client
+`acme`, its CAIO queue in #caio-queue, and helpers that deliver INTERACTION_CREATE and
+MESSAGE_CREATE payloads (shaped as in Discord's docs) through discord.py's own parsers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from itertools import count
+from typing import Any
+
+import pytest
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from adapters.discord import DiscordAdapter
+from bot.clock import ManualClock
+from bot.core import Bot
+from bot.directory import ensure_client, link_workspace
+from bot.events import Address
+from bot.wiring import build_bot, start, stop
+from config.settings import Settings
+from tests.conftest import make_settings
+from tests.standins.discord_api import (
+    APP_ID,
+    BOT_USER,
+    DiscordStandIn,
+    member_payload,
+    snowflake,
+    user_payload,
+)
+
+GUILD = "1200000000000000001"
+GENERAL = "1200000000000000010"
+QUEUE = "1200000000000000020"
+CAIO_ROLE = "1200000000000000100"
+LEAD_ROLE = "1200000000000000101"
+DEV = user_payload("1300000000000000001", "dev")
+DANA = user_payload("1300000000000000002", "dana")
+SAM = user_payload("1300000000000000003", "sam")
+CLIENT = "acme"
+DISCORD_TASKS = ("discord.py:", "CommandTree", "discord-ui-")
+OPTION_TYPES = {bool: 5, int: 4, str: 3}
+
+
+@pytest.fixture(autouse=True)
+def _restore_endpoints() -> Iterator[None]:
+    """The adapter points discord.py at the stand-in; put Discord's own URLs back after."""
+    base, gateway = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    yield
+    Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
+
+
+@pytest.fixture
+async def discord_api() -> AsyncIterator[DiscordStandIn]:
+    api = DiscordStandIn()
+    await api.start()
+    api.add_guild(
+        GUILD,
+        "Acme",
+        roles=[
+            {"id": CAIO_ROLE, "name": "CAIO", "permissions": "0", "position": 2},
+            {"id": LEAD_ROLE, "name": "Tech Leads", "permissions": "0", "position": 1},
+        ],
+    )
+    api.add_channel(GENERAL, GUILD, "general")
+    api.add_channel(QUEUE, GUILD, "caio-queue")
+    yield api
+    await api.stop()
+
+
+def discord_settings(database_url: str, api: DiscordStandIn, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "discord_token": "test-token",
+        "discord_api_url": api.api_url,
+        "discord_gateway_url": api.gateway_url,
+        "discord_roles": "CAIO:caio, Tech Leads:lead",
+    }
+    values.update(overrides)
+    return make_settings(database_url, **values)
+
+
+async def link_acme(bot: Bot, queue: Address | None) -> None:
+    async with bot.db.session() as session:
+        await ensure_client(session, CLIENT, name="Acme", now=bot.clock.now(), queue=queue)
+        await link_workspace(session, CLIENT, "discord", GUILD)
+
+
+class DiscordHarness:
+    """Drives the adapter as Discord would, and reads back what people would see."""
+
+    def __init__(self, api: DiscordStandIn, bot: Bot, adapter: DiscordAdapter) -> None:
+        self.api = api
+        self.bot = bot
+        self.adapter = adapter
+        self._seq = count(1)
+
+    @classmethod
+    async def started(cls, api: DiscordStandIn, settings: Settings, clock: ManualClock) -> Any:
+        bot = build_bot(settings, clock=clock)
+        adapter = DiscordAdapter(bot)
+        bot.add_adapter(adapter)
+        syncs = len(api.calls_to("PUT", f"/guilds/{GUILD}/commands"))
+        await start(bot)
+        await api.wait_for("PUT", f"/guilds/{GUILD}/commands", syncs + 1)
+        return cls(api, bot, adapter)
+
+    # -- delivering events -----------------------------------------------------------------
+    async def settle(self) -> None:
+        """Wait for discord.py's event tasks, then for the bot's background work."""
+        me = asyncio.current_task()
+        while True:
+            busy = [
+                t
+                for t in asyncio.all_tasks()
+                if t is not me and not t.done() and t.get_name().startswith(DISCORD_TASKS)
+            ]
+            if busy:
+                await asyncio.wait(busy, timeout=10)
+                continue
+            await self.bot.drain()
+            if not self.bot._tasks:
+                return
+
+    def interaction(
+        self,
+        kind: int,
+        data: dict[str, Any],
+        user: dict[str, Any],
+        roles: list[str],
+        channel_id: str,
+        message: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """An INTERACTION_CREATE payload, registered with the stand-in so it can answer it."""
+        interaction_id = snowflake(datetime.now(UTC), next(self._seq))
+        token = f"token-{interaction_id}"
+        self.api.register_interaction(interaction_id, token, channel_id, GUILD)
+        payload: dict[str, Any] = {
+            "id": interaction_id,
+            "application_id": APP_ID,
+            "type": kind,
+            "data": data,
+            "guild_id": GUILD,
+            "guild": {"id": GUILD, "locale": "en-US", "features": []},
+            "channel_id": channel_id,
+            "channel": self.api.channels[channel_id],
+            "member": member_payload(user, roles),
+            "token": token,
+            "version": 1,
+            "app_permissions": "2248473465835073",
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": GUILD},
+            "context": 0,
+            "attachment_size_limit": 10485760,
+        }
+        if message is not None:
+            payload["message"] = message
+        return payload
+
+    def _deliver(self, payload: dict[str, Any]) -> None:
+        self.adapter.client._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
+
+    async def slash(
+        self,
+        sub: str,
+        user: dict[str, Any] = DEV,
+        roles: tuple[str, ...] = (),
+        channel: str = GENERAL,
+        **options: Any,
+    ) -> str:
+        """`/caio <sub> option:value …`; returns the interaction's token."""
+        data = command_data(sub, options)
+        payload = self.interaction(2, data, user, list(roles), channel)
+        self._deliver(payload)
+        await self.settle()
+        return str(payload["token"])
+
+    async def autocomplete(
+        self, sub: str, focused: str, typed: str, user: dict[str, Any] = DEV, **options: Any
+    ) -> list[dict[str, Any]]:
+        data = command_data(sub, options)
+        data["options"][0]["options"].append(
+            {"type": 3 if focused != "id" else 4, "name": focused, "value": typed, "focused": True}
+        )
+        payload = self.interaction(4, data, user, [], GENERAL)
+        self._deliver(payload)
+        await self.settle()
+        return self.api.interactions[payload["token"]].choices
+
+    async def click(
+        self,
+        message: dict[str, Any],
+        label: str,
+        user: dict[str, Any] = DEV,
+        roles: tuple[str, ...] = (),
+    ) -> str:
+        """Click the button labelled `label` under `message`; returns the token."""
+        button = next(b for b in self.api.buttons(message) if b["label"] == label)
+        data = {"custom_id": button["custom_id"], "component_type": 2}
+        payload = self.interaction(3, data, user, list(roles), message["channel_id"], message)
+        self._deliver(payload)
+        await self.settle()
+        return str(payload["token"])
+
+    async def say(
+        self,
+        channel_id: str,
+        content: str,
+        user: dict[str, Any] = DEV,
+        roles: tuple[str, ...] = (),
+        *,
+        mention: bool = False,
+        dm: bool = False,
+    ) -> dict[str, Any]:
+        """A person posts `content`; `mention` prefixes it with @caio-bot."""
+        if mention:
+            content = f"<@{BOT_USER['id']}> {content}"
+        message = self.api.user_message(
+            channel_id,
+            user,
+            content,
+            guild_id=None if dm else GUILD,
+            roles=list(roles),
+            mentions=[BOT_USER] if mention else [],
+        )
+        self.adapter.client._connection.parse_message_create(message)  # type: ignore[arg-type]
+        await self.settle()
+        return message
+
+    # -- reading what people see -----------------------------------------------------------
+    def original(self, token: str) -> dict[str, Any] | None:
+        state = self.api.interactions[token]
+        if state.original_id is None or state.original_deleted:
+            return None
+        return self.api.messages[state.original_id]
+
+    def followups(self, token: str) -> list[dict[str, Any]]:
+        """Messages created by the interaction's follow-ups (not the original reply)."""
+        return [
+            m
+            for m in self.api.messages.values()
+            if m.get("_token") == token and not m.get("_deleted")
+        ]
+
+    def text(self, channel_id: str) -> str:
+        return "\n---\n".join(self.api.visible_text(m) for m in self.api.in_channel(channel_id))
+
+    def threads_of(self, channel_id: str) -> list[str]:
+        return [c["id"] for c in self.api.channels.values() if c.get("parent_id") == channel_id]
+
+
+def command_data(sub: str, options: dict[str, Any]) -> dict[str, Any]:
+    """`data` of an application command with a subcommand, as Discord sends it."""
+    return {
+        "id": "1400000000000000001",
+        "name": "caio",
+        "type": 1,
+        "guild_id": GUILD,
+        "options": [
+            {
+                "type": 1,
+                "name": sub,
+                "options": [
+                    {"type": OPTION_TYPES[type(v)], "name": k, "value": v}
+                    for k, v in options.items()
+                ],
+            }
+        ],
+    }
+
+
+@pytest.fixture
+async def dc(
+    database_url: str, discord_api: DiscordStandIn, clock: ManualClock
+) -> AsyncIterator[DiscordHarness]:
+    settings = discord_settings(database_url, discord_api)
+    harness = await DiscordHarness.started(discord_api, settings, clock)
+    await link_acme(harness.bot, Address("discord", GUILD, QUEUE))
+    yield harness
+    await stop(harness.bot)

@@ -1,0 +1,64 @@
+"""`/caio ask` on Discord: deferred at once, the question followed up, a thread opened on
+it, and the answer posted there with persistent buttons."""
+
+from __future__ import annotations
+
+from tests.discord.conftest import GENERAL, DiscordHarness
+
+
+async def test_ask_defers_then_follows_up_and_answers_in_a_thread(
+    dc: DiscordHarness,
+) -> None:
+    token = await dc.slash("ask", question="how should we evaluate our RAG pipeline?")
+    api = dc.api
+    calls = [c for c in api.calls if c.path.startswith(("/interactions", "/webhooks", "/channels"))]
+    assert calls[0].path.endswith(f"/{token}/callback")
+    assert calls[0].body["type"] == 5  # deferred, "caio-bot is thinking…"
+
+    asked = dc.original(token)
+    assert asked is not None
+    assert asked["content"] == "**dev** asked: how should we evaluate our RAG pipeline?"
+    assert not asked["flags"] & 64, "the question is visible to the channel"
+
+    (thread,) = dc.threads_of(GENERAL)
+    assert thread == asked["id"], "the thread hangs off the followed-up question"
+    (answer,) = api.in_channel(thread)
+    assert "Sources: [1] Playbook:" in answer["content"]
+    ids = [b["custom_id"] for b in api.buttons(answer)]
+    assert [b["label"] for b in api.buttons(answer)] == ["Helpful", "Not helpful", "Escalate"]
+    assert ids[0].startswith("caio:advice.helpful:") and ids[2] == "caio:question.escalate:1"
+
+
+async def test_usage_error_is_private_and_the_thinking_reply_goes_away(dc: DiscordHarness) -> None:
+    token = await dc.slash("ask", question="hi")
+    assert dc.original(token) is None, "the public 'thinking…' reply was removed"
+    (usage,) = dc.followups(token)
+    assert usage["flags"] & 64, "only the asker sees the usage line"
+    assert "Usage: `/caio ask <question>`" in usage["content"]
+    assert dc.threads_of(GENERAL) == []
+
+
+async def test_help_is_private_and_lists_the_subcommands(dc: DiscordHarness) -> None:
+    token = await dc.slash("help")
+    shown = dc.original(token)
+    assert shown is not None and shown["flags"] & 64
+    text = dc.api.visible_text(shown)
+    assert "`/caio ask <question>`" in text and "`/caio answer" not in text
+
+    token = await dc.slash("help", topic="advice")
+    shown = dc.original(token)
+    assert shown is not None
+    assert "e.g. `/caio advice search vector database`" in dc.api.visible_text(shown)
+
+
+async def test_unlinked_guild_is_told_privately(dc: DiscordHarness) -> None:
+    async with dc.bot.db.session() as session:
+        from bot.db.models import Workspace
+        from sqlmodel import select
+
+        row = (await session.exec(select(Workspace))).one()
+        await session.delete(row)
+        await session.commit()
+    token = await dc.slash("ask", question="anyone there?")
+    (told,) = dc.followups(token)
+    assert told["flags"] & 64 and "not linked to a client yet" in told["content"]

@@ -1,0 +1,565 @@
+"""A loopback stand-in of Discord's REST API and gateway, recording every call.
+
+It keeps what a Discord user would see (messages per channel, which are ephemeral, threads,
+reactions, registered commands) and enforces the limits that matter to us: 2,000-character
+content, embed sizes, one response per interaction, and error 50007 for closed DMs. Payload
+shapes follow Discord's API reference (Message, Channel, Interaction callback, Gateway READY).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import count
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+API = "/api/v10"
+APP_ID = "1100000000000000001"
+BOT_ID = "1100000000000000002"
+BOT_NAME = "caio-bot"
+EPHEMERAL = 1 << 6
+LOADING = 1 << 7
+DISCORD_EPOCH_MS = 1420070400000
+
+
+def snowflake(when: datetime, seq: int = 0) -> str:
+    """A Discord id for `when` (ids carry their creation time)."""
+    ms = int(when.timestamp() * 1000) - DISCORD_EPOCH_MS
+    return str((ms << 22) | (seq & 0x3FFFFF))
+
+
+def user_payload(user_id: str, name: str, *, bot: bool = False) -> dict[str, Any]:
+    return {
+        "id": user_id,
+        "username": name,
+        "global_name": name,
+        "discriminator": "0",
+        "avatar": None,
+        "bot": bot,
+        "public_flags": 0,
+    }
+
+
+BOT_USER = user_payload(BOT_ID, BOT_NAME, bot=True)
+
+
+def member_payload(user: dict[str, Any] | None, roles: list[str]) -> dict[str, Any]:
+    """A guild member object (without `user` in MESSAGE_CREATE, with it in interactions)."""
+    member: dict[str, Any] = {
+        "roles": roles,
+        "joined_at": "2026-01-05T09:00:00+00:00",
+        "deaf": False,
+        "mute": False,
+        "flags": 0,
+        "pending": False,
+        "nick": None,
+        "avatar": None,
+        "premium_since": None,
+        "permissions": "2248473465835073",
+    }
+    if user is not None:
+        member["user"] = user
+    return member
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    body: Any
+    query: dict[str, str]
+
+
+@dataclass
+class InteractionState:
+    id: str
+    token: str
+    channel_id: str
+    guild_id: str | None
+    response_type: int | None = None
+    original_id: str | None = None
+    original_deleted: bool = False
+    choices: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    """Exactly `application/json`, as Discord sends it (discord.py checks for that)."""
+    body = json.dumps(data).encode()
+    return web.Response(body=body, status=status, headers={"Content-Type": "application/json"})
+
+
+class DiscordError(Exception):
+    def __init__(self, status: int, code: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def _check_message(body: dict[str, Any]) -> None:
+    """The limits Discord enforces on a message (400 Invalid Form Body otherwise)."""
+    content = body.get("content") or ""
+    if len(content) > 2000:
+        raise DiscordError(400, 50035, "Invalid Form Body: content: Must be 2000 or fewer.")
+    embeds = body.get("embeds") or []
+    if len(embeds) > 10:
+        raise DiscordError(400, 50035, "Invalid Form Body: embeds: Must be 10 or fewer in length.")
+    total = 0
+    for embed in embeds:
+        description = embed.get("description") or ""
+        if len(description) > 4096:
+            raise DiscordError(400, 50035, "Invalid Form Body: embeds.description: too long.")
+        for f in embed.get("fields") or []:
+            if len(f.get("value", "")) > 1024 or len(f.get("name", "")) > 256:
+                raise DiscordError(400, 50035, "Invalid Form Body: embeds.fields: too long.")
+        total += len(description) + len(embed.get("title") or "")
+        total += len((embed.get("footer") or {}).get("text", ""))
+        total += sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields") or [])
+    if total > 6000:
+        raise DiscordError(400, 50035, "Invalid Form Body: embeds: total size over 6000.")
+    for row in body.get("components") or []:
+        if len(row.get("components", [])) > 5:
+            raise DiscordError(400, 50035, "Invalid Form Body: components: too many in a row.")
+        for item in row.get("components", []):
+            if len(item.get("custom_id", "")) > 100:
+                raise DiscordError(400, 50035, "Invalid Form Body: custom_id: too long.")
+
+
+class DiscordStandIn:
+    """REST under `/api/v10`, the gateway websocket under `/gateway`."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.messages: dict[str, dict[str, Any]] = {}
+        self.channels: dict[str, dict[str, Any]] = {}
+        self.guilds: dict[str, dict[str, Any]] = {}
+        self.interactions: dict[str, InteractionState] = {}
+        self.reactions: list[tuple[str, str, str]] = []
+        self.commands: dict[str, list[dict[str, Any]]] = {}
+        self.closed_dms: set[str] = set()
+        self.identify: dict[str, Any] | None = None
+        self._dms: dict[str, str] = {}
+        self._ids = count(1)
+        self._seq = count(1)
+        self._sockets: list[web.WebSocketResponse] = []
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.base = ""
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        app = web.Application(middlewares=[self._errors])
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", API + "/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.base = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return self.base + API
+
+    @property
+    def gateway_url(self) -> str:
+        return self.base.replace("http://", "ws://") + "/gateway"
+
+    # -- fixtures a test sets up -----------------------------------------------------------
+    def new_id(self) -> str:
+        return snowflake(datetime.now(UTC), next(self._ids))
+
+    def add_guild(
+        self, guild_id: str, name: str, roles: list[dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
+        guild = {
+            "id": guild_id,
+            "name": name,
+            "icon": None,
+            "owner_id": "1",
+            "roles": [
+                {"id": guild_id, "name": "@everyone", "permissions": "0", "position": 0},
+                *(roles or []),
+            ],
+            "channels": [],
+            "threads": [],
+            "members": [],
+            "member_count": 1,
+            "emojis": [],
+            "stickers": [],
+            "features": [],
+            "unavailable": False,
+            "large": False,
+            "voice_states": [],
+            "presences": [],
+            "preferred_locale": "en-US",
+        }
+        for role in guild["roles"]:
+            role.setdefault("color", 0)
+            role.setdefault("hoist", False)
+            role.setdefault("managed", False)
+            role.setdefault("mentionable", False)
+        self.guilds[guild_id] = guild
+        return guild
+
+    def add_channel(
+        self, channel_id: str, guild_id: str, name: str, *, kind: int = 0
+    ) -> dict[str, Any]:
+        channel = {
+            "id": channel_id,
+            "type": kind,
+            "guild_id": guild_id,
+            "name": name,
+            "position": len(self.channels),
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+            "topic": None,
+            "rate_limit_per_user": 0,
+        }
+        self.channels[channel_id] = channel
+        if guild_id in self.guilds:
+            self.guilds[guild_id]["channels"].append(channel)
+        return channel
+
+    def register_interaction(
+        self, interaction_id: str, token: str, channel_id: str, guild_id: str | None
+    ) -> None:
+        self.interactions[token] = InteractionState(interaction_id, token, channel_id, guild_id)
+
+    # -- what tests read -------------------------------------------------------------------
+    def in_channel(self, channel_id: str) -> list[dict[str, Any]]:
+        """Messages a user would see in a channel or thread, oldest first."""
+        return [
+            m
+            for m in self.messages.values()
+            if m["channel_id"] == channel_id and not m.get("_deleted")
+        ]
+
+    def visible_text(self, message: dict[str, Any]) -> str:
+        parts = [message.get("content") or ""]
+        for embed in message.get("embeds") or []:
+            parts += [embed.get("title") or "", embed.get("description") or ""]
+            parts += [f"{f['name']}: {f['value']}" for f in embed.get("fields") or []]
+            parts.append((embed.get("footer") or {}).get("text", ""))
+        return "\n".join(p for p in parts if p)
+
+    def buttons(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        return [c for row in message.get("components") or [] for c in row["components"]]
+
+    def calls_to(self, method: str, fragment: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method and fragment in c.path]
+
+    async def wait_for(self, method: str, fragment: str, n: int = 1) -> Call:
+        """Wait (without sleeping) until the n-th matching call has been recorded."""
+        async with self._changed:
+            await asyncio.wait_for(
+                self._changed.wait_for(lambda: len(self.calls_to(method, fragment)) >= n), 10
+            )
+        return self.calls_to(method, fragment)[n - 1]
+
+    # -- gateway ---------------------------------------------------------------------------
+    async def push(self, event: str, data: dict[str, Any]) -> None:
+        """Send a DISPATCH to every connected gateway client."""
+        for ws in self._sockets:
+            await ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 45000}}))
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    break
+                frame = json.loads(msg.data)
+                if frame["op"] == 1:
+                    await ws.send_str(json.dumps({"op": 11}))
+                elif frame["op"] == 2:
+                    self.identify = frame["d"]
+                    await self._ready(ws)
+        finally:
+            self._sockets.remove(ws)
+        return ws
+
+    async def _ready(self, ws: web.WebSocketResponse) -> None:
+        ready = {
+            "v": 10,
+            "user": BOT_USER,
+            "guilds": [{"id": g, "unavailable": True} for g in self.guilds],
+            "session_id": "standin-session",
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": APP_ID, "flags": 0},
+        }
+        await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": next(self._seq), "d": ready}))
+        for guild in self.guilds.values():
+            frame = {"op": 0, "t": "GUILD_CREATE", "s": next(self._seq), "d": guild}
+            await ws.send_str(json.dumps(frame))
+
+    # -- REST ------------------------------------------------------------------------------
+    @web.middleware
+    async def _errors(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        try:
+            return await handler(request)  # type: ignore[no-any-return]
+        except DiscordError as e:
+            return _json({"code": e.code, "message": e.message}, status=e.status)
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        body: Any = None
+        if request.can_read_body:
+            body = await request.json()
+        path = "/" + request.match_info["tail"]
+        call = Call(request.method, path, body, dict(request.query))
+        async with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+        parts = path.strip("/").split("/")
+        result = self._route(request.method, parts, body or {}, dict(request.query))
+        if result is None:
+            return web.Response(status=204)
+        return _json(result)
+
+    def _route(
+        self, method: str, parts: list[str], body: dict[str, Any], query: dict[str, str]
+    ) -> Any:
+        match method, parts:
+            case "GET", ["users", "@me"]:
+                return BOT_USER
+            case "GET", ["oauth2", "applications", "@me"]:
+                return self._application()
+            case "GET", ["gateway", *_]:
+                return {"url": self.gateway_url, "shards": 1}
+            case "PUT", ["applications", _, "commands"]:
+                return self._commands("global", None, body)
+            case "PUT", ["applications", _, "guilds", guild_id, "commands"]:
+                return self._commands(guild_id, guild_id, body)
+            case "POST", ["interactions", _, token, "callback"]:
+                return self._callback(token, body)
+            case "POST", ["webhooks", _, token]:
+                return self._followup(token, body)
+            case "GET", ["webhooks", _, token, "messages", message_id]:
+                return self.messages[self._webhook_message(token, message_id)]
+            case "PATCH", ["webhooks", _, token, "messages", message_id]:
+                return self._edit(self._webhook_message(token, message_id), body)
+            case "DELETE", ["webhooks", _, token, "messages", message_id]:
+                self.messages[self._webhook_message(token, message_id)]["_deleted"] = True
+                if message_id == "@original":
+                    self.interactions[token].original_deleted = True
+                return None
+            case "POST", ["channels", channel_id, "messages"]:
+                return self._post(channel_id, body)
+            case "PATCH", ["channels", _, "messages", message_id]:
+                return self._edit(message_id, body)
+            case "GET", ["channels", channel_id]:
+                if channel_id not in self.channels:
+                    raise DiscordError(404, 10003, "Unknown Channel")
+                return self.channels[channel_id]
+            case "GET", ["channels", channel_id, "messages"]:
+                return self._history(channel_id, query)
+            case "POST", ["channels", channel_id, "messages", message_id, "threads"]:
+                return self._thread(channel_id, message_id, body)
+            case "PUT", ["channels", channel_id, "messages", message_id, "reactions", emoji, "@me"]:
+                self.reactions.append((channel_id, message_id, emoji))
+                return None
+            case "POST", ["users", "@me", "channels"]:
+                return self._dm(body["recipient_id"])
+        raise DiscordError(404, 0, f"404: Not Found ({method} /{'/'.join(parts)})")
+
+    def _history(self, channel_id: str, query: dict[str, str]) -> list[dict[str, Any]]:
+        """Newest first, as Discord returns them; `before` and `limit` honoured."""
+        before = int(query.get("before", 1 << 63))
+        found = [m for m in self.in_channel(channel_id) if int(m["id"]) < before]
+        return list(reversed(found))[: int(query.get("limit", 50))]
+
+    def user_message(
+        self,
+        channel_id: str,
+        user: dict[str, Any],
+        content: str,
+        *,
+        guild_id: str | None = None,
+        roles: list[str] | None = None,
+        mentions: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """A person's message as MESSAGE_CREATE carries it, also kept for channel history."""
+        message = self._message(channel_id, {"content": content})
+        message.update(author=user, mentions=mentions or [])
+        if guild_id is not None:
+            message["guild_id"] = guild_id
+            message["member"] = member_payload(None, roles or [])
+        return message
+
+    def _application(self) -> dict[str, Any]:
+        return {
+            "id": APP_ID,
+            "name": BOT_NAME,
+            "icon": None,
+            "description": "",
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "verify_key": "0" * 64,
+            "owner": user_payload("1", "owner"),
+            "flags": 0,
+        }
+
+    def _commands(
+        self, scope: str, guild_id: str | None, body: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        registered = []
+        for cmd in body:
+            row = {**cmd, "id": self.new_id(), "application_id": APP_ID, "version": "1"}
+            if guild_id:
+                row["guild_id"] = guild_id
+            row.setdefault("description", "")
+            registered.append(row)
+        self.commands[scope] = registered
+        return registered
+
+    def _message(
+        self, channel_id: str, body: dict[str, Any], *, flags: int = 0, webhook: bool = False
+    ) -> dict[str, Any]:
+        _check_message(body)
+        message = {
+            "id": self.new_id(),
+            "channel_id": channel_id,
+            "author": BOT_USER,
+            "content": body.get("content") or "",
+            "timestamp": datetime.now(UTC).isoformat(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": body.get("embeds") or [],
+            "pinned": False,
+            "type": 0,
+            "flags": flags | (body.get("flags") or 0),
+            "components": body.get("components") or [],
+        }
+        if webhook:
+            message["webhook_id"] = APP_ID
+        self.messages[message["id"]] = message
+        return message
+
+    def _post(self, channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        channel = self.channels.get(channel_id)
+        if channel is None:
+            raise DiscordError(404, 10003, "Unknown Channel")
+        if channel["type"] == 1 and channel["recipients"][0]["id"] in self.closed_dms:
+            raise DiscordError(403, 50007, "Cannot send messages to this user")
+        return self._message(channel_id, body)
+
+    def _edit(self, message_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        message = self.messages.get(message_id)
+        if message is None:
+            raise DiscordError(404, 10008, "Unknown Message")
+        merged = {**message, **{k: v for k, v in body.items() if v is not None}}
+        _check_message(merged)
+        merged["flags"] = message["flags"] & ~LOADING
+        merged["edited_timestamp"] = datetime.now(UTC).isoformat()
+        self.messages[message_id] = merged
+        return merged
+
+    def _interaction(self, token: str) -> InteractionState:
+        state = self.interactions.get(token)
+        if state is None:
+            raise DiscordError(401, 50027, "Invalid Webhook Token")
+        return state
+
+    def _callback(self, token: str, body: dict[str, Any]) -> dict[str, Any]:
+        state = self._interaction(token)
+        if state.response_type is not None:
+            raise DiscordError(400, 40060, "Interaction has already been acknowledged.")
+        kind = body["type"]
+        data = body.get("data") or {}
+        state.response_type = kind
+        resource: dict[str, Any] = {"type": kind}
+        if kind in (4, 5):
+            loading = LOADING if kind == 5 else 0
+            message = self._message(state.channel_id, data, flags=loading, webhook=True)
+            state.original_id = message["id"]
+            resource["message"] = message
+        elif kind == 8:
+            state.choices = data.get("choices", [])
+        flags = data.get("flags") or 0
+        return {
+            "interaction": {
+                "id": state.id,
+                "type": 2,
+                "response_message_id": state.original_id,
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool(flags & EPHEMERAL),
+            },
+            "resource": resource,
+        }
+
+    def _followup(self, token: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The first follow-up after a deferred reply edits the loading message and keeps the
+        defer's visibility; later ones are new messages with their own flags."""
+        state = self._interaction(token)
+        if state.response_type is None:
+            raise DiscordError(404, 10015, "Unknown Webhook")
+        original = self.messages.get(state.original_id or "")
+        if original is not None and original["flags"] & LOADING and not state.original_deleted:
+            return self._edit(original["id"], {k: v for k, v in body.items() if k != "flags"})
+        message = self._message(state.channel_id, body, webhook=True)
+        message["_token"] = token
+        return message
+
+    def _webhook_message(self, token: str, message_id: str) -> str:
+        state = self._interaction(token)
+        if message_id == "@original":
+            if state.original_id is None or state.original_deleted:
+                raise DiscordError(404, 10008, "Unknown Message")
+            return state.original_id
+        return message_id
+
+    def _thread(self, channel_id: str, message_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        parent = self.channels.get(channel_id)
+        if parent is None or message_id not in self.messages:
+            raise DiscordError(404, 10008, "Unknown Message")
+        if parent["type"] in (10, 11, 12):
+            raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+        thread = {
+            "id": message_id,
+            "type": 11,
+            "guild_id": parent["guild_id"],
+            "parent_id": channel_id,
+            "owner_id": BOT_ID,
+            "name": body["name"][:100],
+            "message_count": 0,
+            "member_count": 1,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": body.get("auto_archive_duration", 1440),
+                "archive_timestamp": datetime.now(UTC).isoformat(),
+                "locked": False,
+            },
+        }
+        self.channels[message_id] = thread
+        return thread
+
+    def _dm(self, user_id: str) -> dict[str, Any]:
+        if user_id not in self._dms:
+            channel_id = self.new_id()
+            self._dms[user_id] = channel_id
+            self.channels[channel_id] = {
+                "id": channel_id,
+                "type": 1,
+                "recipients": [user_payload(user_id, f"user{user_id[-4:]}")],
+                "last_message_id": None,
+            }
+        return self.channels[self._dms[user_id]]
