@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db.models import Client, Member, Role, Workspace
 from bot.events import Actor, Address
+from bot.roles import mapped_role
 
 
 async def client_for(session: AsyncSession, platform: str, workspace: str) -> Client | None:
@@ -39,8 +40,10 @@ async def member_for(session: AsyncSession, client_id: str, actor: Actor) -> Mem
         session.add(member)
         await session.commit()
         await session.refresh(member)
-    elif actor.name and member.name != actor.name:
-        member.name = actor.name
+    mapped = mapped_role(actor)
+    if (actor.name and member.name != actor.name) or (mapped and member.role != mapped):
+        member.name = actor.name or member.name
+        member.role = mapped or member.role
         session.add(member)
         await session.commit()
     return member

@@ -46,6 +46,11 @@ def components_for(bot: Bot, kind: ProcessKind, port: int) -> list[Component]:
     parts: list[Component] = []
     if kind.http:
         parts.append(HttpServer(make_app(bot), port))
+    if bot.settings.discord_token is not None:
+        from adapters.discord import DiscordAdapter
+
+        # Without the gateway (a `web` process) it still posts relays to Discord over REST.
+        bot.add_adapter(DiscordAdapter(bot, gateway=kind.gateways))
     return parts
 
 

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = None
     discord_api_url: str | None = None
     discord_gateway_url: str | None = None
+    discord_roles: str = Field("", alias="CAIO_DISCORD_ROLES")
+    discord_sync_guilds: bool = Field(True, alias="CAIO_DISCORD_SYNC_GUILDS")
 
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None

@@ -6,6 +6,7 @@ import typer
 
 from bot.cli import advice, console, db, serve
 from bot.cli import clients as clients_cli
+from bot.cli import discord as discord_cli
 from bot.cli import eval as eval_cli
 from bot.cli import index as index_cli
 from bot.cli import report as report_cli
@@ -21,6 +22,7 @@ app.command("web")(serve.web)
 app.command("worker")(serve.worker)
 app.add_typer(db.app, name="db")
 app.add_typer(advice.app, name="advice")
+app.add_typer(discord_cli.app, name="discord")
 app.command("eval")(eval_cli.eval_cmd)
 app.add_typer(index_cli.app, name="index")
 app.add_typer(clients_cli.app, name="clients")
