@@ -44,13 +44,18 @@ WORKER = ProcessKind(http=False, gateways=True, scheduler=True)
 def components_for(bot: Bot, kind: ProcessKind, port: int) -> list[Component]:
     """The parts this process runs, given what the environment enables."""
     parts: list[Component] = []
-    if kind.http:
-        parts.append(HttpServer(make_app(bot), port))
+    http = make_app(bot) if kind.http else None
+    if http is not None:
+        parts.append(HttpServer(http, port))
     if bot.settings.discord_token is not None:
         from adapters.discord import DiscordAdapter
 
         # Without the gateway (a `web` process) it still posts relays to Discord over REST.
         bot.add_adapter(DiscordAdapter(bot, gateway=kind.gateways))
+    from adapters.slack import slack_components
+
+    # HTTP mode adds /slack/events (and the OAuth paths) to `http`; Socket Mode is a part.
+    parts.extend(slack_components(bot, http=http, gateways=kind.gateways))
     return parts
 
 

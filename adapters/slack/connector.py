@@ -1,0 +1,485 @@
+"""Slack through Bolt's AsyncApp: acknowledge first, translate, hand the neutral event to
+the Bot in the background; and the Adapter side, posting the Bot's Messages as Block Kit.
+
+HTTP mode serves `POST /slack/events` (plus the OAuth paths) on the process's aiohttp
+app; Socket Mode is a worker component. Every Web API client here carries slack_sdk's
+retry handlers (rate limits after Retry-After, server and connection errors with backoff).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.jitter import Jitter
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
+
+from adapters.slack import create_events as ce
+from adapters.slack.oauth import INSTALL_PATH, REDIRECT_PATH, SlackInstaller
+from adapters.slack.render import Rendered, clicked, home_view, is_progress, render
+from bot.adapter import DeliveryError
+from bot.db.models_slack import SlackEvent
+from bot.events import Action, Actor, Address, Inbound
+from bot.home import home_for
+from bot.message import Message, Posted
+
+if TYPE_CHECKING:
+    from bot.core import Bot
+
+log = structlog.get_logger(__name__)
+
+SLACK_API = "https://slack.com/api/"
+EVENTS_PATH = "/slack/events"
+BOT_NAME = "caio-bot"
+EVENT_ID_TTL = timedelta(days=1)  # Slack retries for minutes; a day of ids is plenty
+UNREACHABLE = frozenset(
+    {"user_not_found", "cannot_dm_bot", "user_disabled", "channel_not_found", "not_in_channel"}
+)
+OVERFLOW_KEEP = 500
+
+
+class _ProportionalJitter(Jitter):
+    """Up to +50% of the interval, so tiny test backoffs stay tiny (slack_sdk adds 0-1 s)."""
+
+    def recalculate(self, duration: float) -> float:
+        return duration * (1 + random.random() / 2)
+
+
+def retry_handlers(backoff: float) -> list[AsyncRetryHandler]:
+    interval = BackoffRetryIntervalCalculator(backoff_factor=backoff, jitter=_ProportionalJitter())
+    return [
+        AsyncConnectionErrorRetryHandler(max_retry_count=3, interval_calculator=interval),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=5),
+        AsyncServerErrorRetryHandler(max_retry_count=4, interval_calculator=interval),
+    ]
+
+
+@dataclass
+class _Budget:
+    """Slack allows ~50 chat.update a minute per workspace: progress updates beyond that
+    are skipped (the next carries newer text); final updates always go out."""
+
+    rate: float = 0.8
+    burst: float = 5.0
+    tokens: float = 5.0
+    at: float = field(default_factory=time.monotonic)
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+class SlackResponder:
+    """Answers the event being handled: ephemerals through the `response_url` (slash
+    commands, buttons) or chat.postEphemeral; anything else is posted where it happened."""
+
+    def __init__(
+        self, adapter: SlackAdapter, user_id: str, response_url: str | None = None
+    ) -> None:
+        self.adapter = adapter
+        self.user_id = user_id
+        self.response_url = response_url
+
+    async def reply(self, message: Message) -> Posted | None:
+        if not message.ephemeral:
+            return await self.adapter.send(message)
+        assert message.address is not None
+        parts = render(message)
+        if self.response_url:
+            hook = AsyncWebhookClient(self.response_url, retry_handlers=self.adapter.retries)
+            for part in parts:
+                response = await hook.send(
+                    text=part.text,
+                    blocks=part.blocks,
+                    response_type="ephemeral",
+                    replace_original=False,
+                )
+                if response.status_code != 200:
+                    raise RuntimeError(f"response_url answered {response.status_code}")
+            return None
+        web_client = await self.adapter.web_api(message.address.workspace)
+        for part in parts:
+            await web_client.chat_postEphemeral(
+                channel=message.address.channel,
+                user=self.user_id,
+                text=part.text,
+                blocks=part.blocks,
+                thread_ts=message.address.thread,
+            )
+        return None
+
+
+class SocketModeRunner:
+    """Slack Socket Mode as a worker component (no public HTTP endpoint needed)."""
+
+    def __init__(self, app: AsyncApp, app_token: str) -> None:
+        self.handler = AsyncSocketModeHandler(app, app_token)
+
+    async def start(self) -> None:
+        await self.handler.connect_async()
+
+    async def stop(self) -> None:
+        await self.handler.close_async()
+
+
+class SlackAdapter:
+    platform = ce.PLATFORM
+    live_updates = True
+
+    def __init__(self, bot: Bot, *, backoff: float = 0.5) -> None:
+        settings = bot.settings
+        self.bot = bot
+        self.api_url = settings.slack_api_url or SLACK_API
+        if not self.api_url.endswith("/"):
+            self.api_url += "/"
+        self.retries = retry_handlers(backoff)
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+        self.installer: SlackInstaller | None = None
+        self.client = AsyncWebClient(base_url=self.api_url, retry_handlers=self.retries)
+        if settings.slack_client_id and settings.slack_client_secret:
+            self.installer = SlackInstaller(
+                bot,
+                settings.slack_client_id,
+                settings.slack_client_secret.get_secret_value(),
+                self.client,
+            )
+        else:
+            self.client.token = token
+        secret = settings.slack_signing_secret
+        self.app = AsyncApp(
+            name=BOT_NAME,
+            client=self.client,
+            signing_secret=secret.get_secret_value() if secret else "",
+            request_verification_enabled=secret is not None,
+            process_before_response=True,
+            oauth_flow=self.installer.flow if self.installer else None,
+        )
+        self._names: dict[tuple[str, str], str] = {}
+        self._overflow: dict[str, list[str]] = {}
+        self._budgets: dict[str, _Budget] = {}
+        self._listen()
+
+    # -- inbound: ack at once, then work ----------------------------------------------------
+    def _listen(self) -> None:
+        self.app.command("/caio")(self._on_command)
+        self.app.action(re.compile(".+"))(self._on_action)  # every button; the Bot routes it
+        self.app.event("app_mention")(self._on_mention)
+        self.app.event("message")(self._on_message)
+        self.app.event("app_home_opened")(self._on_home_opened)
+        self.app.event("app_uninstalled")(self._on_revoked)
+        self.app.event("tokens_revoked")(self._on_revoked)
+
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        self.bot.spawn(work, name=name)
+
+    async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        command = ce.command_from(body)
+        responder = SlackResponder(self, command.actor.id, body.get("response_url"))
+        self._spawn(self.bot.dispatch(command, responder), f"slack-command-{command.actor.id}")
+
+    async def _on_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        for element in body.get("actions") or []:
+            action = ce.action_from(body, element)
+            self._spawn(self._clicked(body, action), f"slack-action-{action.action_id}")
+
+    async def _on_mention(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        bot_user = context.bot_user_id
+        self._spawn(self._once(body, lambda: self._mention(body, bot_user)), "slack-mention")
+
+    async def _on_message(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        if ce.is_written_reply(body["event"], context.bot_user_id):
+            self._spawn(self._once(body, lambda: self._thread_reply(body)), "slack-thread-reply")
+
+    async def _on_home_opened(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        event = body["event"]
+        if event.get("tab", "home") == "home":
+            self._spawn(self.publish_home(ce.team_of(body), event["user"]), "slack-home")
+
+    async def _on_revoked(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        installer = self.installer
+        if installer is not None:
+            team = ce.team_of(body)
+            self._spawn(
+                self._once(body, lambda: installer.forget(team, body["event"])), "slack-revoked"
+            )
+
+    async def _once(self, body: Mapping[str, Any], work: Callable[[], Awaitable[None]]) -> None:
+        """Run `work` unless another delivery of this event (a Slack retry, possibly to
+        another web process) already claimed it in the database."""
+        event_id = body.get("event_id")
+        if event_id:
+            row = SlackEvent(
+                event_id=event_id, team_id=ce.team_of(body), received_at=self.bot.clock.now()
+            )
+            try:
+                async with self.bot.db.session() as session:
+                    session.add(row)
+                    await session.commit()
+            except IntegrityError:
+                log.info("slack retry ignored: already handled", event_id=event_id)
+                return
+        await work()
+
+    async def _dispatch(self, inbound: Inbound, responder: SlackResponder) -> None:
+        await self.bot.dispatch(inbound, responder)
+
+    async def _clicked(self, body: Mapping[str, Any], action: Action) -> None:
+        """Settle the clicked message for everyone to see, then run the button's handler."""
+        message = body.get("message")
+        container = body.get("container") or {}
+        if message and not container.get("is_ephemeral"):
+            blocks = clicked(message.get("blocks") or [], action)
+            if blocks is not None:
+                web_client = await self.web_api(action.address.workspace)
+                try:
+                    await web_client.chat_update(
+                        channel=action.address.channel,
+                        ts=action.message_id,
+                        text=message.get("text", ""),
+                        blocks=blocks,
+                    )
+                except SlackApiError:
+                    log.exception("could not update the clicked message")
+        responder = SlackResponder(self, action.actor.id, body.get("response_url"))
+        await self._dispatch(action, responder)
+        if (body.get("view") or {}).get("type") == "home":
+            await self.publish_home(action.address.workspace, action.actor.id)
+
+    async def _mention(self, body: Mapping[str, Any], bot_user: str | None) -> None:
+        event = body["event"]
+        team = ce.team_of(body)
+        history: tuple[str, ...] = ()
+        if ce.in_thread(event):
+            web_client = await self.web_api(team)
+            replies = await web_client.conversations_replies(
+                channel=event["channel"], ts=event["thread_ts"], limit=50
+            )
+            messages = replies.get("messages") or []
+            names = {
+                m["user"]: await self.name_of(team, m["user"])
+                for m in messages
+                if m.get("user") and not m.get("bot_id")
+            }
+            history = ce.history_from(messages, event["ts"], names, BOT_NAME)
+        name = await self.name_of(team, event["user"])
+        mention = ce.mention_from(event, team, name, bot_user, history)
+        await self._dispatch(mention, SlackResponder(self, event["user"]))
+
+    async def _thread_reply(self, body: Mapping[str, Any]) -> None:
+        event = body["event"]
+        team = ce.team_of(body)
+        name = await self.name_of(team, event["user"])
+        reply = ce.thread_reply_from(event, team, name)
+        await self._dispatch(reply, SlackResponder(self, event["user"]))
+
+    async def publish_home(self, team: str, user_id: str) -> None:
+        actor = Actor(ce.PLATFORM, user_id, await self.name_of(team, user_id))
+        view = home_view(await home_for(self.bot, team, actor))
+        web_client = await self.web_api(team)
+        await web_client.views_publish(user_id=user_id, view=view)
+
+    async def name_of(self, team: str, user_id: str) -> str:
+        """A person's display name (users.info, cached for the life of the process)."""
+        key = (team, user_id)
+        if key not in self._names:
+            web_client = await self.web_api(team)
+            try:
+                user = (await web_client.users_info(user=user_id))["user"]
+            except SlackApiError:
+                log.warning("users.info failed; using the id", user=user_id)
+                return user_id
+            profile = user.get("profile") or {}
+            self._names[key] = (
+                profile.get("display_name")
+                or profile.get("real_name")
+                or user.get("name")
+                or user_id
+            )
+        return self._names[key]
+
+    # -- outbound: the Adapter protocol -----------------------------------------------------
+    async def web_api(self, team: str) -> AsyncWebClient:
+        """The Web API client for a workspace: the one token, or that workspace's install."""
+        if self.installer is None:
+            return self.client
+        token = await self.installer.bot_token(team)
+        if token is None:
+            raise DeliveryError(f"caio-bot is not installed in Slack workspace {team}")
+        return AsyncWebClient(token=token, base_url=self.api_url, retry_handlers=self.retries)
+
+    async def _post(self, web_client: AsyncWebClient, address: Address, part: Rendered) -> str:
+        response = await web_client.chat_postMessage(
+            channel=address.channel,
+            text=part.text,
+            blocks=part.blocks,
+            thread_ts=address.thread,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return str(response["ts"])
+
+    async def send(self, message: Message) -> Posted:
+        assert message.address is not None, "a posted message needs an address"
+        address = message.address
+        web_client = await self.web_api(address.workspace)
+        parts = render(message)
+        tss = [await self._post(web_client, address, part) for part in parts]
+        posted = Posted(address, tss[0])
+        if len(tss) > 1:
+            self._remember_overflow(posted, tss[1:])
+        for attachment in message.files:
+            await web_client.files_upload_v2(
+                channel=address.channel,
+                thread_ts=address.thread,
+                content=attachment.content,
+                filename=attachment.filename,
+                title=attachment.title or attachment.filename,
+            )
+        return posted
+
+    def _remember_overflow(self, posted: Posted, tss: list[str]) -> None:
+        self._overflow[posted.address.key + posted.message_id] = tss
+        while len(self._overflow) > OVERFLOW_KEEP:
+            self._overflow.pop(next(iter(self._overflow)))
+
+    async def update(self, posted: Posted, message: Message) -> None:
+        address = posted.address
+        budget = self._budgets.setdefault(address.workspace, _Budget())
+        if is_progress(message) and not budget.take():
+            return
+        web_client = await self.web_api(address.workspace)
+        first, *rest = render(message)
+        await web_client.chat_update(
+            channel=address.channel, ts=posted.message_id, text=first.text, blocks=first.blocks
+        )
+        key = address.key + posted.message_id
+        extra = self._overflow.get(key, [])
+        for n, part in enumerate(rest):
+            if n < len(extra):
+                await web_client.chat_update(
+                    channel=address.channel, ts=extra[n], text=part.text, blocks=part.blocks
+                )
+            else:
+                extra.append(await self._post(web_client, address, part))
+        for ts in extra[len(rest) :]:
+            await web_client.chat_delete(channel=address.channel, ts=ts)
+        if rest or extra:
+            self._remember_overflow(posted, extra[: len(rest)])
+
+    async def open_thread(self, root: Posted, title: str) -> Address:
+        """Slack threads hang off a message: the thread is the root's ts."""
+        return root.address.in_thread(root.address.thread or root.message_id)
+
+    async def react(self, posted: Posted, emoji: str) -> None:
+        web_client = await self.web_api(posted.address.workspace)
+        try:
+            await web_client.reactions_add(
+                channel=posted.address.channel, timestamp=posted.message_id, name=emoji
+            )
+        except SlackApiError as exc:
+            if exc.response.get("error") != "already_reacted":
+                raise
+
+    async def send_direct(self, workspace: str, user_id: str, message: Message) -> Posted:
+        web_client = await self.web_api(workspace)
+        try:
+            opened = await web_client.conversations_open(users=user_id)
+        except SlackApiError as exc:
+            if exc.response.get("error") in UNREACHABLE:
+                raise DeliveryError(f"cannot message {user_id}: {exc.response['error']}") from exc
+            raise
+        channel = opened["channel"]["id"]
+        return await self.send(message.to(Address(ce.PLATFORM, workspace, channel)))
+
+    async def start(self) -> None:
+        """Forget event ids old enough that Slack no longer retries them."""
+        cutoff = self.bot.clock.now() - EVENT_ID_TTL
+        async with self.bot.db.session() as session:
+            await session.exec(delete(SlackEvent).where(col(SlackEvent.received_at) < cutoff))
+            await session.commit()
+
+    async def stop(self) -> None:
+        return None
+
+    # -- HTTP and Socket Mode -----------------------------------------------------------------
+    def mount(self, http: web.Application) -> None:
+        """Slack's routes on the process's aiohttp app (HTTP mode)."""
+        http.router.add_post(EVENTS_PATH, self._events)
+        if self.installer is not None:
+            http.router.add_get(INSTALL_PATH, self._install)
+            http.router.add_get(REDIRECT_PATH, self._oauth_redirect)
+
+    async def _events(self, request: web.Request) -> web.Response:
+        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    async def _install(self, request: web.Request) -> web.Response:
+        assert self.installer is not None
+        bolt_request = await to_bolt_request(request)
+        return await to_aiohttp_response(
+            await self.installer.flow.handle_installation(bolt_request)
+        )
+
+    async def _oauth_redirect(self, request: web.Request) -> web.Response:
+        assert self.installer is not None
+        bolt_request = await to_bolt_request(request)
+        return await to_aiohttp_response(await self.installer.flow.handle_callback(bolt_request))
+
+    def socket_mode(self, app_token: str) -> SocketModeRunner:
+        return SocketModeRunner(self.app, app_token)
+
+
+def slack_components(
+    bot: Bot, *, http: web.Application | None, gateways: bool, backoff: float = 0.5
+) -> list[SocketModeRunner]:
+    """Add the Slack adapter when the environment enables it: its routes on `http` (HTTP
+    mode, with a signing secret) and, in a gateway process, Socket Mode (with an app token)."""
+    settings = bot.settings
+    if settings.slack_bot_token is None and settings.slack_client_id is None:
+        return []
+    adapter = SlackAdapter(bot, backoff=backoff)
+    bot.add_adapter(adapter)
+    if http is not None and settings.slack_signing_secret is not None:
+        adapter.mount(http)
+    if gateways and settings.slack_app_token is not None:
+        return [adapter.socket_mode(settings.slack_app_token.get_secret_value())]
+    return []

@@ -1,0 +1,128 @@
+"""Multi-workspace install: Bolt's OAuth flow with slack_sdk's SQLAlchemy stores in our
+own database. Installing maps the workspace to a client (created when new); uninstalling
+or revoking tokens deletes the stored tokens (the client and its advice log stay).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from slack_bolt.oauth.async_callback_options import (
+    AsyncCallbackOptions,
+    AsyncFailureArgs,
+    AsyncSuccessArgs,
+)
+from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.response import BoltResponse
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.create_events import PLATFORM
+from bot.db.models import Client
+from bot.db.models_slack import BOTS_TABLE, INSTALLATIONS_TABLE, STATES_TABLE
+from bot.directory import client_for, ensure_client, link_workspace
+
+if TYPE_CHECKING:
+    from bot.core import Bot
+
+log = structlog.get_logger(__name__)
+
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+STATE_TTL = 600
+BOT_SCOPES = [
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "app_mentions:read",
+    "channels:history",
+    "groups:history",
+    "im:history",
+    "im:write",
+    "reactions:write",
+    "users:read",
+    "files:write",
+]
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:48]
+
+
+async def link_installed_workspace(bot: Bot, team_id: str, team_name: str) -> Client:
+    """The client this workspace belongs to; a new client named after it on first install."""
+    async with bot.db.session() as session:
+        client = await client_for(session, PLATFORM, team_id)
+        if client is not None:
+            return client
+        client_id = _slug(team_name) or team_id.lower()
+        if await session.get(Client, client_id) is not None:
+            client_id = f"{client_id}-{team_id.lower()}"
+        client = await ensure_client(
+            session, client_id, name=team_name or team_id, now=bot.clock.now()
+        )
+        await link_workspace(session, client.id, PLATFORM, team_id)
+    log.info("slack workspace installed", team=team_id, client=client.id)
+    return client
+
+
+class SlackInstaller:
+    """The OAuth flow, the installation store it fills, and the clean-up on revocation."""
+
+    def __init__(self, bot: Bot, client_id: str, client_secret: str, web: AsyncWebClient) -> None:
+        self.bot = bot
+        self.store = AsyncSQLAlchemyInstallationStore(
+            client_id=client_id,
+            engine=bot.db.engine,
+            bots_table_name=BOTS_TABLE,
+            installations_table_name=INSTALLATIONS_TABLE,
+        )
+        states = AsyncSQLAlchemyOAuthStateStore(
+            expiration_seconds=STATE_TTL, engine=bot.db.engine, table_name=STATES_TABLE
+        )
+        settings = AsyncOAuthSettings(
+            client_id=client_id,
+            client_secret=client_secret,
+            scopes=BOT_SCOPES,
+            installation_store=self.store,
+            state_store=states,
+            install_path=INSTALL_PATH,
+            redirect_uri_path=REDIRECT_PATH,
+            callback_options=AsyncCallbackOptions(success=self._installed, failure=self._failed),
+        )
+        self.flow = AsyncOAuthFlow(client=web, settings=settings)
+
+    async def _installed(self, args: AsyncSuccessArgs) -> BoltResponse:
+        installation = args.installation
+        if installation.team_id:
+            await link_installed_workspace(
+                self.bot, installation.team_id, installation.team_name or ""
+            )
+        return await args.default.success(args)
+
+    async def _failed(self, args: AsyncFailureArgs) -> BoltResponse:
+        log.warning("slack install failed", reason=args.reason, error=str(args.error or ""))
+        return await args.default.failure(args)
+
+    async def bot_token(self, team_id: str) -> str | None:
+        found = await self.store.async_find_bot(enterprise_id=None, team_id=team_id)
+        return found.bot_token if found is not None else None
+
+    async def forget(self, team_id: str, event: Mapping[str, Any]) -> None:
+        """`app_uninstalled` drops all the workspace's tokens; `tokens_revoked` the listed ones."""
+        if event.get("type") == "app_uninstalled":
+            await self.store.async_delete_all(enterprise_id=None, team_id=team_id)
+        else:
+            tokens = event.get("tokens") or {}
+            if tokens.get("bot"):
+                await self.store.async_delete_bot(enterprise_id=None, team_id=team_id)
+            for user_id in tokens.get("oauth") or []:
+                await self.store.async_delete_installation(
+                    enterprise_id=None, team_id=team_id, user_id=user_id
+                )
+        log.info("slack tokens removed", team=team_id, event=event.get("type"))

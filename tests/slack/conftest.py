@@ -1,0 +1,260 @@
+"""The real Bolt app over loopback HTTP, its Web API pointed at the Slack stand-in, and a
+harness that sends signed requests shaped like Slack's own (`await slack.command(...)`)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from adapters.slack import slack_components
+from bot.clock import ManualClock
+from bot.core import Bot
+from bot.db.models import Role
+from bot.directory import ensure_client, link_workspace, set_role
+from bot.events import Actor, Address
+from bot.http import make_app
+from bot.wiring import build_bot, start, stop
+from config.settings import Settings
+from tests.conftest import make_settings
+from tests.standins.slack_api import BOT_TOKEN, BOT_USER, TEAM, Call, SlackStandIn
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+CLIENT = "acme"
+GENERAL = "CGENERAL"
+QUEUE = "CQUEUE"
+DANA, CAIO, SAM = "UDANA", "UCARLA", "USAM"
+NAMES = {DANA: "dana", CAIO: "carla", SAM: "sam"}
+
+
+def signature(body: bytes, timestamp: int, secret: str = SECRET) -> str:
+    """Slack's v0 signature: HMAC-SHA256 over `v0:<timestamp>:<body>`."""
+    base = f"v0:{timestamp}:".encode() + body
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class Reply:
+    status: int
+    text: str
+    seconds: float
+
+
+class SlackHarness:
+    """Sends what Slack would send, and waits for the bot's background work."""
+
+    def __init__(self, bot: Bot, api: SlackStandIn, base_url: str) -> None:
+        self.bot = bot
+        self.api = api
+        self.base_url = base_url
+        self._ids = itertools.count(1)
+        self.session = aiohttp.ClientSession()
+
+    async def close(self) -> None:
+        await self.session.close()
+
+    async def post(
+        self,
+        path: str,
+        body: bytes,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        secret: str = SECRET,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        ts = int(time.time()) if timestamp is None else timestamp
+        sent = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": str(ts),
+            "X-Slack-Signature": signature(body, ts, secret),
+            **(headers or {}),
+        }
+        began = time.perf_counter()
+        async with self.session.post(self.base_url + path, data=body, headers=sent) as resp:
+            text = await resp.text()
+        return Reply(resp.status, text, time.perf_counter() - began)
+
+    async def command(
+        self, text: str, *, user: str = DANA, channel: str = GENERAL, team: str = TEAM
+    ) -> Reply:
+        """`/caio <text>` as Slack posts a slash command (form-encoded)."""
+        n = next(self._ids)
+        form = {
+            "token": "gIkuvaNzQIHg97ATvDxqgjtO",
+            "team_id": team,
+            "team_domain": "acme",
+            "channel_id": channel,
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": NAMES.get(user, user.lower()),
+            "command": "/caio",
+            "text": text,
+            "api_app_id": "A0CAIO",
+            "is_enterprise_install": "false",
+            "response_url": self.api.response_url(f"command-{n}"),
+            "trigger_id": f"13345224609.738474920.{n:08d}",
+        }
+        return await self.post(
+            "/slack/events", urlencode(form).encode(), "application/x-www-form-urlencoded"
+        )
+
+    async def click(self, posted: Call, label: str, *, user: str = DANA, ts: str = "") -> Reply:
+        """A `block_actions` click on the button `label` of a message the bot posted."""
+        blocks = posted.args["blocks"]
+        blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+        button = next(
+            e
+            for b in blocks
+            if b["type"] == "actions"
+            for e in b["elements"]
+            if e["text"]["text"] == label
+        )
+        channel = posted.args["channel"]
+        message_ts = ts or posted.args.get("ts", "")
+        message: dict[str, Any] = {
+            "type": "message",
+            "user": BOT_USER,
+            "bot_id": "BBOT",
+            "ts": message_ts,
+            "text": posted.args.get("text", ""),
+            "blocks": blocks,
+        }
+        if posted.args.get("thread_ts"):
+            message["thread_ts"] = posted.args["thread_ts"]
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user, "username": NAMES.get(user, user), "team_id": TEAM},
+            "api_app_id": "A0CAIO",
+            "token": "gIkuvaNzQIHg97ATvDxqgjtO",
+            "container": {
+                "type": "message",
+                "message_ts": message_ts,
+                "channel_id": channel,
+                "is_ephemeral": False,
+            },
+            "trigger_id": f"trigger-{next(self._ids)}",
+            "team": {"id": TEAM, "domain": "acme"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "channel": {"id": channel, "name": "general"},
+            "message": message,
+            "state": {"values": {}},
+            "response_url": self.api.response_url(f"click-{next(self._ids)}"),
+            "actions": [
+                {
+                    **button,
+                    "block_id": "b1",
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return await self.post("/slack/events", body, "application/x-www-form-urlencoded")
+
+    async def event(
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str | None = None,
+        retry: int | None = None,
+        team: str = TEAM,
+    ) -> Reply:
+        """An Events API `event_callback` delivery (a retry carries X-Slack-Retry-Num)."""
+        envelope = {
+            "token": "gIkuvaNzQIHg97ATvDxqgjtO",
+            "team_id": team,
+            "api_app_id": "A0CAIO",
+            "event": {"event_ts": event.get("ts", f"{time.time():.6f}"), **event},
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{next(self._ids):08d}",
+            "event_time": int(time.time()),
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": team,
+                    "user_id": BOT_USER,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "is_ext_shared_channel": False,
+        }
+        headers = {}
+        if retry is not None:
+            headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+        body = json.dumps(envelope).encode()
+        return await self.post("/slack/events", body, "application/json", headers=headers)
+
+    async def settle(self) -> None:
+        """Wait for the answers, relays and updates the acks left running."""
+        await self.bot.drain()
+
+
+@asynccontextmanager
+async def running_slack(
+    settings: Settings, clock: ManualClock, api: SlackStandIn
+) -> AsyncIterator[SlackHarness]:
+    """Build the bot as `caio-bot web` does, serve it on an ephemeral port, tear down."""
+    bot = build_bot(settings, clock=clock)
+    http = make_app(bot)
+    slack_components(bot, http=http, gateways=False, backoff=0.01)
+    async with bot.db.session() as session:
+        await ensure_client(
+            session,
+            CLIENT,
+            name="Acme",
+            now=clock.now(),
+            queue=Address("slack", TEAM, QUEUE),
+        )
+        await link_workspace(session, CLIENT, "slack", TEAM)
+        await set_role(session, CLIENT, Actor("slack", CAIO, "carla"), Role.CAIO)
+    await start(bot)
+    runner = web.AppRunner(http)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    harness = SlackHarness(bot, api, f"http://127.0.0.1:{port}")
+    try:
+        yield harness
+    finally:
+        await harness.close()
+        await bot.drain()
+        await runner.cleanup()
+        await stop(bot)
+
+
+@pytest.fixture
+async def slack_api() -> AsyncIterator[SlackStandIn]:
+    async with SlackStandIn(users=dict(NAMES)) as api:
+        yield api
+
+
+@pytest.fixture
+def slack_settings(database_url: str, slack_api: SlackStandIn) -> Settings:
+    return make_settings(
+        database_url,
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SECRET,
+        slack_api_url=slack_api.api_url,
+    )
+
+
+@pytest.fixture
+async def slack(
+    slack_settings: Settings, clock: ManualClock, slack_api: SlackStandIn
+) -> AsyncIterator[SlackHarness]:
+    async with running_slack(slack_settings, clock, slack_api) as harness:
+        yield harness

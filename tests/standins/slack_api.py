@@ -1,0 +1,275 @@
+"""A loopback stand-in for Slack's Web API and `response_url`s, recording every call.
+
+Tests point the real slack_sdk client at it (`SLACK_API_URL`), so the client's own
+encoding, rate-limit and server-error retries stay in the loop. It keeps the messages
+posted per channel, so `conversations.replies` returns a real thread.
+
+    async with SlackStandIn() as slack:
+        slack.users["U1"] = "dana"
+        slack.fail_next("chat.postMessage", 429, retry_after=0)
+        ... slack.calls("chat.postMessage")
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+TEAM = "T0CAIO"
+TEAM_NAME = "Acme"
+BOT_USER = "UBOT"
+BOT_ID = "BBOT"
+BOT_TOKEN = "xoxb-test-token"
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request as it arrived: the API method (or `response_url`), its arguments, token."""
+
+    method: str
+    args: dict[str, Any]
+    token: str | None = None
+
+    @property
+    def text(self) -> str:
+        """Everything a person would read in the posted message: text and block texts."""
+        parts = [str(self.args.get("text", ""))]
+        for block in _blocks(self.args.get("blocks")):
+            parts.extend(_block_texts(block))
+        return "\n".join(parts)
+
+    @property
+    def buttons(self) -> list[str]:
+        return [
+            e["text"]["text"]
+            for b in _blocks(self.args.get("blocks"))
+            if b.get("type") == "actions"
+            for e in b.get("elements", [])
+        ]
+
+
+def _blocks(raw: Any) -> list[dict[str, Any]]:
+    if isinstance(raw, str):
+        raw = json.loads(raw)
+    return list(raw or [])
+
+
+def _block_texts(block: dict[str, Any]) -> list[str]:
+    texts: list[str] = []
+    if isinstance(block.get("text"), dict):
+        texts.append(block["text"]["text"])
+    texts.extend(f["text"] for f in block.get("fields", []))
+    if block.get("type") == "context":
+        texts.extend(e.get("text", "") for e in block.get("elements", []))
+    return texts
+
+
+@dataclass
+class _Failure:
+    status: int
+    retry_after: float | None
+    error: str
+
+
+@dataclass
+class Install:
+    """What `oauth.v2.access` answers for a code: the workspace being installed."""
+
+    team_id: str = "T0NEW"
+    team_name: str = "Globex"
+    bot_token: str = "xoxb-globex"
+    bot_user_id: str = "UBOTG"
+    installer: str = "UINSTALLER"
+
+
+@dataclass
+class SlackStandIn:
+    team_id: str = TEAM
+    users: dict[str, str] = field(default_factory=dict)
+    log: list[Call] = field(default_factory=list)
+    tokens: dict[str, tuple[str, str]] = field(default_factory=dict)  # token → (team, bot user)
+    install: Install = field(default_factory=Install)
+
+    def __post_init__(self) -> None:
+        self.tokens.setdefault(BOT_TOKEN, (self.team_id, BOT_USER))
+        self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
+        self._ts = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # -- scripting ------------------------------------------------------------------------
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, key: str) -> str:
+        return f"http://127.0.0.1:{self.port}/response/{key}"
+
+    def fail_next(
+        self,
+        method: str,
+        status: int,
+        *,
+        times: int = 1,
+        retry_after: float | None = None,
+        error: str = "fatal_error",
+    ) -> None:
+        """The next `times` calls of `method` fail with `status` (429 carries Retry-After)."""
+        for _ in range(times):
+            self._failures[method].append(_Failure(status, retry_after, error))
+
+    def next_ts(self) -> str:
+        return f"1764000000.{next(self._ts):06d}"
+
+    def add_message(
+        self, channel: str, user: str, text: str, thread_ts: str | None = None
+    ) -> dict[str, Any]:
+        """A message a person wrote (for `conversations.replies`)."""
+        message = {"type": "message", "user": user, "text": text, "ts": self.next_ts()}
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        self.messages[channel].append(message)
+        return message
+
+    def calls(self, method: str) -> list[Call]:
+        return [c for c in self.log if c.method == method]
+
+    # -- server ---------------------------------------------------------------------------
+    async def __aenter__(self) -> Self:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{key}", self._response_url)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _args(self, request: web.Request) -> dict[str, Any]:
+        args: dict[str, Any] = dict(request.query)
+        body = await request.read()
+        if body:
+            if request.content_type == "application/json":
+                args.update(json.loads(body))
+            else:
+                args.update(parse_qsl(body.decode()))
+        return args
+
+    def _failure(self, method: str) -> web.Response | None:
+        queue = self._failures.get(method)
+        if not queue:
+            return None
+        failure = queue.popleft()
+        headers = {}
+        if failure.retry_after is not None:
+            headers["Retry-After"] = str(int(failure.retry_after))
+        if failure.status == 200:
+            return web.json_response({"ok": False, "error": failure.error})
+        return web.json_response(
+            {"ok": False, "error": failure.error}, status=failure.status, headers=headers
+        )
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        self.log.append(Call("response_url", json.loads(await request.read())))
+        return web.Response(text="ok")
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await self._args(request)
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth else args.get("token")
+        self.log.append(Call(method, args, token))
+        failed = self._failure(method)
+        if failed is not None:
+            return failed
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            return web.json_response({"ok": True})
+        return web.json_response(handler(args, token))
+
+    # -- methods --------------------------------------------------------------------------
+    def _auth_test(self, _: dict[str, Any], token: str | None) -> dict[str, Any]:
+        if token not in self.tokens:
+            return {"ok": False, "error": "invalid_auth"}
+        team, bot_user = self.tokens[token]
+        return {
+            "ok": True,
+            "url": "https://acme.slack.com/",
+            "team": TEAM_NAME,
+            "user": "caio-bot",
+            "team_id": team,
+            "user_id": bot_user,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
+
+    def _chat_postMessage(self, args: dict[str, Any], _: str | None) -> dict[str, Any]:
+        ts = self.next_ts()
+        message = {"type": "message", "bot_id": BOT_ID, "text": args.get("text", ""), "ts": ts}
+        if args.get("thread_ts"):
+            message["thread_ts"] = args["thread_ts"]
+        self.messages[args["channel"]].append(message)
+        return {"ok": True, "channel": args["channel"], "ts": ts, "message": message}
+
+    def _chat_update(self, args: dict[str, Any], _: str | None) -> dict[str, Any]:
+        return {"ok": True, "channel": args["channel"], "ts": args["ts"], "text": args.get("text")}
+
+    def _chat_postEphemeral(self, _: dict[str, Any], __: str | None) -> dict[str, Any]:
+        return {"ok": True, "message_ts": self.next_ts()}
+
+    def _users_info(self, args: dict[str, Any], _: str | None) -> dict[str, Any]:
+        user = args["user"]
+        if user not in self.users:
+            return {"ok": False, "error": "user_not_found"}
+        name = self.users[user]
+        profile = {"display_name": name, "real_name": name.title()}
+        return {"ok": True, "user": {"id": user, "name": name, "profile": profile}}
+
+    def _conversations_open(self, args: dict[str, Any], _: str | None) -> dict[str, Any]:
+        return {"ok": True, "channel": {"id": "D" + str(args["users"])[1:]}}
+
+    def _conversations_replies(self, args: dict[str, Any], _: str | None) -> dict[str, Any]:
+        root = args["ts"]
+        thread = [
+            m
+            for m in self.messages[args["channel"]]
+            if m["ts"] == root or m.get("thread_ts") == root
+        ]
+        return {"ok": True, "messages": thread, "has_more": False}
+
+    def _views_publish(self, args: dict[str, Any], _: str | None) -> dict[str, Any]:
+        return {"ok": True, "view": {"id": "V1", **json.loads(json.dumps(args.get("view", {})))}}
+
+    def _oauth_v2_access(self, args: dict[str, Any], _: str | None) -> dict[str, Any]:
+        i = self.install
+        self.tokens[i.bot_token] = (i.team_id, i.bot_user_id)
+        return {
+            "ok": True,
+            "app_id": "A0CAIO",
+            "authed_user": {"id": i.installer},
+            "scope": "commands,chat:write",
+            "token_type": "bot",
+            "access_token": i.bot_token,
+            "bot_user_id": i.bot_user_id,
+            "team": {"id": i.team_id, "name": i.team_name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
