@@ -95,7 +95,8 @@ async def export(ctx: Context, text: str) -> None:
     name = f"radar-{ctx.client_id}.{fmt}"
     await ctx.reply(
         Message(
-            f"{len(rows)} blips, ready for Thoughtworks' build-your-own-radar.",
+            f"{len(rows)} blip{'' if len(rows) == 1 else 's'}, ready for Thoughtworks' "
+            "build-your-own-radar.",
             files=(Attachment(name, content.encode(), title=f"{ctx.client.name} tech radar"),),
         )
     )

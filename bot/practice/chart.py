@@ -32,6 +32,7 @@ class ChartData:
     days: list[int]  # day of month with hours logged
     cumulative_hours: list[float]
     retainer_hours: float
+    month_days: int
 
 
 def render_png(data: ChartData) -> bytes:
@@ -43,6 +44,7 @@ def render_png(data: ChartData) -> bytes:
     weekly.bar(x, data.caio_answers, bottom=data.ai_answers, color=CAIO, label="by the CAIO")
     weekly.plot(x, data.questions, "k.-", label="questions asked")
     weekly.set_xticks(x, data.weeks)
+    weekly.yaxis.get_major_locator().set_params(integer=True)
     weekly.set_title("Questions per week")
     weekly.legend(fontsize="small")
 
@@ -53,7 +55,7 @@ def render_png(data: ChartData) -> bytes:
             LATE if value is None or value > data.target_hours else CAIO
             for _, value in data.escalations
         ]
-        response.bar(labels, values, color=colours)
+        response.bar(labels, values, color=colours, width=0.5)
         response.axhline(data.target_hours, color="k", linestyle="--", label="target")
         response.legend(fontsize="small")
     else:
@@ -67,6 +69,8 @@ def render_png(data: ChartData) -> bytes:
     if data.retainer_hours:
         hours.axhline(data.retainer_hours, color="k", linestyle="--", label="retainer")
         hours.legend(fontsize="small")
+    hours.set_xlim(1, data.month_days)
+    hours.set_ylim(bottom=0)
     hours.set_title("Retainer hours (cumulative)")
     hours.set_xlabel("day of month")
 

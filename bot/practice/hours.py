@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -190,13 +190,3 @@ def alert_text(client: Client, threshold: int, hours: MonthHours) -> str:
         f"{client.retainer_hours:g} h, projected {hours.projected_hours:.1f} h by month end."
     )
 
-
-def days_left(hours: MonthHours) -> float:
-    return max(hours.days_in_month - hours.days_elapsed, 0.0)
-
-
-def week_start(when: datetime, timezone: str) -> datetime:
-    local = when.astimezone(ZoneInfo(timezone))
-    return (local - timedelta(days=local.weekday())).replace(
-        hour=0, minute=0, second=0, microsecond=0
-    )

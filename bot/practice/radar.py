@@ -56,7 +56,7 @@ def parse_set(text: str) -> Placement | None:
     for index, word in enumerate(words):
         if index > 0 and word.lower() in RING_WORDS:
             rest = words[index + 1 :]
-            quadrant = QUADRANT_WORDS.get(rest[0].lower()) if rest else None
+            quadrant = QUADRANT_WORDS.get(rest[0].lower().rstrip(",.;:")) if rest else None
             if quadrant is not None:
                 rest = rest[1:]
             return Placement(" ".join(words[:index]), Ring(word.lower()), quadrant, " ".join(rest))

@@ -234,7 +234,7 @@ async def build_report(
     weeks = _weeks(start, end, zone)
     chart = ChartData(
         title=f"{client.name} · {month}",
-        weeks=[f"{w:%d %b}" for w in weeks],
+        weeks=[f"{max(w, start):%d %b}" for w in weeks],
         ai_answers=_per_week(weeks, [a.created_at for a in ai], zone),
         caio_answers=_per_week(weeks, [a.created_at for a in caio], zone),
         questions=_per_week(
@@ -248,11 +248,17 @@ async def build_report(
         days=[],
         cumulative_hours=[],
         retainer_hours=client.retainer_hours,
+        month_days=hours.days_in_month,
     )
-    running = 0.0
-    for entry in entries:
-        running += entry.minutes / 60
-        chart.days.append(entry.worked_at.astimezone(zone).day)
+    if entries:
+        running = 0.0
+        chart.days.append(1)
+        chart.cumulative_hours.append(0.0)
+        for entry in entries:
+            running += entry.minutes / 60
+            chart.days.append(entry.worked_at.astimezone(zone).day)
+            chart.cumulative_hours.append(running)
+        chart.days.append(max(chart.days[-1], round(hours.days_elapsed) or 1))
         chart.cumulative_hours.append(running)
 
     return MonthlyReport(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -37,7 +38,8 @@ class Teams:
 
 
 @pytest.fixture
-async def teams(chat: Chat) -> Teams:
+async def teams(chat: Chat, tmp_path: Path) -> Teams:
+    chat.adapter.files_dir = tmp_path / "files"
     async with chat.bot.db.session() as session:
         await ensure_client(
             session,
@@ -57,3 +59,13 @@ def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
     get_settings.cache_clear()
     yield database_url
     get_settings.cache_clear()
+
+
+def uploaded(output: str) -> dict[str, bytes]:
+    """The files the console saved for an upload (`[file] NAME saved to PATH`), by name."""
+    files = {}
+    for line in output.splitlines():
+        if "  [file] " in line:
+            name, path = line.split("  [file] ")[1].split(" saved to ")
+            files[name] = Path(path).read_bytes()
+    return files
