@@ -24,7 +24,7 @@ from bot.registry import registry
 from bot.text import shorten
 from scheduler import checkins, claims, forms
 from scheduler.calendar import CalendarError, holiday, local_date, parse_date, zone
-from scheduler.engine import FIRE, fire_now
+from scheduler.engine import FIRE, FIRE_NOW, fire_now
 from scheduler.store import (
     cadence_of,
     find,
@@ -257,7 +257,7 @@ async def why(ctx: Context, kind: ScheduleKind) -> None:
     schedule = await _schedule_here(ctx, kind)
     if schedule is None:
         return
-    last = await claims.last(ctx.bot.db, ctx.client_id, FIRE, str(schedule.id))
+    last = await claims.last(ctx.bot.db, ctx.client_id, (FIRE, FIRE_NOW), str(schedule.id))
     if last is None:
         await ctx.reply(
             f"It has not fired yet. {checkins.label(schedule)} runs "

@@ -85,12 +85,16 @@ async def note(db: Database, fire: Fire, reason: str) -> None:
         await session.commit()
 
 
-async def last(db: Database, client_id: str, job: str, ref: str) -> FireClaim | None:
-    """The most recent fire of one job, for `why`."""
+async def last(db: Database, client_id: str, jobs: Sequence[str], ref: str) -> FireClaim | None:
+    """The most recent fire of these jobs, for `why`."""
     async with db.session() as session:
         rows = await session.exec(
             select(FireClaim)
-            .where(FireClaim.client_id == client_id, FireClaim.job == job, FireClaim.ref == ref)
+            .where(
+                FireClaim.client_id == client_id,
+                col(FireClaim.job).in_(jobs),
+                FireClaim.ref == ref,
+            )
             .order_by(col(FireClaim.fire_at).desc(), col(FireClaim.id).desc())
             .limit(1)
         )

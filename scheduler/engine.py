@@ -34,6 +34,7 @@ log = structlog.get_logger(__name__)
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
 GRACE = timedelta(minutes=30)
 FIRE = "fire"
+FIRE_NOW = "fire.now"
 _MAX_CATCH_UP = 20
 
 
@@ -81,23 +82,25 @@ async def fire_schedules(
     grace: timedelta,
     worker: str,
     tally: Tally,
+    job: str = FIRE,
 ) -> None:
-    """Decide, claim and send a batch of schedule fires (stand-ups, check-ins, shares)."""
+    """Decide, claim and send a batch of schedule fires (stand-ups, check-ins, shares);
+    an explicit `now` (job FIRE_NOW) ignores pauses, skips and holidays."""
     decided: list[tuple[Fire, Schedule, Client, checkins.Plan | None]] = []
     to_plan = []
     for schedule, client, fire_at in due:
-        reason = skip_reason(schedule, client, fire_at, now, grace)
+        reason = skip_reason(schedule, client, fire_at, now, grace) if job == FIRE else None
         if reason is None and schedule.kind != ScheduleKind.SHARE:
             to_plan.append((schedule, client, fire_at))
             continue
         outcome = Outcome.SKIPPED if reason else Outcome.SENT
-        fire = Fire(client.id, FIRE, str(schedule.id), fire_at, outcome, reason or "")
+        fire = Fire(client.id, job, str(schedule.id), fire_at, outcome, reason or "")
         decided.append((fire, schedule, client, None))
     for made in await checkins.plan(bot, to_plan) if to_plan else []:
         if not made.prompt and not made.early:
             fire = Fire(
                 made.client.id,
-                FIRE,
+                job,
                 str(made.schedule.id),
                 made.fire_at,
                 Outcome.SKIPPED,
@@ -107,7 +110,7 @@ async def fire_schedules(
         else:
             fire = Fire(
                 made.client.id,
-                FIRE,
+                job,
                 str(made.schedule.id),
                 made.fire_at,
                 Outcome.SENT,
@@ -135,7 +138,7 @@ async def fire_now(bot: Bot, schedule: Schedule, client: Client) -> bool:
     """`standup now` / `share now`: an extra fire at this moment, claimed like any other."""
     tally = Tally()
     now = bot.clock.now()
-    await fire_schedules(bot, [(schedule, client, now)], now, GRACE, WORKER, tally)
+    await fire_schedules(bot, [(schedule, client, now)], now, GRACE, WORKER, tally, FIRE_NOW)
     return bool(tally.sent)
 
 
@@ -185,14 +188,13 @@ class Engine:
         for schedule, client in rows:
             cadence = cadence_of(schedule)
             moment = schedule.next_fire_at
-            missed = 0
+            times: list[datetime] = []
             while moment is not None and moment <= now:
-                if missed == _MAX_CATCH_UP:  # down for weeks: record the first few, move on
-                    moment = cadence.next_after(now)
-                    break
-                due.append((schedule, client, moment))
-                missed += 1
+                times.append(moment)
+                if len(times) > _MAX_CATCH_UP:
+                    del times[0]  # down for weeks: the most recent fires are the ones to record
                 moment = cadence.next_after(moment)
+            due.extend((schedule, client, t) for t in times)
             moves.append((schedule, moment))
         if due:
             await fire_schedules(self.bot, due, now, self.grace, self.worker, tally)

@@ -1,0 +1,128 @@
+"""A stand-up as a team lives it in the console: set up, prompted at 09:30 local, answered
+by DM reply or command, reminded, summarised; fired once however many workers look."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.clock import ManualClock
+from tests.conftest import Chat
+from tests.scheduler.helpers import reply_in_dm, set_client, team, workers
+
+# Wed 25 Nov 2026, 09:30 in Berlin (UTC+1)
+FIRE = datetime(2026, 11, 25, 8, 30, tzinfo=UTC)
+
+
+async def test_prompt_answer_remind_summarise_once(chat: Chat, clock: ManualClock) -> None:
+    await team(chat, "dana", "sam", "kim")
+    await set_client(chat.bot, quiet_hours="20:00-08:00")
+    out = await chat.say(
+        "/caio standup setup at 09:30 on mon-fri tz Europe/Berlin window 4h reminders 1 "
+        "participants @dana @sam @kim"
+    )
+    assert "Stand-up set up" in out and "on mon-fri at 09:30 Europe/Berlin" in out
+    assert "Participants: dana, kim, sam" in out
+    assert "Next: Wed 25 Nov 09:30 Europe/Berlin" in out
+    await chat.say("/as kim")
+    await chat.say("/caio standup tz America/Los_Angeles")  # 11:30 Berlin is 02:30 for kim
+
+    first, second = workers(chat.bot)
+    clock.set(FIRE - timedelta(minutes=1))
+    await first.run_due(clock.now())
+    assert chat.pop() == ""  # not yet
+    clock.set(FIRE)
+    await first.run_due(clock.now())
+    await second.run_due(clock.now())
+    await first.run_due(clock.now())
+    prompted = chat.pop()
+    assert prompted.count("Stand-up* for Wed 25 Nov: asking dana, kim, sam") == 1
+    for name in ("dana", "sam", "kim"):
+        assert prompted.count(f"[#@{name}] caio-bot:") == 1
+    assert "1. What did you get done yesterday?" in prompted
+
+    thanks = await reply_in_dm(
+        chat, "dana", "yesterday: eval harness | today: prompt caching | blockers: none"
+    )
+    assert "Thanks dana: recorded for Wed 25 Nov." in thanks
+
+    clock.set(FIRE + timedelta(hours=2))  # the one reminder, halfway through the window
+    await second.run_due(clock.now())
+    await first.run_due(clock.now())
+    reminders = chat.pop()
+    assert reminders.count("Reminder: your stand-up answer") == 1
+    assert "[#@sam] caio-bot:" in reminders  # not dana (answered), not kim (quiet hours)
+
+    await chat.say("/as sam")
+    await chat.say("/caio standup answer shipped the retriever\nnew eval set\nwaiting on GPU quota")
+    clock.set(FIRE + timedelta(hours=4))
+    await first.run_due(clock.now())
+    await second.run_due(clock.now())
+    summary = chat.pop()
+    assert summary.count("Stand-up summary · Wed 25 Nov (2 of 3 answered)") == 1
+    assert "Answered: dana, sam" in summary and "No answer: kim" in summary
+    assert "• dana: prompt caching" in summary and "• sam: new eval set" in summary
+    assert "Blockers:\n  • sam: waiting on GPU quota (open 2h)" in summary
+
+    clock.set(FIRE + timedelta(hours=5))
+    await first.run_due(clock.now())
+    assert "Reminder" not in chat.pop()  # never after the window
+
+
+async def test_early_answers_count_for_the_next_day(chat: Chat, clock: ManualClock) -> None:
+    await team(chat, "dana", "sam")
+    await chat.say("/caio standup setup at 09:30 tz Europe/Berlin participants @dana @sam")
+    await chat.say("/as dana")
+    early = await chat.say("/caio standup answer today: write the eval report | blockers: none")
+    assert "that's early, so it counts for Wed 25 Nov's stand-up" in early
+    clock.set(FIRE)
+    engine, _ = workers(chat.bot)
+    await engine.run_due(clock.now())
+    prompted = chat.pop()
+    assert "asking sam." in prompted and "[#@dana]" not in prompted
+    clock.set(FIRE + timedelta(hours=4))
+    await engine.run_due(clock.now())
+    assert "• dana: write the eval report" in chat.pop()
+    await chat.say("/as lee lead")
+    assert "answered early: dana" in await chat.say("/caio standup why")
+
+
+async def test_setup_show_pause_resume_now_off(chat: Chat, clock: ManualClock) -> None:
+    await team(chat, "dana")
+    await chat.say("/caio standup setup at 10:00 on mon,wed,fri tz Europe/Berlin report thread")
+    shown = await chat.say("/caio standup show")
+    assert "on mon,wed,fri at 10:00 Europe/Berlin" in shown and "summary to a thread" in shown
+    assert "paused" in await chat.say("/caio standup pause")
+    clock.set(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
+    engine, _ = workers(chat.bot)
+    await engine.run_due(clock.now())
+    assert "asking" not in chat.pop()
+    assert "skipped 2026-11-25: paused" in await chat.say("/caio standup why")
+    await chat.say("/caio standup resume")
+    now_out = await chat.say("/caio standup now")
+    assert "Stand-up* for Wed 25 Nov: asking dana, dev, lee" in now_out
+    assert "the summary will be in this thread" in now_out
+    assert "turned off" in await chat.say("/caio standup off")
+    assert "There is no standup in this channel" in await chat.say("/caio standup show")
+
+
+async def test_malformed_input_gets_usage_not_a_traceback(chat: Chat) -> None:
+    await team(chat, "dana")
+    for line, hint in [
+        ("/caio standup setup at 25:00", "not a time"),
+        ("/caio standup setup tz Mars/Olympus", "unknown time zone"),
+        ("/caio standup setup on funday", "not a day"),
+        ('/caio standup setup questions "unclosed', "a quote is not closed"),
+        ("/caio standup setup window forever", "not a duration"),
+        ("/caio standup setup participants @nobody", "I don't know @nobody yet"),
+        ("/caio standup setup at 9am", "Stand-up set up"),
+        ("/caio standup skip someday", "not a date"),
+        ("/caio standup tz Nowhere", "unknown time zone"),
+        ("/caio standup away 2026-13-01", "not a date"),
+        ("/caio standup banana", "Usage: `/caio standup setup|show"),
+        ("/caio checkin setup monthly on 32nd", "monthly needs a day"),
+    ]:
+        out = await chat.say(line)
+        assert hint in out, (line, out)
+        assert "Traceback" not in out and "went wrong" not in out
+    await chat.say("/as dana")
+    assert "Only the CAIO, a lead or an admin" in await chat.say("/caio standup setup at 9:00")
