@@ -162,7 +162,9 @@ async def answer_question(bot: Bot, question_id: int, history: tuple[str, ...] =
     if getattr(adapter, "live_updates", False) and bot.advisor.llm is not None:
         placeholder = await bot.send(Message("Thinking…", address=thread))
         on_text = _throttled(bot, placeholder)
-    draft = await bot.advisor.draft(client, question.text, history=history, on_text=on_text)
+    draft = await bot.advisor.draft(
+        client, question.text, history=history, on_text=on_text, now=bot.clock.now()
+    )
     advice_id = await _log_advice(bot, question, asker, draft)
     message = answer_message(draft, advice_id, question_id).to(thread)
     if placeholder is not None:

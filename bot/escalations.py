@@ -43,8 +43,14 @@ async def open_escalation(
     question_id: int | None = None,
     draft: Advice | None = None,
 ) -> Escalation:
-    """Store the escalation, post it to the client's queue and open a thread there."""
+    """Store the escalation, post it to the client's queue and open a thread there; one that
+    asks what an open escalation already asks is linked to that one's thread instead."""
     now = bot.clock.now()
+    opened = await open_for_client(bot, client.id)
+    same = await bot.advisor.retriever.duplicate_of(
+        question, [(e.id or 0, e.question) for e in opened]
+    )
+    original = next((e for e in opened if e.id == same), None)
     escalation = Escalation(
         client_id=client.id,
         question_id=question_id,
@@ -59,6 +65,8 @@ async def open_escalation(
         session.add(escalation)
         await session.commit()
         await session.refresh(escalation)
+    if original is not None and original.queue_address:
+        return await _link(bot, escalation, original, asker)
     if client.queue_address:
         queue = Address.parse(client.queue_address)
         root = await bot.send(queue_message(client, escalation, asker, draft).to(queue))
@@ -70,6 +78,26 @@ async def open_escalation(
             session.add(row)
             await session.commit()
         escalation.queue_address = thread.key
+    return escalation
+
+
+async def _link(
+    bot: Bot, escalation: Escalation, original: Escalation, asker: Member
+) -> Escalation:
+    """Share the open escalation's queue thread: the CAIO answers once, both askers hear."""
+    async with bot.db.session() as session:
+        row = await session.get(Escalation, escalation.id)
+        assert row is not None
+        row.queue_address = original.queue_address
+        session.add(row)
+        await session.commit()
+    escalation.queue_address = original.queue_address
+    assert original.queue_address is not None
+    note = (
+        f"Also asked by {asker.name} as #{escalation.id} (linked to #{original.id}; "
+        f"your answer reaches both): {shorten(escalation.question, 600)}"
+    )
+    await bot.send(Message(note, address=Address.parse(original.queue_address)))
     return escalation
 
 
@@ -120,9 +148,16 @@ async def by_queue_thread(bot: Bot, thread: Address) -> Escalation | None:
 
 
 async def answer_escalation(
-    bot: Bot, escalation: Escalation, caio: Member, text: str, reply: Posted | None = None
+    bot: Bot,
+    escalation: Escalation,
+    caio: Member,
+    text: str,
+    reply: Posted | None = None,
+    *,
+    linked: bool = False,
 ) -> Advice:
-    """Log the CAIO's answer as advice, relay it to the asker's thread, mark answered."""
+    """Log the CAIO's answer as advice, relay it to the asker's thread, mark answered; open
+    escalations linked to the same queue thread get the same answer."""
     async with bot.db.session() as session:
         row = await session.get(Escalation, escalation.id)
         asker = await session.get(Member, escalation.asker_id)
@@ -163,6 +198,10 @@ async def answer_escalation(
     elif escalation.queue_address:
         queue = Address.parse(escalation.queue_address)
         await bot.send(Message(f"Relayed to {asker.name}.", address=queue))
+    if not linked and escalation.queue_address:
+        for other in await open_for_client(bot, escalation.client_id):
+            if other.queue_address == escalation.queue_address and other.id != escalation.id:
+                await answer_escalation(bot, other, caio, text, linked=True)
     return advice
 
 

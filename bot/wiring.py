@@ -5,10 +5,12 @@ from __future__ import annotations
 from sqlmodel import select
 
 from adapters.console import PLATFORM, QUEUE, WORKSPACE
+from bot.advisor.embeddings import Embedder
 from bot.advisor.llm import LLM
 from bot.advisor.playbook import read_playbook, sync_playbook
 from bot.advisor.retrieval import Retriever
 from bot.advisor.service import Advisor
+from bot.advisor.vectors import VectorIndex
 from bot.answering import resume_pending
 from bot.clock import Clock, SystemClock
 from bot.core import Bot
@@ -21,10 +23,21 @@ from config.settings import Settings
 DEMO_CLIENT = "demo"
 
 
+def build_retriever(settings: Settings) -> Retriever:
+    """Full text plus synonyms; vectors too when CAIO_EMBEDDING_MODEL names a model."""
+    vectors = VectorIndex(Embedder(settings)) if settings.embedding_model else None
+    return Retriever(
+        vectors=vectors,
+        min_similarity=settings.embedding_min_similarity,
+        duplicate_similarity=settings.duplicate_similarity,
+        stale_after_days=settings.stale_after_days,
+    )
+
+
 def build_bot(settings: Settings, *, clock: Clock | None = None) -> Bot:
     db = Database(settings.database_url)
     llm = LLM(settings) if settings.openai_api_key else None
-    advisor = Advisor(db, Retriever(), llm, settings.llm_context_chars)
+    advisor = Advisor(db, build_retriever(settings), llm, settings.llm_context_chars)
     return Bot(
         settings=settings,
         db=db,
@@ -49,6 +62,8 @@ async def stop(bot: Bot) -> None:
         await adapter.stop()
     if bot.advisor.llm is not None:
         await bot.advisor.llm.close()
+    if bot.advisor.retriever.vectors is not None:
+        await bot.advisor.retriever.vectors.embedder.close()
     await bot.db.close()
 
 

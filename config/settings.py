@@ -40,12 +40,12 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(30.0, alias="CAIO_LLM_TIMEOUT")
     llm_max_retries: int = Field(2, alias="CAIO_LLM_MAX_RETRIES")
     embedding_model: str | None = Field(None, alias="CAIO_EMBEDDING_MODEL")
-
-    playbook_dir: Path | None = Field(None, alias="CAIO_PLAYBOOK_DIR")
     # Cosine at or above which a passage counts as relevant / a question as asked before.
-    embedding_min_similarity: float = Field(0.35, alias="CAIO_EMBEDDING_MIN_SIMILARITY")
+    embedding_min_similarity: float = Field(0.2, alias="CAIO_EMBEDDING_MIN_SIMILARITY")
     duplicate_similarity: float = Field(0.9, alias="CAIO_DUPLICATE_SIMILARITY")
     stale_after_days: int = Field(365, alias="CAIO_STALE_AFTER_DAYS")
+
+    playbook_dir: Path | None = Field(None, alias="CAIO_PLAYBOOK_DIR")
     log_level: str = Field("INFO", alias="CAIO_LOG_LEVEL")
     port: int = 3000
 

@@ -119,7 +119,7 @@ class Retriever:
         *,
         synonyms: SynonymMap | None = None,
         vectors: VectorIndex | None = None,
-        min_similarity: float = 0.35,
+        min_similarity: float = 0.2,
         duplicate_similarity: float = 0.9,
         stale_after_days: int = 365,
     ) -> None:
@@ -314,6 +314,25 @@ class Retriever:
                 note = ""
             marked.append(replace(passage, stale=note))
         return marked
+
+    async def duplicate_of(self, question: str, earlier: list[tuple[int, str]]) -> int | None:
+        """The id of the earlier question (id, text) that asks the same thing, if any."""
+        wanted = stems(question)
+        for key, text in earlier:
+            if similarity(wanted, stems(text)) >= ASKED_BEFORE:
+                return key
+        if self.vectors is None or not earlier:
+            return None
+        scored: list[tuple[float, int]] = []
+        try:
+            mine = await self.vectors.embed_query(question)
+            for key, text in earlier:
+                scored.append((float(await self.vectors.embed_query(text) @ mine), key))
+        except APIError as exc:
+            log.warning("embedding endpoint failed, comparing words only", error=str(exc))
+            return None
+        best = max(scored)
+        return best[1] if best[0] >= self.duplicate_similarity else None
 
     def _asked_before(
         self, query: _Query, advice: list[Passage], cosines: dict[str, float]

@@ -7,6 +7,7 @@ offer to escalate, and the failure is logged.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import openai
 import structlog
@@ -58,9 +59,10 @@ class Advisor:
         *,
         history: tuple[str, ...] = (),
         on_text: OnText | None = None,
+        now: datetime | None = None,
     ) -> Draft:
         async with self.db.session() as session:
-            found = await self.retriever.search(session, client.id, question)
+            found = await self.retriever.search(session, client.id, question, now=now)
         passages = found.passages
         if not passages:
             return Draft(NOT_FOUND, asked_before=found.asked_before)

@@ -8,7 +8,6 @@ An exact dot-product scan costs O(n·d); docs/retrieval.md has the figures.
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from bot.db.models_embedding import Embedding
 
 log = structlog.get_logger(__name__)
 
-SECTION_CHARS = 1500
+ENTRY_CHARS = 1500
 CATCH_UP = 64  # advice rows embedded on the ask path at most; `index rebuild` does the rest
 QUERY_CACHE = 512
 
@@ -35,12 +34,12 @@ Progress = Callable[[int], None]
 
 
 def playbook_texts(entry: PlaybookEntry) -> list[str]:
-    """An entry in pieces: its title and intro, then each `##` section under the title."""
-    head = f"{entry.title}. {entry.tags.replace('-', ' ')}"
-    sections = re.split(r"(?m)^##\s+", entry.body)
-    pieces = [f"{head}\n{sections[0]}"[:SECTION_CHARS]]
-    pieces += [f"{entry.title}: {s}"[:SECTION_CHARS] for s in sections[1:] if s.strip()]
-    return pieces
+    """An entry as embedded: title, tags and the opening of the body, in one piece.
+
+    Splitting entries into `##` sections (several vectors, best one counts) was measured and
+    did worse with all-MiniLM-L6-v2 (docs/retrieval.md); the `chunk` column keeps the option.
+    """
+    return [f"{entry.title}. {entry.tags.replace('-', ' ')}\n{entry.body}"[:ENTRY_CHARS]]
 
 
 def advice_text(row: Advice) -> str:
@@ -74,7 +73,8 @@ class _Matrix:
         if slot is None:
             if self.size == len(self.data):
                 grown = np.zeros((max(64, 2 * self.size), len(vector)), dtype=np.float32)
-                grown[: self.size] = self.data[: self.size]
+                if self.size:
+                    grown[: self.size] = self.data[: self.size]
                 self.data = grown
             slot = self.size
             self.size += 1

@@ -17,13 +17,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.advisor.embeddings import Embedder
 from bot.advisor.playbook import read_playbook, sync_playbook
 from bot.advisor.retrieval import Method, Retriever
 from bot.advisor.synonyms import default_synonyms
-from bot.advisor.vectors import VectorIndex
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
+from bot.wiring import build_retriever
 from config.settings import Settings, get_settings
 
 DEPTH = 10  # passages looked at per question; MRR counts a hit below this as 0
@@ -112,13 +111,8 @@ def render(results: list[Scores], caption: str) -> Table:
 
 async def _run(settings: Settings, cases: list[Case], client_id: str) -> tuple[list[Scores], str]:
     db = Database(settings.database_url)
-    embedder = Embedder(settings) if settings.embedding_model else None
-    vectors = VectorIndex(embedder) if embedder else None
-    retriever = Retriever(
-        vectors=vectors,
-        min_similarity=settings.embedding_min_similarity,
-        duplicate_similarity=settings.duplicate_similarity,
-    )
+    retriever = build_retriever(settings)
+    vectors = retriever.vectors
     methods: list[Method] = ["bm25", "offline"]
     if vectors is not None:
         methods.append("hybrid")
@@ -127,8 +121,8 @@ async def _run(settings: Settings, cases: list[Case], client_id: str) -> tuple[l
             await sync_playbook(session, read_playbook(settings.playbook_dirs))
         results = await evaluate(db, retriever, client_id, cases, methods)
     finally:
-        if embedder is not None:
-            await embedder.close()
+        if vectors is not None:
+            await vectors.embedder.close()
         await db.close()
     model = settings.embedding_model or "none (set CAIO_EMBEDDING_MODEL for hybrid)"
     caption = (
