@@ -438,7 +438,10 @@ def caio_group(adapter: DiscordAdapter) -> app_commands.Group:
         return shorten(summaries.get(name, fallback), 100)
 
     group = app_commands.Group(
-        name="caio", description="Advice from your CAIO's playbook", guild_only=True
+        name="caio",
+        description="Advice from your CAIO's playbook",
+        guild_only=True,
+        allowed_contexts=app_commands.AppCommandContext(guild=True),
     )
 
     @group.command(name="ask", description=about("ask", "Ask for advice"))

@@ -3,6 +3,9 @@ it, and the answer posted there with persistent buttons."""
 
 from __future__ import annotations
 
+from sqlmodel import select
+
+from bot.db.models import Workspace
 from tests.discord.conftest import GENERAL, DiscordHarness
 
 
@@ -53,9 +56,6 @@ async def test_help_is_private_and_lists_the_subcommands(dc: DiscordHarness) -> 
 
 async def test_unlinked_guild_is_told_privately(dc: DiscordHarness) -> None:
     async with dc.bot.db.session() as session:
-        from bot.db.models import Workspace
-        from sqlmodel import select
-
         row = (await session.exec(select(Workspace))).one()
         await session.delete(row)
         await session.commit()

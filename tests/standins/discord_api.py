@@ -372,7 +372,7 @@ class DiscordStandIn:
                 self.reactions.append((channel_id, message_id, emoji))
                 return None
             case "POST", ["users", "@me", "channels"]:
-                return self._dm(body["recipient_id"])
+                return self._dm(str(body["recipient_id"]))
         raise DiscordError(404, 0, f"404: Not Found ({method} /{'/'.join(parts)})")
 
     def _history(self, channel_id: str, query: dict[str, str]) -> list[dict[str, Any]]:
@@ -398,6 +398,12 @@ class DiscordStandIn:
             message["guild_id"] = guild_id
             message["member"] = member_payload(None, roles or [])
         return message
+
+    def bot_message(
+        self, channel_id: str, content: str, components: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """A message the bot posted earlier (before a restart, say)."""
+        return self._message(channel_id, {"content": content, "components": components})
 
     def _application(self) -> dict[str, Any]:
         return {

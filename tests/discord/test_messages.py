@@ -1,0 +1,74 @@
+"""Plain messages: a mention answers in the thread with its history, the bot ignores itself,
+DMs reach the bot as thread replies, and closed DMs raise DeliveryError (error 50007)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.adapter import DeliveryError
+from bot.events import Address, ThreadReply
+from bot.message import Message
+from tests.discord.conftest import DEV, GENERAL, GUILD, SAM, DiscordHarness
+from tests.standins.discord_api import BOT_USER
+
+
+async def test_a_mention_in_a_thread_answers_there_with_the_thread_as_context(
+    dc: DiscordHarness,
+) -> None:
+    await dc.slash("ask", question="how do we evaluate our RAG pipeline?")
+    (thread,) = dc.threads_of(GENERAL)
+    await dc.say(thread, "we only have 20 labelled questions so far", SAM)
+    before = len(dc.api.in_channel(thread))
+    await dc.say(thread, "how many golden questions do we need?", mention=True)
+
+    (history,) = dc.api.calls_to("GET", f"/channels/{thread}/messages")
+    assert history.query["limit"] == "20" and "before" in history.query
+    new = dc.api.in_channel(thread)[before:]
+    answer = new[-1]
+    assert answer["author"]["id"] == BOT_USER["id"]
+    assert [b["label"] for b in dc.api.buttons(answer)][-1] == "Escalate"
+    assert dc.threads_of(GENERAL) == [thread], "answered in the same thread, no new one"
+
+
+async def test_a_mention_in_a_channel_opens_a_thread(dc: DiscordHarness) -> None:
+    await dc.say(GENERAL, "which vector database should we pick?", mention=True)
+    (thread,) = dc.threads_of(GENERAL)
+    asked = dc.api.messages[thread]
+    assert asked["content"] == "**dev** asked: which vector database should we pick?"
+    assert dc.api.buttons(dc.api.in_channel(thread)[-1])
+
+
+async def test_the_bot_ignores_its_own_messages_and_plain_channel_chatter(
+    dc: DiscordHarness,
+) -> None:
+    await dc.say(GENERAL, "lunch anyone?")
+    await dc.say(GENERAL, f"<@{BOT_USER['id']}> talking to myself", BOT_USER)
+    assert dc.api.calls_to("POST", "/channels/") == []
+
+
+async def test_a_closed_dm_raises_delivery_error(dc: DiscordHarness) -> None:
+    dc.api.closed_dms.add(SAM["id"])
+    with pytest.raises(DeliveryError, match="Cannot send messages to this user"):
+        await dc.adapter.send_direct(GUILD, SAM["id"], Message("Stand-up time!"))
+    assert dc.api.calls_to("POST", "/users/@me/channels")
+
+
+async def test_a_dm_reply_reaches_the_bot_as_a_thread_reply(dc: DiscordHarness) -> None:
+    seen: list[ThreadReply] = []
+
+    async def claim(ctx: object, reply: ThreadReply) -> bool:
+        seen.append(reply)
+        return True
+
+    posted = await dc.adapter.send_direct(GUILD, DEV["id"], Message("What did you do yesterday?"))
+    assert posted.address.workspace == GUILD
+    assert "What did you do yesterday?" in dc.text(posted.address.channel)
+    dc.bot.registry.thread_reply_handlers.insert(0, claim)
+    try:
+        await dc.say(posted.address.channel, "shipped the eval harness", dm=True)
+    finally:
+        dc.bot.registry.thread_reply_handlers.remove(claim)
+    (reply,) = seen
+    assert reply.text == "shipped the eval harness"
+    assert reply.address == Address("discord", GUILD, posted.address.channel)
+    assert reply.actor.id == DEV["id"]
