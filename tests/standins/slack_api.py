@@ -36,6 +36,7 @@ class Call:
     method: str
     args: dict[str, Any]
     token: str | None = None
+    failed: bool = False  # answered with a scripted failure
 
     @property
     def text(self) -> str:
@@ -140,7 +141,12 @@ class SlackStandIn:
         return message
 
     def calls(self, method: str) -> list[Call]:
+        """Every request for `method`, failed attempts included."""
         return [c for c in self.log if c.method == method]
+
+    def delivered(self, method: str) -> list[Call]:
+        """The requests for `method` that Slack accepted."""
+        return [c for c in self.calls(method) if not c.failed]
 
     # -- server ---------------------------------------------------------------------------
     async def __aenter__(self) -> Self:
@@ -196,8 +202,8 @@ class SlackStandIn:
         args = await self._args(request)
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth else args.get("token")
-        self.log.append(Call(method, args, token))
         failed = self._failure(method)
+        self.log.append(Call(method, args, token, failed is not None))
         if failed is not None:
             return failed
         handler = getattr(self, "_" + method.replace(".", "_"), None)
@@ -256,7 +262,11 @@ class SlackStandIn:
         return {"ok": True, "messages": thread, "has_more": False}
 
     def _views_publish(self, args: dict[str, Any], _: str | None) -> dict[str, Any]:
-        return {"ok": True, "view": {"id": "V1", **json.loads(json.dumps(args.get("view", {})))}}
+        view = args.get("view") or {}
+        return {
+            "ok": True,
+            "view": {"id": "V1", **(json.loads(view) if isinstance(view, str) else view)},
+        }
 
     def _oauth_v2_access(self, args: dict[str, Any], _: str | None) -> dict[str, Any]:
         i = self.install

@@ -1,0 +1,84 @@
+"""The CAIO answering in the queue thread on Slack: relayed to the asker's thread once
+(whatever Slack retries), acknowledged with a reaction; teammates are not relayed."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bot.db.models import Escalation, EscalationStatus
+from tests.slack.conftest import CAIO, GENERAL, QUEUE, SAM, SlackHarness
+
+QUESTION = "can we send customer emails to OpenAI under our DPA?"
+
+
+async def _escalated_from_thread(slack: SlackHarness) -> tuple[str, str]:
+    """Ask, click Escalate on the answer: (the asker's thread ts, the queue thread ts)."""
+    await slack.command(f"ask {QUESTION}")
+    await slack.settle()
+    asked_ts = slack.api.messages[GENERAL][0]["ts"]
+    answer = slack.api.calls("chat.postMessage")[-1]
+    await slack.click(answer, "Escalate", ts=slack.api.messages[GENERAL][-1]["ts"])
+    await slack.settle()
+    queue_ts = slack.api.messages[QUEUE][0]["ts"]
+    return asked_ts, queue_ts
+
+
+def _reply(user: str, text: str, thread_ts: str, ts: str) -> dict[str, object]:
+    return {
+        "type": "message",
+        "channel": QUEUE,
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "thread_ts": thread_ts,
+        "channel_type": "channel",
+    }
+
+
+async def test_caio_reply_is_relayed_to_the_askers_thread(slack: SlackHarness) -> None:
+    asked_ts, queue_ts = await _escalated_from_thread(slack)
+    queued = next(c for c in slack.api.calls("chat.postMessage") if c.args["channel"] == QUEUE)
+    assert "Escalation #1" in queued.text and QUESTION in queued.text
+    assert queued.buttons == ["Mark resolved"]
+
+    reply_ts = "1764000100.000001"
+    body = _reply(CAIO, "Yes, with the zero-retention addendum signed.", queue_ts, reply_ts)
+    assert (await slack.event(body)).status == 200
+    await slack.settle()
+
+    relay = slack.api.calls("chat.postMessage")[-1]
+    assert relay.args["channel"] == GENERAL and relay.args["thread_ts"] == asked_ts
+    assert "*carla* (CAIO) answered escalation #1" in relay.text
+    assert "zero-retention addendum" in relay.text
+    (reaction,) = slack.api.calls("reactions.add")
+    assert reaction.args == {"channel": QUEUE, "timestamp": reply_ts, "name": "white_check_mark"}
+    async with slack.bot.db.session() as session:
+        escalation = (await session.exec(select(Escalation))).one()
+    assert escalation.status == EscalationStatus.ANSWERED
+
+
+async def test_a_teammate_chatting_in_the_queue_thread_is_not_relayed(
+    slack: SlackHarness,
+) -> None:
+    _, queue_ts = await _escalated_from_thread(slack)
+    before = len(slack.api.calls("chat.postMessage"))
+
+    await slack.event(_reply(SAM, "I think legal looked at this last year", queue_ts, "1.5"))
+    await slack.settle()
+
+    assert len(slack.api.calls("chat.postMessage")) == before
+    assert slack.api.calls("reactions.add") == []
+
+
+async def test_slack_retries_never_relay_twice(slack: SlackHarness) -> None:
+    _, queue_ts = await _escalated_from_thread(slack)
+    before = len(slack.api.calls("chat.postMessage"))
+    body = _reply(CAIO, "Yes, with the addendum.", queue_ts, "1764000100.000002")
+
+    await slack.event(body, event_id="Ev0RELAY")
+    await slack.event(body, event_id="Ev0RELAY", retry=1)
+    await slack.event(body, event_id="Ev0RELAY", retry=2)
+    await slack.settle()
+
+    relays = slack.api.calls("chat.postMessage")[before:]
+    assert len(relays) == 1 and len(slack.api.calls("reactions.add")) == 1

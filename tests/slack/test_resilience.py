@@ -1,0 +1,94 @@
+"""What Slack's own behaviour demands: signed requests only, retries that never answer
+twice, rate limits waited out, and an outage that delays an answer without losing it."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+
+from sqlmodel import select
+
+from bot.answering import resume_pending
+from bot.clock import ManualClock
+from bot.db.models import Advice, Question, QuestionStatus
+from tests.slack.conftest import DANA, GENERAL, SlackHarness
+
+MENTION = {
+    "type": "app_mention",
+    "user": DANA,
+    "text": "<@UBOT> how should we evaluate our RAG pipeline before launch?",
+    "ts": "1764000200.000100",
+    "channel": GENERAL,
+}
+
+
+def _answers(slack: SlackHarness) -> list[str]:
+    return [c.text for c in slack.api.delivered("chat.postMessage") if "Helpful" in c.buttons]
+
+
+async def test_forged_signature_and_stale_timestamp_are_refused(slack: SlackHarness) -> None:
+    body = b"command=%2Fcaio&text=help&team_id=T0CAIO&user_id=UDANA&channel_id=CGENERAL"
+    form = "application/x-www-form-urlencoded"
+    forged = await slack.post("/slack/events", body, form, secret="not-the-secret")
+    stale = await slack.post("/slack/events", body, form, timestamp=int(time.time()) - 600)
+    assert (forged.status, stale.status) == (401, 401)
+    await slack.settle()
+    assert slack.api.log == []
+
+
+async def test_url_verification_echoes_the_challenge(slack: SlackHarness) -> None:
+    body = json.dumps(
+        {"token": "x", "challenge": "3eZbrw1aBm2rZgRNFdxV", "type": "url_verification"}
+    )
+    reply = await slack.post("/slack/events", body.encode(), "application/json")
+    assert reply.status == 200 and "3eZbrw1aBm2rZgRNFdxV" in reply.text
+
+
+async def test_a_retried_mention_is_answered_once(slack: SlackHarness) -> None:
+    first = await slack.event(MENTION, event_id="Ev0MENTION")
+    again = await slack.event(MENTION, event_id="Ev0MENTION", retry=1)
+    assert (first.status, again.status) == (200, 200)
+    await slack.settle()
+
+    (answer,) = slack.api.calls("chat.postMessage")
+    assert answer.args["thread_ts"] == MENTION["ts"]  # answered in the mention's own thread
+    assert answer.buttons == ["Helpful", "Not helpful", "Escalate"]
+
+
+async def test_rate_limited_post_is_retried_after_retry_after(slack: SlackHarness) -> None:
+    slack.api.fail_next("chat.postMessage", 429, retry_after=0, error="ratelimited")
+    await slack.event(MENTION)
+    await slack.settle()
+
+    assert len(slack.api.calls("chat.postMessage")) == 2  # the 429, then the retry
+    assert len(_answers(slack)) == 1
+
+
+async def test_slack_outage_keeps_the_answer_and_delivers_it_later(
+    slack: SlackHarness, clock: ManualClock
+) -> None:
+    slack.api.fail_next("chat.postMessage", 503, times=5)  # more than the retry handler's 4
+    await slack.event(MENTION)
+    await slack.settle()
+
+    assert _answers(slack) == []
+    async with slack.bot.db.session() as session:
+        assert (await session.exec(select(Advice))).first() is not None  # drafted and stored
+        question = (await session.exec(select(Question))).one()
+    assert question.status == QuestionStatus.PENDING
+
+    clock.advance(timedelta(minutes=10))  # past the dead attempt's claim
+    assert await resume_pending(slack.bot) == 1
+    await slack.settle()
+
+    (answer,) = _answers(slack)
+    assert "eval" in answer.lower() or "golden" in answer.lower()
+    async with slack.bot.db.session() as session:
+        question = (await session.exec(select(Question))).one()
+    assert question.status == QuestionStatus.ANSWERED
+
+
+async def test_ack_comes_back_before_the_answer_is_drafted(slack: SlackHarness) -> None:
+    reply = await slack.command("ask how do we pick an embedding model?")
+    assert reply.status == 200 and reply.seconds < 1.0
