@@ -125,13 +125,13 @@ async def test_checkins_every_two_weeks_and_monthly_report_to_the_caio(
     await team(chat, "juno")
     await chat.say("/channel juniors")
     out = await chat.say(
-        '/caio checkin setup every 2 weeks on fri at 15:00 tz UTC window 2h reminders 0 '
+        "/caio checkin setup every 2 weeks on fri at 15:00 tz UTC window 2h reminders 0 "
         'participants @juno questions "What did you try with AI this week?"'
     )
     assert "every 2 weeks on fri at 15:00 UTC" in out and "Next: Fri 27 Nov 15:00 UTC" in out
     await chat.say("/channel leads")
     out = await chat.say(
-        '/caio checkin setup monthly on 1st mon at 10:00 tz UTC report caio participants @lee '
+        "/caio checkin setup monthly on 1st mon at 10:00 tz UTC report caio participants @lee "
         'questions "Where is AI on your roadmap?"'
     )
     assert "monthly on the 1st mon at 10:00 UTC" in out and "Next: Mon 07 Dec 10:00 UTC" in out

@@ -1,0 +1,67 @@
+"""One worker process for the exactly-once test: waits for a go line on stdin, then runs the
+engine at the given times, printing every message it sends as a JSON line."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import uuid
+from datetime import datetime
+
+from bot.clock import ManualClock
+from bot.events import Address
+from bot.message import Message, Posted
+from bot.wiring import build_bot, stop
+from scheduler.engine import Engine
+from tests.conftest import make_settings
+
+
+class Recording:
+    """An adapter that prints what it is asked to send (the process's whole output)."""
+
+    platform = "console"
+
+    def _print(self, address: Address, message: Message) -> Posted:
+        print(json.dumps({"to": address.key, "text": message.plain}), flush=True)
+        return Posted(address, uuid.uuid4().hex)
+
+    async def send(self, message: Message) -> Posted:
+        assert message.address is not None
+        return self._print(message.address, message)
+
+    async def update(self, posted: Posted, message: Message) -> None:
+        self._print(posted.address, message)
+
+    async def open_thread(self, root: Posted, title: str) -> Address:
+        return root.address.in_thread(root.message_id)
+
+    async def react(self, posted: Posted, emoji: str) -> None:
+        return None
+
+    async def send_direct(self, workspace: str, user_id: str, message: Message) -> Posted:
+        return self._print(Address("console", workspace, f"@{user_id}"), message)
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+
+async def main(url: str, name: str, times: list[datetime]) -> None:
+    clock = ManualClock(times[0])
+    bot = build_bot(make_settings(url), clock=clock)
+    bot.add_adapter(Recording())
+    engine = Engine(bot, worker=name)
+    print(json.dumps({"ready": name}), flush=True)
+    await asyncio.to_thread(sys.stdin.readline)  # the go signal: both processes are ready
+    for moment in times:
+        clock.set(moment)
+        await engine.run_due(moment)
+    await stop(bot)
+
+
+if __name__ == "__main__":
+    url, name, *stamps = sys.argv[1:]
+    asyncio.run(main(url, name, [datetime.fromisoformat(s) for s in stamps]))
