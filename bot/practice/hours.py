@@ -189,4 +189,3 @@ def alert_text(client: Client, threshold: int, hours: MonthHours) -> str:
         f"{client.name} is at {threshold}% of its {hours.month} retainer: {used} of "
         f"{client.retainer_hours:g} h, projected {hours.projected_hours:.1f} h by month end."
     )
-
