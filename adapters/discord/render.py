@@ -33,15 +33,6 @@ class Part:
     view: discord.ui.View | None = None
 
 
-def custom_id(button: Button) -> str:
-    return f"caio:{button.action_id}:{button.value}"
-
-
-def parse_custom_id(value: str) -> tuple[str, str] | None:
-    found = CUSTOM_ID.fullmatch(value)
-    return (found["action"], found["value"]) if found else None
-
-
 def markdown(text: str) -> str:
     """The core writes `*bold*` (Slack style); Discord reads that as italics."""
     return _SLACK_BOLD.sub(r"**\1**", text)
