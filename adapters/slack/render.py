@@ -75,9 +75,10 @@ def split_text(text: str, limit: int = CHUNK) -> list[str]:
     rest = text
     while len(rest) > limit:
         window = rest[:limit]
-        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
-        if cut < limit // 2:
-            cut = limit
+        cut = next(
+            (c for sep in ("\n\n", "\n", " ") if (c := window.rfind(sep)) >= limit // 2), limit
+        )
+        if cut == limit:
             tail = _ENTITY_TAIL.search(window)
             if tail:  # never cut an `&amp;` in two
                 cut = tail.start()

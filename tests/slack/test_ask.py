@@ -49,6 +49,7 @@ async def test_helpful_click_settles_the_message_for_everyone(slack: SlackHarnes
 
 async def test_usage_errors_are_ephemeral(slack: SlackHarness) -> None:
     await slack.command("ask")
+    await slack.settle()
     await slack.command("frobnicate now")
     await slack.settle()
 
