@@ -10,6 +10,7 @@ expires (15 minutes), goes through the REST API to channels and threads.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
@@ -134,6 +135,7 @@ class InteractionResponder:
             self.pending = False
             first = first or Posted(message.address or self.address, str(sent.id))
         assert first is not None
+        self.adapter.interaction_messages[first.message_id] = self
         return first
 
     async def finish(self) -> None:
@@ -199,6 +201,10 @@ class DiscordAdapter:
         self.client = CaioClient(self)
         self._gateway: asyncio.Task[None] | None = None
         self._threads: dict[int, int] = {}
+        self.interaction_messages: weakref.WeakValueDictionary[str, InteractionResponder] = (
+            weakref.WeakValueDictionary()
+        )
+        """Messages posted through an interaction are edited through it while it lives."""
         self._dm_workspaces: dict[int, str] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -257,9 +263,15 @@ class DiscordAdapter:
         """Edit in place; text that no longer fits one message continues below it."""
         first, *rest = render(message)
         channel = self.client.get_partial_messageable(channel_of(posted.address))
-        await channel.get_partial_message(int(posted.message_id)).edit(
-            content=first.content or None, embeds=first.embeds, view=first.view
-        )
+        owner = self.interaction_messages.get(posted.message_id)
+        if owner is not None and owner.live():
+            await owner.interaction.followup.edit_message(
+                int(posted.message_id), content=first.content, embeds=first.embeds, view=first.view
+            )
+        else:
+            await channel.get_partial_message(int(posted.message_id)).edit(
+                content=first.content or None, embeds=first.embeds, view=first.view
+            )
         for part in rest:
             await self._post(channel.id, part)
 
