@@ -3,6 +3,8 @@ its chart (leads, the CAIO and admins)."""
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.context import Context
 from bot.message import Attachment, Message
 from bot.practice.hours import month_of, valid_month
@@ -23,7 +25,7 @@ async def report(ctx: Context, text: str) -> None:
         return
     async with ctx.bot.db.session() as session:
         built = await build_report(session, ctx.client, month, ctx.bot.clock.now())
-    markdown, chart = render_files(built)
+    markdown, chart = await asyncio.to_thread(render_files, built)
     await ctx.reply(
         Message(
             "\n".join(f"• {line}" for line in outcomes(built)),

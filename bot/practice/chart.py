@@ -1,6 +1,7 @@
 """The report's chart: weekly questions, escalation response times and hours, as one PNG.
 
-matplotlib with the Agg backend: no display needed, safe in a web or worker process.
+matplotlib's object API on the Agg canvas: no display, no pyplot global state, so it can
+render in a worker thread while the event loop keeps serving chat.
 """
 
 from __future__ import annotations
@@ -8,11 +9,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 ASKED = "#4C72B0"
 CAIO = "#DD8452"
@@ -36,7 +33,8 @@ class ChartData:
 
 
 def render_png(data: ChartData) -> bytes:
-    figure, (weekly, response, hours) = plt.subplots(1, 3, figsize=(13, 4), dpi=100)
+    figure = Figure(figsize=(13, 4), dpi=100)
+    weekly, response, hours = figure.subplots(1, 3)
     figure.suptitle(data.title)
 
     x = list(range(len(data.weeks)))
@@ -77,5 +75,4 @@ def render_png(data: ChartData) -> bytes:
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
-    plt.close(figure)
     return buffer.getvalue()
