@@ -1,7 +1,7 @@
 """Finding what the CAIO has already said: playbook entries and the client's advice log.
 
-Every source is ranked up to two ways and the rankings are merged by reciprocal rank fusion
-(RRF, robust to scores that are not comparable):
+Every source is ranked up to two ways and the rankings are merged by relative score fusion
+(each ranking's scores scaled to 0..1, then summed; measured against RRF in docs/retrieval.md):
 - the database's full-text engine (FTS5 porter / PostgreSQL `english`) on the question's
   content words plus the field's synonyms (config/synonyms.toml);
 - with an embedding endpoint, cosine similarity of the question to each entry.
@@ -36,7 +36,6 @@ log = structlog.get_logger(__name__)
 _Row = TypeVar("_Row", Advice, PlaybookEntry)
 Method = Literal["bm25", "offline", "hybrid"]
 
-RRF_K = 60
 MIN_COVERAGE = 0.34
 ASKED_BEFORE = 0.6
 HEAD = 3
@@ -82,12 +81,21 @@ def similarity(a: set[str], b: set[str]) -> float:
 
 
 def fuse(*ranked: list[Passage]) -> list[Passage]:
-    """Reciprocal rank fusion: robust to lists whose scores are not comparable."""
+    """Relative score fusion: each list's scores divided by its best (so 0..1), then summed.
+
+    Unlike reciprocal rank fusion it keeps how much better the best hit is, so one strong
+    match in a single list is not outvoted by entries that are mediocre in every list; on
+    the golden set it beat RRF and min-max scaling (docs/retrieval.md).
+    """
     scores: dict[str, float] = {}
     by_id: dict[str, Passage] = {}
     for ranking in ranked:
-        for rank, passage in enumerate(ranking):
-            scores[passage.id] = scores.get(passage.id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        if not ranking:
+            continue
+        high = max(p.score for p in ranking)
+        for passage in ranking:
+            scaled = max(passage.score, 0.0) / high if high > 0 else 1.0
+            scores[passage.id] = scores.get(passage.id, 0.0) + scaled
             by_id.setdefault(passage.id, passage)
     order = sorted(scores, key=lambda pid: scores[pid], reverse=True)
     return [replace(by_id[pid], score=scores[pid]) for pid in order]
@@ -214,27 +222,34 @@ class Retriever:
         cosines: dict[str, float] = {}
         if query.vector is not None and self.vectors is not None:
             try:
-                near_playbook, near_advice = await self._nearest(session, client_id, query.vector)
+                near_playbook, near_advice, advice_cosines = await self._nearest(
+                    session, client_id, query.vector
+                )
             except APIError as exc:
                 log.warning("embedding the index failed, searching full text only", error=str(exc))
             else:
                 playbook.append(near_playbook)
                 advice.append(near_advice)
-                cosines = {p.id: p.score for p in near_playbook + near_advice}
+                cosines = {p.id: p.score for p in near_playbook} | advice_cosines
         return playbook, advice, cosines
 
     async def _nearest(
         self, session: AsyncSession, client_id: str, vector: np.ndarray
-    ) -> tuple[list[Passage], list[Passage]]:
+    ) -> tuple[list[Passage], list[Passage], dict[str, float]]:
+        """Nearest playbook entries and advice (its score nudged by source), raw cosines."""
         assert self.vectors is not None
         book_hits = await self.vectors.search(session, client_id, vector, "playbook")
         book = await self._playbook_rows(session, book_hits)
         advice_hits = await self.vectors.search(session, client_id, vector, "advice")
         rows = await _load(session, Advice, [i for i, _ in advice_hits])
         scores = dict(advice_hits)
-        advice = [advice_passage(r, scores[r.id or 0]) for r in rows if r.id]
-        advice.sort(key=lambda p: -p.score * VECTOR_SOURCE_WEIGHT.get(p.source, 1.0))
-        return book, advice
+        advice = [
+            advice_passage(r, scores[r.id or 0] * VECTOR_SOURCE_WEIGHT.get(r.source, 1.0))
+            for r in rows
+            if r.id
+        ]
+        advice.sort(key=lambda p: -p.score)
+        return book, advice, {f"advice:{i}": c for i, c in advice_hits}
 
     async def _playbook(
         self, session: AsyncSession, client_id: str, words: list[str]
@@ -298,8 +313,7 @@ class Retriever:
             later = [
                 n
                 for n in newer
-                if n.id != row.id
-                and n.created_at > row.created_at
+                if (n.created_at, n.id or 0) > (row.created_at, row.id or 0)
                 and (
                     (row.question_id is not None and n.question_id == row.question_id)
                     or n.question.strip().lower() == row.question.strip().lower()

@@ -46,16 +46,15 @@ class SynonymMap:
         """Phrases to search for besides the question's own words, in group order."""
         words = tokens(text)
         stemmed = [stem(w) for w in words]
-        asked = set(words)
         extra: dict[Phrase, None] = {}
         for group in self.groups:
-            if not any(_contains(stemmed, [stem(w) for w in p]) for p in group):
-                continue
-            for phrase in group:
-                if len(phrase) > 1 or phrase[0] not in asked:
-                    extra.setdefault(phrase, None)
-        # A phrase the question already contains adds nothing.
-        return [p for p in extra if not (len(p) > 1 and _contains(words, list(p)))]
+            present = [_contains(stemmed, [stem(w) for w in p]) for p in group]
+            if any(present):
+                # A phrase the question already contains (in any inflection) adds nothing.
+                extra.update(
+                    (p, None) for p, there in zip(group, present, strict=True) if not there
+                )
+        return list(extra)
 
 
 def _contains(haystack: list[str], needle: list[str]) -> bool:

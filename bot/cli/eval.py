@@ -90,7 +90,7 @@ async def evaluate(
 LABELS = {
     "bm25": "plain BM25 (raw words)",
     "offline": "offline (stemming + synonyms)",
-    "hybrid": "hybrid (full text + vectors, RRF)",
+    "hybrid": "hybrid (full text + vectors, fused)",
 }
 
 

@@ -1,0 +1,150 @@
+"""Retrieval as the advisor sees it: synonyms, vectors, source order, staleness, thresholds."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.advisor.retrieval import Retriever
+from bot.core import Bot
+from bot.db.models import Advice, AdviceSource
+from bot.db.models_embedding import Embedding, RetrievalPolicy
+from bot.wiring import DEMO_CLIENT
+from tests.advisor.conftest import concept_vectors
+from tests.conftest import START, Chat
+from tests.standins.openai_server import OpenAIStandIn
+
+
+async def add_advice(bot: Bot, question: str, answer: str, **fields: object) -> Advice:
+    values: dict[str, object] = {
+        "client_id": DEMO_CLIENT,
+        "source": AdviceSource.CAIO,
+        "author": "dana",
+        "created_at": START - timedelta(days=1),
+    }
+    values.update(fields)
+    row = Advice(question=question, answer=answer, **values)  # type: ignore[arg-type]
+    async with bot.db.session() as session:
+        session.add(row)
+        await session.commit()
+        await session.refresh(row)
+    return row
+
+
+async def search_ids(bot: Bot, question: str, method: str | None = None) -> list[str]:
+    async with bot.db.session() as session:
+        found = await bot.advisor.retriever.search(
+            session,
+            DEMO_CLIENT,
+            question,
+            limit=10,
+            now=START,
+            method=method,  # type: ignore[arg-type]
+        )
+    return [p.id for p in found.passages]
+
+
+async def test_synonyms_find_advice_that_plain_keywords_miss(chat: Chat) -> None:
+    row = await add_advice(chat.bot, "Surviving API rate limiting?", "Back off with jitter.")
+    question = "keep hitting 429 errors"
+    assert f"advice:{row.id}" not in await search_ids(chat.bot, question, "bm25")
+    assert f"advice:{row.id}" in await search_ids(chat.bot, question, "offline")
+
+
+async def test_vectors_find_a_paraphrase_full_text_alone_misses(
+    hybrid_chat: Chat, standin: OpenAIStandIn
+) -> None:
+    standin.embed = concept_vectors({"vector store": ["vector database", "numeric fingerprints"]})
+    row = await add_advice(hybrid_chat.bot, "Which vector database should we pick?", "pgvector.")
+    question = "Where do the numeric fingerprints of our wiki pages live?"
+    assert f"advice:{row.id}" not in await search_ids(hybrid_chat.bot, question, "offline")
+    assert f"advice:{row.id}" in (await search_ids(hybrid_chat.bot, question))[:3]
+    async with hybrid_chat.bot.db.session() as session:
+        stored = await session.exec(
+            Embedding.__table__.select().where(Embedding.ref_id == row.id)  # type: ignore[attr-defined]
+        )
+        assert ("advice", "stand-in-embed") in [(r.kind, r.model) for r in stored]
+
+
+async def test_the_caio_s_answer_ranks_above_an_ai_draft(chat: Chat) -> None:
+    draft = await add_advice(
+        chat.bot,
+        "How should we version our prompts?",
+        "Keep prompts in git with a changelog.",
+        source=AdviceSource.AI,
+        author="AI",
+    )
+    caio = await add_advice(
+        chat.bot, "How should we version prompts?", "Keep prompts in git; review changes."
+    )
+    ids = await search_ids(chat.bot, "how do we version prompts in git")
+    assert ids.index(f"advice:{caio.id}") < ids.index(f"advice:{draft.id}")
+
+
+async def test_old_and_superseded_advice_is_marked_when_cited(chat: Chat) -> None:
+    old = await add_advice(
+        chat.bot,
+        "Which embedding model for multilingual search?",
+        "Use the multilingual embedding model from vendor X.",
+        created_at=START - timedelta(days=400),
+    )
+    recent = await add_advice(
+        chat.bot,
+        "Which embedding model for search in German?",
+        "A multilingual embedding model works for German search.",
+        created_at=START - timedelta(days=40),
+    )
+    answer = await chat.say("/caio ask which multilingual embedding model for search?")
+    assert "older than 365 days" in answer
+    async with chat.bot.db.session() as session:
+        session.add(RetrievalPolicy(client_id=DEMO_CLIENT, stale_after_days=30))
+        await session.commit()
+        found = await chat.bot.advisor.retriever.search(
+            session, DEMO_CLIENT, "multilingual embedding model for search", 20, now=START
+        )
+    marks = {p.id: p.stale for p in found.passages}
+    assert "older than 30 days" in marks[f"advice:{recent.id}"]
+    assert "older than 30 days" in marks[f"advice:{old.id}"]
+
+
+async def test_an_ai_draft_the_caio_answered_later_is_superseded(chat: Chat) -> None:
+    asked = await chat.say("/caio ask how do we evaluate our RAG pipeline?")
+    await chat.say(chat.button(asked, "Escalate"))
+    await chat.say("/as dana caio")
+    await chat.say("/caio answer 1 Build a golden set of 40 real questions first.")
+    await chat.say("/as dev")
+    async with chat.bot.db.session() as session:
+        found = await chat.bot.advisor.retriever.search(
+            session, DEMO_CLIENT, "how do we evaluate our RAG pipeline?", limit=10, now=START
+        )
+    drafts = [p for p in found.passages if p.source == "ai"]
+    assert drafts and drafts[0].stale.startswith("superseded by dana's answer")
+    assert "⚠ superseded" in drafts[0].citation()
+    assert found.asked_before is not None and found.asked_before.author == "dana"
+
+
+async def test_nothing_close_enough_means_no_passages(
+    hybrid_chat: Chat, standin: OpenAIStandIn
+) -> None:
+    standin.embed = concept_vectors({"vector store": ["vector database"]})
+    await add_advice(hybrid_chat.bot, "Which vector database should we pick?", "pgvector.")
+    assert await search_ids(hybrid_chat.bot, "Is the parking garage open on Sunday?") == []
+    out = await hybrid_chat.say("/caio ask Is the parking garage open on Sunday?")
+    assert "couldn't find anything" in out
+    hybrid_chat.button(out, "Escalate")
+
+
+async def test_a_paraphrased_question_is_recognised_as_asked_before(
+    hybrid_chat: Chat, standin: OpenAIStandIn
+) -> None:
+    standin.embed = concept_vectors({"limits": ["rate limits", "throttles our calls"]})
+    await hybrid_chat.say("/caio escalate how do we handle OpenAI rate limits in production?")
+    await hybrid_chat.say("/as dana caio")
+    await hybrid_chat.say("/caio answer 1 Retry with exponential backoff and jitter.")
+    await hybrid_chat.say("/as dev")
+    again = await hybrid_chat.say("/caio ask what do we do when the provider throttles our calls?")
+    assert "*Asked before* — Advice from dana (CAIO)" in again
+    assert "exponential backoff and jitter" in again
+
+
+async def test_plain_retriever_defaults_to_the_offline_path() -> None:
+    assert Retriever().method == "offline"
