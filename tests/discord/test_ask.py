@@ -5,8 +5,20 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from bot.clock import ManualClock
 from bot.db.models import Workspace
-from tests.discord.conftest import GENERAL, DiscordHarness
+from bot.events import Address
+from bot.wiring import stop
+from tests.discord.conftest import (
+    GENERAL,
+    GUILD,
+    QUEUE,
+    DiscordHarness,
+    discord_settings,
+    link_acme,
+)
+from tests.standins.discord_api import APP_ID, DiscordStandIn
+from tests.standins.openai_server import OpenAIStandIn
 
 
 async def test_ask_defers_then_follows_up_and_answers_in_a_thread(
@@ -62,3 +74,27 @@ async def test_unlinked_guild_is_told_privately(dc: DiscordHarness) -> None:
     token = await dc.slash("ask", question="anyone there?")
     (told,) = dc.followups(token)
     assert told["flags"] & 64 and "not linked to a client yet" in told["content"]
+
+
+async def test_asked_inside_a_thread_the_streamed_answer_completes_the_interaction(
+    database_url: str, discord_api: DiscordStandIn, clock: ManualClock
+) -> None:
+    async with OpenAIStandIn("Build a golden set of real questions first [1].") as llm:
+        settings = discord_settings(
+            database_url, discord_api, openai_api_key="sk-test", openai_base_url=llm.base_url
+        )
+        dc = await DiscordHarness.started(discord_api, settings, clock)
+        try:
+            await link_acme(dc.bot, Address("discord", GUILD, QUEUE))
+            await dc.slash("ask", question="how should we evaluate our RAG pipeline?")
+            (thread,) = dc.threads_of(GENERAL)
+            token = await dc.slash("ask", channel=thread, question="and how many questions?")
+        finally:
+            await stop(dc.bot)
+    answer = dc.original(token)
+    assert answer is not None and answer["channel_id"] == thread
+    assert "golden set of real questions" in answer["content"]
+    assert [b["label"] for b in discord_api.buttons(answer)][-1] == "Escalate"
+    edits = discord_api.calls_to("PATCH", f"/webhooks/{APP_ID}/{token}/messages/")
+    assert edits, "the placeholder is edited through the interaction that posted it"
+    assert dc.threads_of(GENERAL) == [thread]
