@@ -228,9 +228,9 @@ class Retriever:
             except APIError as exc:
                 log.warning("embedding the index failed, searching full text only", error=str(exc))
             else:
+                cosines = {p.id: p.score for p in near_playbook} | advice_cosines
                 playbook.append(near_playbook)
                 advice.append(near_advice)
-                cosines = {p.id: p.score for p in near_playbook} | advice_cosines
         return playbook, advice, cosines
 
     async def _nearest(

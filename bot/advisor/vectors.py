@@ -29,7 +29,6 @@ ENTRY_CHARS = 1500
 CATCH_UP = 64  # advice rows embedded on the ask path at most; `index rebuild` does the rest
 QUERY_CACHE = 512
 
-Key = tuple[str, int]  # (kind, ref_id)
 Progress = Callable[[int], None]
 
 
@@ -58,18 +57,16 @@ def from_blob(blob: bytes) -> np.ndarray:
 
 @dataclass
 class _Matrix:
-    """One client's vectors: rows grow by doubling so a new entry never copies the lot."""
+    """The vectors of one kind of entry: rows grow by doubling, so adding one never copies
+    the lot, and a re-embedded piece overwrites its row in place."""
 
-    keys: list[Key] = field(default_factory=list)
-    rows: dict[tuple[str, int, int], int] = field(default_factory=dict)
+    refs: list[int] = field(default_factory=list)
+    rows: dict[tuple[int, int], int] = field(default_factory=dict)
     data: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     size: int = 0
-    last_id: int = 0
-    advice_mark: int = 0
-    playbook_checked: bool = False
 
-    def put(self, kind: str, ref_id: int, chunk: int, vector: np.ndarray) -> None:
-        slot = self.rows.get((kind, ref_id, chunk))
+    def put(self, ref_id: int, chunk: int, vector: np.ndarray) -> None:
+        slot = self.rows.get((ref_id, chunk))
         if slot is None:
             if self.size == len(self.data):
                 grown = np.zeros((max(64, 2 * self.size), len(vector)), dtype=np.float32)
@@ -78,24 +75,34 @@ class _Matrix:
                 self.data = grown
             slot = self.size
             self.size += 1
-            self.keys.append((kind, ref_id))
-            self.rows[(kind, ref_id, chunk)] = slot
+            self.refs.append(ref_id)
+            self.rows[(ref_id, chunk)] = slot
         self.data[slot] = vector
 
-    def top(self, query: np.ndarray, kind: str, k: int) -> list[tuple[int, float]]:
-        """The best `k` entries of `kind` by cosine; an entry scores its best piece."""
+    def top(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """The best `k` entries by cosine, an entry scoring its best piece: one matrix-vector
+        product and a partial sort, O(n·d + n)."""
         if self.size == 0 or self.data.shape[1] != len(query):
             return []
         scores = self.data[: self.size] @ query
-        order = np.argsort(-scores)
+        wanted = min(self.size, 4 * k)
+        head = np.argpartition(-scores, wanted - 1)[:wanted]
         best: dict[int, float] = {}
-        for i in order:
-            key_kind, ref = self.keys[i]
-            if key_kind == kind and ref not in best:
-                best[ref] = float(scores[i])
-                if len(best) == k:
-                    break
+        for i in head[np.argsort(-scores[head])]:
+            best.setdefault(self.refs[i], float(scores[i]))
+            if len(best) == k:
+                break
         return list(best.items())
+
+
+@dataclass
+class _ClientIndex:
+    """What one process holds for one client: the shipped playbook and the client's own."""
+
+    matrices: dict[str, _Matrix] = field(default_factory=dict)
+    last_id: int = 0
+    advice_mark: int = 0
+    playbook_checked: bool = False
 
 
 class VectorIndex:
@@ -105,7 +112,7 @@ class VectorIndex:
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
         self.model = embedder.model
-        self._clients: dict[str, _Matrix] = {}
+        self._clients: dict[str, _ClientIndex] = {}
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
 
     async def embed_query(self, text: str) -> np.ndarray:
@@ -121,38 +128,41 @@ class VectorIndex:
         self, session: AsyncSession, client_id: str, query: np.ndarray, kind: str, k: int = 20
     ) -> list[tuple[int, float]]:
         """Row ids of `kind` nearest to `query`, with cosine similarity, best first."""
-        matrix = await self.refresh(session, client_id)
-        if kind == "advice":
-            return matrix.top(query, kind, k)
-        return matrix.top(query, kind, k * 4)
+        index = await self.refresh(session, client_id)
+        matrix = index.matrices.get(kind)
+        return matrix.top(query, k) if matrix is not None else []
 
-    async def vector_of(
-        self, session: AsyncSession, client_id: str, kind: str, ref_id: int
-    ) -> np.ndarray | None:
-        matrix = await self.refresh(session, client_id)
-        slot = matrix.rows.get((kind, ref_id, 0))
-        return None if slot is None else matrix.data[slot]
-
-    async def refresh(self, session: AsyncSession, client_id: str) -> _Matrix:
+    async def refresh(self, session: AsyncSession, client_id: str) -> _ClientIndex:
         """Embed entries that have no vector yet, then load rows newer than the last seen."""
-        matrix = self._clients.setdefault(client_id, _Matrix())
-        if not matrix.playbook_checked:
+        index = self._clients.setdefault(client_id, _ClientIndex())
+        if not index.playbook_checked:
+            await self._warn_on_other_models(session)
             await self.index_playbook(session, client_id)
-            matrix.playbook_checked = True
-        await self._catch_up_advice(session, client_id, matrix)
+            index.playbook_checked = True
+        await self._catch_up_advice(session, client_id, index)
         rows = await session.exec(
             select(Embedding)
             .where(
                 col(Embedding.client_id).in_(["", client_id]),
                 Embedding.model == self.model,
-                col(Embedding.id) > matrix.last_id,
+                col(Embedding.id) > index.last_id,
             )
             .order_by(col(Embedding.id))
         )
         for row in rows:
-            matrix.put(row.kind, row.ref_id, row.chunk, from_blob(row.vector))
-            matrix.last_id = max(matrix.last_id, row.id or 0)
-        return matrix
+            matrix = index.matrices.setdefault(row.kind, _Matrix())
+            matrix.put(row.ref_id, row.chunk, from_blob(row.vector))
+            index.last_id = max(index.last_id, row.id or 0)
+        return index
+
+    async def _warn_on_other_models(self, session: AsyncSession) -> None:
+        others = {m: n for m, n in (await stored_models(session)).items() if m != self.model}
+        if others:
+            log.warning(
+                "embeddings of another model found; run `caio-bot index rebuild`",
+                configured=self.model,
+                stored=others,
+            )
 
     async def index_playbook(
         self, session: AsyncSession, client_id: str | None = None, progress: Progress | None = None
@@ -225,7 +235,7 @@ class VectorIndex:
         return done
 
     async def _catch_up_advice(
-        self, session: AsyncSession, client_id: str, matrix: _Matrix
+        self, session: AsyncSession, client_id: str, matrix: _ClientIndex
     ) -> None:
         if matrix.advice_mark == 0:
             mark = await session.exec(
@@ -262,10 +272,6 @@ class VectorIndex:
             vector=to_blob(vector),
             created_at=datetime.now(UTC),
         )
-
-    def forget(self) -> None:
-        """Drop the in-memory index (after a rebuild), so the next search reloads it."""
-        self._clients.clear()
 
 
 async def stored_models(session: AsyncSession) -> dict[str, int]:

@@ -22,6 +22,7 @@ from bot.db.models import Advice, PlaybookEntry
 from bot.db.models_embedding import Embedding
 from bot.wiring import DEMO_CLIENT
 from config.settings import get_settings
+from tests.advisor.conftest import concept_vectors
 from tests.advisor.test_retrieval import add_advice
 from tests.conftest import Chat
 from tests.standins.openai_server import OpenAIStandIn
@@ -72,11 +73,12 @@ async def test_eval_adds_the_hybrid_path_when_an_embedding_model_is_set(
 ) -> None:
     golden = tmp_path / "golden.jsonl"
     golden.write_text(GOLDEN[0] + "\n")
+    standin.embed = concept_vectors({"rate limits": ["429", "rate limit"]})
     monkeypatch.setenv("OPENAI_BASE_URL", standin.base_url)
     monkeypatch.setenv("CAIO_EMBEDDING_MODEL", "stand-in-embed")
     result = await run("eval", str(golden))
     assert result.exit_code == 0, result.output
-    assert row(result.output, "hybrid")[:2] == [1.0, 1.0]
+    assert row(result.output, "hybrid")[:2] == [1.0, 1.0], result.output
     assert any(r.path.endswith("/embeddings") for r in standin.requests)
 
 
