@@ -27,6 +27,7 @@ class CalendarError(ValueError):
     """Input a user typed that does not name a day, time, zone or duration."""
 
 
+@lru_cache(maxsize=1024)
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
@@ -108,16 +109,8 @@ class Cadence:
     month_day: str = ""
 
     def trigger(self) -> BaseTrigger:
-        cron = CronTrigger(
-            day_of_week=None if self.month_day else self.days,
-            day=self.month_day or None,
-            hour=self.at.hour,
-            minute=self.at.minute,
-            timezone=zone(self.tz),
-        )
-        if self.every_weeks > 1 and not self.month_day:
-            return EveryNWeeks(cron, self.every_weeks, self.anchor or date(2026, 1, 5))
-        return cron
+        """APScheduler's trigger for this cadence (shared: schedules alike share one)."""
+        return _trigger(self)
 
     def next_after(self, moment: datetime) -> datetime | None:
         """The first fire strictly after `moment`, in UTC."""
@@ -132,6 +125,20 @@ class Cadence:
         else:
             when = f"on {self.days}"
         return f"{when} at {self.at:%H:%M} {self.tz}"
+
+
+@lru_cache(maxsize=16384)
+def _trigger(cadence: Cadence) -> BaseTrigger:
+    cron = CronTrigger(
+        day_of_week=None if cadence.month_day else cadence.days,
+        day=cadence.month_day or None,
+        hour=cadence.at.hour,
+        minute=cadence.at.minute,
+        timezone=zone(cadence.tz),
+    )
+    if cadence.every_weeks > 1 and not cadence.month_day:
+        return EveryNWeeks(cron, cadence.every_weeks, cadence.anchor or date(2026, 1, 5))
+    return cron
 
 
 class EveryNWeeks(BaseTrigger):

@@ -12,6 +12,7 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+import sqlalchemy as sa
 import structlog
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -140,36 +141,50 @@ def _next_action(run: Run, schedule: Schedule) -> datetime | None:
 
 
 async def start_runs(bot: Bot, plans: list[Plan], now: datetime) -> None:
-    """Create the runs and prompt rows in one transaction, then send concurrently."""
+    """Create the runs and prompt rows in one transaction (bulk statements: a busy minute
+    has a thousand of them), send concurrently, then record where each prompt went."""
     runs: list[Run] = []
-    prompts: dict[int, list[Prompt]] = {}
+    for p in plans:
+        assert p.schedule.id is not None
+        run = Run(
+            client_id=p.client.id,
+            schedule_id=p.schedule.id,
+            fire_at=p.fire_at,
+            local_date=p.day.isoformat(),
+            closes_at=p.fire_at + timedelta(minutes=p.schedule.window_minutes),
+        )
+        run.next_action_at = _next_action(run, p.schedule)
+        runs.append(run)
+    run_table, prompt_table = Run.__table__, Prompt.__table__  # type: ignore[attr-defined]
     async with bot.db.session() as session:
-        for p in plans:
-            assert p.schedule.id is not None
-            run = Run(
-                client_id=p.client.id,
-                schedule_id=p.schedule.id,
-                fire_at=p.fire_at,
-                local_date=p.day.isoformat(),
-                closes_at=p.fire_at + timedelta(minutes=p.schedule.window_minutes),
-            )
-            run.next_action_at = _next_action(run, p.schedule)
-            runs.append(run)
-        session.add_all(runs)
-        await session.flush()
-        for p, run in zip(plans, runs, strict=True):
-            assert run.id is not None
-            prompts[run.id] = [
-                Prompt(client_id=p.client.id, run_id=run.id, member_id=m.id or 0) for m in p.prompt
+        conn = await session.connection()
+        ids = await conn.execute(
+            sa.insert(run_table).returning(run_table.c.id, sort_by_parameter_order=True),
+            [r.model_dump(exclude={"id"}) for r in runs],
+        )
+        for run, (run_id,) in zip(runs, ids.all(), strict=True):
+            run.id = run_id
+        prompts = {
+            run.id or 0: [
+                Prompt(client_id=p.client.id, run_id=run.id or 0, member_id=m.id or 0)
+                for m in p.prompt
             ]
-            session.add_all(prompts[run.id])
+            for p, run in zip(plans, runs, strict=True)
+        }
+        flat = [prompt for group in prompts.values() for prompt in group]
+        if flat:
+            ids = await conn.execute(
+                sa.insert(prompt_table).returning(prompt_table.c.id, sort_by_parameter_order=True),
+                [prompt.model_dump(exclude={"id"}) for prompt in flat],
+            )
+            for prompt, (prompt_id,) in zip(flat, ids.all(), strict=True):
+                prompt.id = prompt_id
         await session.commit()
     gate = asyncio.Semaphore(_SENDS_AT_ONCE)
 
     async def send(p: Plan, run: Run) -> None:
         async with gate:
-            assert run.id is not None
-            await _send_run(bot, p, run, prompts[run.id], now)
+            await _send_run(bot, p, run, prompts[run.id or 0], now)
 
     results = await asyncio.gather(
         *(send(p, run) for p, run in zip(plans, runs, strict=True)), return_exceptions=True
@@ -178,10 +193,21 @@ async def start_runs(bot: Bot, plans: list[Plan], now: datetime) -> None:
         if isinstance(result, BaseException):
             log.error("check-in prompts failed", schedule=p.schedule.id, error=repr(result))
     async with bot.db.session() as session:
-        for run in runs:
-            session.add(run)
-            for prompt in prompts[run.id or 0]:
-                session.add(prompt)
+        conn = await session.connection()
+        await conn.execute(
+            sa.update(run_table)
+            .where(run_table.c.id == sa.bindparam("run_id"))
+            .values(thread_address=sa.bindparam("thread")),
+            [{"run_id": r.id, "thread": r.thread_address} for r in runs],
+        )
+        sent = [p for p in flat if p.sent_at is not None]
+        if sent:
+            await conn.execute(
+                sa.update(prompt_table)
+                .where(prompt_table.c.id == sa.bindparam("prompt_id"))
+                .values(reply_key=sa.bindparam("key"), sent_at=sa.bindparam("at")),
+                [{"prompt_id": p.id, "key": p.reply_key, "at": p.sent_at} for p in sent],
+            )
         await session.commit()
 
 

@@ -19,8 +19,6 @@ from sqlmodel import col, select, update
 from bot.db.engine import Database
 from bot.db.models_schedule import FireClaim, Outcome
 
-_BATCH = 500
-
 
 @dataclass(frozen=True)
 class Fire:
@@ -40,32 +38,33 @@ class Fire:
 
 async def claim(db: Database, fires: Sequence[Fire], *, now: datetime, worker: str) -> list[Fire]:
     """The fires this worker won, in the order given; the rest belong to someone else."""
-    won: set[tuple[str, str, datetime]] = set()
+    if not fires:
+        return []
+    table = FireClaim.__table__  # type: ignore[attr-defined]
     insert: Any = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["job", "ref", "fire_at"])
+        .returning(table.c.job, table.c.ref, table.c.fire_at)
+    )
+    rows = [
+        {
+            "client_id": f.client_id,
+            "job": f.job,
+            "ref": f.ref,
+            "fire_at": f.fire_at,
+            "claimed_at": now,
+            "worker": worker,
+            "outcome": f.outcome.value,
+            "reason": f.reason,
+        }
+        for f in fires
+    ]
     async with db.session() as session:
-        for start in range(0, len(fires), _BATCH):
-            chunk = fires[start : start + _BATCH]
-            rows = [
-                {
-                    "client_id": f.client_id,
-                    "job": f.job,
-                    "ref": f.ref,
-                    "fire_at": f.fire_at,
-                    "claimed_at": now,
-                    "worker": worker,
-                    "outcome": f.outcome.value,
-                    "reason": f.reason,
-                }
-                for f in chunk
-            ]
-            statement = (
-                insert(FireClaim)
-                .values(rows)
-                .on_conflict_do_nothing(index_elements=["job", "ref", "fire_at"])
-                .returning(col(FireClaim.job), col(FireClaim.ref), col(FireClaim.fire_at))
-            )
-            result = await session.exec(statement)
-            won.update((job, ref, fire_at) for job, ref, fire_at in result.all())
+        conn = await session.connection()
+        # One compiled statement, executed as batched multi-row inserts ("insertmanyvalues").
+        result = await conn.execute(statement, rows)
+        won = {(job, ref, fire_at) for job, ref, fire_at in result.all()}
         await session.commit()
     return [f for f in fires if f.key in won]
 

@@ -1,10 +1,10 @@
 """The scheduler: APScheduler decides when to look, the database decides what is due.
 
-Each schedule is an APScheduler job with the schedule's own CronTrigger (loaded from the
-database at start, refreshed by a sweep that also picks up changes other processes made).
-A job firing only wakes `run_due(now)`, which reads what is due from the database, claims
-each fire (see `claims.py`) and sends what this worker won. Tests call `run_due` with
-explicit times; nothing here sleeps.
+Each distinct cadence in the database (local time, zone, days) is an APScheduler job with
+its CronTrigger, loaded at start and refreshed by a sweep that also picks up changes other
+processes made. A job firing only wakes `run_due(now)`, which reads what is due from the
+database, claims each fire (see `claims.py`) and sends what this worker won. Tests call
+`run_due` with explicit times; nothing here sleeps.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlmodel import col, select, update
+from sqlmodel import col, select
 
 from bot.core import Bot
 from bot.db.models import Client
@@ -27,7 +28,7 @@ from bot.events import Address
 from scheduler import checkins, nudges, sharing
 from scheduler.calendar import holiday, local_date, zone
 from scheduler.claims import Fire, claim, note
-from scheduler.store import cadence_of, skip_dates
+from scheduler.store import CADENCE_FIELDS, cadence_from, cadence_of, skip_dates
 
 log = structlog.get_logger(__name__)
 
@@ -160,7 +161,6 @@ class Engine:
         self.scheduler: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
         self._again = False
-        self._synced_at: datetime | None = None
 
     # -- deciding what is due (the part tests drive) ------------------------------------------
     async def run_due(self, now: datetime | None = None) -> Tally:
@@ -183,32 +183,38 @@ class Engine:
                     .where(col(Schedule.next_fire_at) <= now)
                 )
             )
-        due: list[tuple[Schedule, Client, datetime]] = []
+        if not rows:
+            return
+        # The fire that is due now first: nothing else stands between it and its prompts.
+        due = [(s, c, s.next_fire_at) for s, c in rows if s.next_fire_at is not None]
+        await fire_schedules(self.bot, due, now, self.grace, self.worker, tally)
+        missed: list[tuple[Schedule, Client, datetime]] = []
         moves: list[tuple[Schedule, datetime | None]] = []
-        for schedule, client in rows:
+        for schedule, client, first in due:
             cadence = cadence_of(schedule)
-            moment = schedule.next_fire_at
+            moment = cadence.next_after(first)
             times: list[datetime] = []
-            while moment is not None and moment <= now:
+            while moment is not None and moment <= now:  # more than one: the bot was down
                 times.append(moment)
                 if len(times) > _MAX_CATCH_UP:
                     del times[0]  # down for weeks: the most recent fires are the ones to record
                 moment = cadence.next_after(moment)
-            due.extend((schedule, client, t) for t in times)
+            missed.extend((schedule, client, t) for t in times)
             moves.append((schedule, moment))
-        if due:
-            await fire_schedules(self.bot, due, now, self.grace, self.worker, tally)
+        if missed:
+            await fire_schedules(self.bot, missed, now, self.grace, self.worker, tally)
+        table = Schedule.__table__  # type: ignore[attr-defined]
         async with self.bot.db.session() as session:
-            for schedule, moment in moves:
-                # Compare-and-set: a concurrent `setup` or another worker may have moved it.
-                await session.exec(
-                    update(Schedule)
-                    .where(
-                        col(Schedule.id) == schedule.id,
-                        col(Schedule.next_fire_at) == schedule.next_fire_at,
-                    )
-                    .values(next_fire_at=moment)
+            conn = await session.connection()
+            # Compare-and-set: a concurrent `setup` or another worker may have moved it.
+            await conn.execute(
+                sa.update(table)
+                .where(
+                    table.c.id == sa.bindparam("sid"), table.c.next_fire_at == sa.bindparam("was")
                 )
+                .values(next_fire_at=sa.bindparam("new")),
+                [{"sid": s.id, "was": s.next_fire_at, "new": m} for s, m in moves],
+            )
             await session.commit()
 
     async def _runs(self, now: datetime, tally: Tally) -> None:
@@ -288,7 +294,7 @@ class Engine:
             self.sweep, IntervalTrigger(seconds=self.sweep_seconds), id="sweep", name="sweep"
         )
         self.scheduler.start()
-        log.info("scheduler started", schedules=count, worker=self.worker)
+        log.info("scheduler started", cadences=count, worker=self.worker)
         self.bot.spawn(self.wake(), name="scheduler catch-up")
 
     async def stop(self) -> None:
@@ -297,37 +303,29 @@ class Engine:
         async with self._lock:  # let a run in progress finish its sends
             pass
 
-    async def load(self, since: datetime | None = None) -> int:
-        """Add (or replace) an APScheduler job for each schedule changed since `since`."""
+    async def load(self) -> int:
+        """One APScheduler job per distinct cadence in the database (schedules alike share a
+        wake-up); jobs whose cadence no schedule uses any more are removed."""
         assert self.scheduler is not None
         async with self.bot.db.session() as session:
-            query = select(Schedule)
-            if since is not None:
-                query = query.where(col(Schedule.changed_at) > since)
-            rows = list(await session.exec(query))
-        for schedule in rows:
-            self.scheduler.add_job(
-                self.wake,
-                trigger=cadence_of(schedule).trigger(),
-                id=f"schedule:{schedule.id}",
-                name=f"{schedule.kind} {schedule.id}",
-                replace_existing=True,
-            )
-            if self._synced_at is None or schedule.changed_at > self._synced_at:
-                self._synced_at = schedule.changed_at
-        return len(rows)
+            columns = [getattr(Schedule, name) for name in CADENCE_FIELDS]
+            rows = list(await session.exec(sa.select(*columns).distinct()))  # type: ignore[call-overload]
+        wanted = {"|".join(map(str, row)): cadence_from(*row) for row in rows}
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("cadence:") and job.id[8:] not in wanted:
+                job.remove()
+        for key, cadence in wanted.items():
+            if self.scheduler.get_job(f"cadence:{key}") is None:
+                self.scheduler.add_job(
+                    self.wake, trigger=cadence.trigger(), id=f"cadence:{key}", name=key
+                )
+        return len(wanted)
 
     async def sweep(self) -> None:
-        """Pick up schedules changed or removed elsewhere, then run whatever is due
-        (reminders, summaries, nudges, and fires a wake-up may have missed)."""
-        assert self.scheduler is not None
+        """Pick up schedules changed elsewhere (web processes take commands too), then run
+        whatever is due: reminders, summaries, nudges, fires a wake-up may have missed."""
         try:
-            await self.load(self._synced_at)
-            async with self.bot.db.session() as session:
-                live = {f"schedule:{i}" for i in await session.exec(select(Schedule.id))}
-            for job in self.scheduler.get_jobs():
-                if job.id.startswith("schedule:") and job.id not in live:
-                    job.remove()
+            await self.load()
         except Exception:
             log.exception("schedule sync failed")
         await self.wake()

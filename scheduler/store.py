@@ -24,16 +24,24 @@ from bot.events import Address
 from scheduler.answers import DEFAULT_QUESTIONS
 from scheduler.calendar import Cadence, parse_time
 
+CADENCE_FIELDS = ("local_time", "timezone", "days", "every_weeks", "anchor_date", "month_day")
+
+
+def cadence_from(
+    local_time: str, tz: str, days: str, every_weeks: int, anchor_date: str, month_day: str
+) -> Cadence:
+    return Cadence(
+        at=parse_time(local_time),
+        tz=tz,
+        days=days,
+        every_weeks=every_weeks,
+        anchor=date.fromisoformat(anchor_date) if anchor_date else None,
+        month_day=month_day,
+    )
+
 
 def cadence_of(schedule: Schedule) -> Cadence:
-    return Cadence(
-        at=parse_time(schedule.local_time),
-        tz=schedule.timezone,
-        days=schedule.days,
-        every_weeks=schedule.every_weeks,
-        anchor=date.fromisoformat(schedule.anchor_date) if schedule.anchor_date else None,
-        month_day=schedule.month_day,
-    )
+    return cadence_from(*(getattr(schedule, name) for name in CADENCE_FIELDS))
 
 
 def questions_of(schedule: Schedule) -> tuple[str, ...]:
