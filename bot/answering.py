@@ -17,6 +17,7 @@ from sqlmodel import col, select
 
 from bot.advisor.passages import Passage
 from bot.advisor.redact import redact
+from bot.advisor.retrieval import load_passages
 from bot.advisor.service import DEGRADED, Draft
 from bot.db.models import Advice, AdviceSource, Client, Member, Question, QuestionStatus
 from bot.events import Address
@@ -162,10 +163,15 @@ async def answer_question(bot: Bot, question_id: int, history: tuple[str, ...] =
     if getattr(adapter, "live_updates", False) and bot.advisor.llm is not None:
         placeholder = await bot.send(Message("Thinking…", address=thread))
         on_text = _throttled(bot, placeholder)
-    draft = await bot.advisor.draft(
-        client, question.text, history=history, on_text=on_text, now=bot.clock.now()
-    )
-    advice_id = await _log_advice(bot, question, asker, draft)
+    stored = await _stored_draft(bot, question)
+    advice_id: int | None
+    if stored is not None:
+        draft, advice_id = stored
+    else:
+        draft = await bot.advisor.draft(
+            client, question.text, history=history, on_text=on_text, now=bot.clock.now()
+        )
+        advice_id = await _log_advice(bot, question, asker, draft)
     message = answer_message(draft, advice_id, question_id).to(thread)
     if placeholder is not None:
         await bot.update(placeholder, message)
@@ -174,6 +180,23 @@ async def answer_question(bot: Bot, question_id: int, history: tuple[str, ...] =
     await _mark_answered(bot, question_id)
     waited = (bot.clock.now() - question.created_at).total_seconds()
     ANSWER_SECONDS.labels(draft.model or "offline").observe(max(waited, 0.0))
+
+
+async def _stored_draft(bot: Bot, question: Question) -> tuple[Draft, int] | None:
+    """The answer an earlier attempt drafted and logged but could not deliver (the platform
+    was down): deliver that one, so the log holds the advice once."""
+    async with bot.db.session() as session:
+        advice = (
+            await session.exec(
+                select(Advice).where(
+                    Advice.question_id == question.id, Advice.source == AdviceSource.AI
+                )
+            )
+        ).first()
+        if advice is None or advice.id is None:
+            return None
+        cited = await load_passages(session, question.client_id, advice.sources.split())
+    return Draft(advice.answer, tuple(cited), model=advice.author), advice.id
 
 
 async def _log_advice(bot: Bot, question: Question, asker: Member, draft: Draft) -> int | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,22 +25,25 @@ async def client_for(session: AsyncSession, platform: str, workspace: str) -> Cl
 
 async def member_for(session: AsyncSession, client_id: str, actor: Actor) -> Member:
     """The member behind `actor`, created on first contact; their display name kept fresh."""
-    member = (
-        await session.exec(
-            select(Member).where(
-                Member.client_id == client_id,
-                Member.platform == actor.platform,
-                Member.user_id == actor.id,
-            )
-        )
-    ).first()
+    query = select(Member).where(
+        Member.client_id == client_id,
+        Member.platform == actor.platform,
+        Member.user_id == actor.id,
+    )
+    member = (await session.exec(query)).first()
     if member is None:
         member = Member(
             client_id=client_id, platform=actor.platform, user_id=actor.id, name=actor.name
         )
         session.add(member)
-        await session.commit()
-        await session.refresh(member)
+        try:
+            await session.commit()
+        except IntegrityError:
+            # A second event from the same new person won the race: use its row.
+            await session.rollback()
+            member = (await session.exec(query)).one()
+        else:
+            await session.refresh(member)
     mapped = mapped_role(actor)
     if (actor.name and member.name != actor.name) or (mapped and member.role != mapped):
         member.name = actor.name or member.name

@@ -373,3 +373,24 @@ async def _load(session: AsyncSession, model: type[_Row], ids: list[int]) -> lis
     rows = await session.exec(select(model).where(col(model.id).in_(ids)))
     by_id = {r.id: r for r in rows}
     return [by_id[i] for i in ids if i in by_id]
+
+
+async def load_passages(session: AsyncSession, client_id: str, ids: list[str]) -> list[Passage]:
+    """Passages by their ids (`playbook:<slug>`, `advice:<n>`), in that order, for re-posting
+    a stored answer with its sources; ids of another client's advice are ignored."""
+    slugs = [i.split(":", 1)[1] for i in ids if i.startswith("playbook:")]
+    numbers = [int(i.split(":", 1)[1]) for i in ids if i.startswith("advice:") and i[7:].isdigit()]
+    found: dict[str, Passage] = {}
+    if slugs:
+        rows = await session.exec(
+            select(PlaybookEntry).where(
+                col(PlaybookEntry.slug).in_(slugs),
+                col(PlaybookEntry.client_id).in_(["", client_id]),
+            )
+        )
+        for entry in sorted(rows, key=lambda r: bool(r.client_id)):
+            found[f"playbook:{entry.slug}"] = playbook_passage(entry)
+    for advice in await _load(session, Advice, numbers):
+        if advice.client_id == client_id:
+            found[f"advice:{advice.id}"] = advice_passage(advice)
+    return [found[i] for i in ids if i in found]

@@ -86,7 +86,9 @@ async def test_slack_outage_keeps_the_answer_and_delivers_it_later(
     assert "eval" in answer.lower() or "golden" in answer.lower()
     async with slack.bot.db.session() as session:
         question = (await session.exec(select(Question))).one()
+        logged = list(await session.exec(select(Advice)))
     assert question.status == QuestionStatus.ANSWERED
+    assert len(logged) == 1  # the stored draft is delivered, not drafted and logged again
 
 
 async def test_ack_comes_back_before_the_answer_is_drafted(slack: SlackHarness) -> None:
