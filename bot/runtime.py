@@ -56,6 +56,10 @@ def components_for(bot: Bot, kind: ProcessKind, port: int) -> list[Component]:
 
     # HTTP mode adds /slack/events (and the OAuth paths) to `http`; Socket Mode is a part.
     parts.extend(slack_components(bot, http=http, gateways=kind.gateways))
+    if kind.scheduler:
+        from scheduler.engine import Engine
+
+        parts.append(Engine(bot))  # last: it starts after the adapters it posts through
     return parts
 
 
