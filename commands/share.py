@@ -134,8 +134,10 @@ async def share_now(ctx: Context, text: str) -> None:
         return
     now = ctx.bot.clock.now()
     fire = Fire(ctx.client_id, "share.now", ctx.address.root.key, now)
-    if await claim(ctx.bot.db, [fire], now=now, worker=WORKER):
-        await sharing.post(ctx.bot, ctx.client, ctx.address.root, now)
+    if not await claim(ctx.bot.db, [fire], now=now, worker=WORKER):
+        await ctx.reply("That was just posted; nothing sent twice.", ephemeral=True)
+        return
+    await sharing.post(ctx.bot, ctx.client, ctx.address.root, now)
 
 
 @registry.command(
