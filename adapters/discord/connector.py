@@ -201,6 +201,7 @@ class DiscordAdapter:
         self.client = CaioClient(self)
         self._gateway: asyncio.Task[None] | None = None
         self._threads: dict[int, int] = {}
+        self._synced: set[int] = set()
         self.interaction_messages: weakref.WeakValueDictionary[str, InteractionResponder] = (
             weakref.WeakValueDictionary()
         )
@@ -232,10 +233,11 @@ class DiscordAdapter:
 
     async def sync_guild(self, guild: discord.abc.Snowflake) -> None:
         """Register `/caio` in one guild: visible at once, unlike a global sync."""
-        if not self.settings.discord_sync_guilds:
+        if not self.settings.discord_sync_guilds or guild.id in self._synced:
             return
         self.client.tree.copy_global_to(guild=guild)
         synced = await self.client.tree.sync(guild=guild)
+        self._synced.add(guild.id)  # once per process: a reconnect replays GUILD_CREATE
         log.info("discord commands synced", guild=guild.id, count=len(synced))
 
     async def sync_global(self) -> int:

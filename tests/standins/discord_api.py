@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import count
@@ -72,6 +73,7 @@ class Call:
     path: str
     body: Any
     query: dict[str, str]
+    at: float = field(default_factory=time.perf_counter)
 
 
 @dataclass
