@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     embedding_model: str | None = Field(None, alias="CAIO_EMBEDDING_MODEL")
     # Cosine at or above which a passage counts as relevant / a question as asked before.
     embedding_min_similarity: float = Field(0.2, alias="CAIO_EMBEDDING_MIN_SIMILARITY")
-    duplicate_similarity: float = Field(0.9, alias="CAIO_DUPLICATE_SIMILARITY")
+    duplicate_similarity: float = Field(0.83, alias="CAIO_DUPLICATE_SIMILARITY")
     stale_after_days: int = Field(365, alias="CAIO_STALE_AFTER_DAYS")
 
     playbook_dir: Path | None = Field(None, alias="CAIO_PLAYBOOK_DIR")

@@ -128,7 +128,7 @@ class Retriever:
         synonyms: SynonymMap | None = None,
         vectors: VectorIndex | None = None,
         min_similarity: float = 0.2,
-        duplicate_similarity: float = 0.9,
+        duplicate_similarity: float = 0.83,
         stale_after_days: int = 365,
     ) -> None:
         self.synonyms = synonyms or default_synonyms()
