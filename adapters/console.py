@@ -69,7 +69,8 @@ def parse_line(line: str, state: ConsoleState) -> Inbound | Directive | None:
         return Mention(
             text.replace("@caio-bot", "").replace("@caio", "").strip(), state.actor, state.address
         )
-    if state.address.thread is not None:
+    if state.address.thread is not None or state.address.channel.startswith("@"):
+        # A thread, or a direct message with the bot (`/channel @you`), as on Slack.
         return ThreadReply(text, state.actor, state.address)
     return Directive("chat", (text,))
 

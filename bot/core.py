@@ -128,6 +128,9 @@ class Bot:
                         Message(UNLINKED, address=inbound.address, ephemeral=True)
                     )
                 return
+        # A session of its own: a lost first-contact race rolls it back, which must not
+        # expire the client loaded above.
+        async with self.db.session() as session:
             member = await member_for(session, client.id, inbound.actor)
         ctx = Context(self, inbound, client, member, responder)
         match inbound:

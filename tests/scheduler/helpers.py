@@ -6,7 +6,6 @@ from typing import Any
 
 from bot.core import Bot
 from bot.db.models import Client
-from bot.events import Actor, Address, ThreadReply
 from scheduler.engine import Engine
 from tests.conftest import Chat
 
@@ -30,13 +29,13 @@ async def team(chat: Chat, *names: str, lead: str = "lee") -> None:
 
 
 async def reply_in_dm(chat: Chat, name: str, text: str) -> str:
-    """A plain reply in the DM where the prompt arrived, as Slack and Discord deliver it."""
-    reply = ThreadReply(
-        text, Actor("console", name, name), Address("console", "console", f"@{name}")
-    )
-    await chat.bot.dispatch(reply, chat.adapter)
-    await chat.bot.drain()
-    return chat.pop()
+    """A plain reply typed in the DM where the prompt arrived (`/channel @name`), which the
+    console delivers as a thread reply, as Slack and Discord do."""
+    await chat.say(f"/as {name}")
+    await chat.say(f"/channel @{name}")
+    answer = await chat.say(text)
+    await chat.say("/channel general")
+    return answer
 
 
 def workers(bot: Bot) -> tuple[Engine, Engine]:
