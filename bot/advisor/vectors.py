@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import numpy as np
 import structlog
 from sqlalchemy import delete, func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -255,7 +256,11 @@ class VectorIndex:
             )
         )
         if pending:
-            await self.index_advice(session, pending)
+            try:
+                await self.index_advice(session, pending)
+            except IntegrityError:
+                # Another process embedded the same rows first: theirs are as good as ours.
+                await session.rollback()
             matrix.advice_mark = pending[-1].id or matrix.advice_mark
 
     def _row(
