@@ -115,14 +115,33 @@ def queue_message(
         notes.append(f"AI draft: {shorten(draft.answer, 1200)}")
         if draft.sources:
             notes.append(f"Draft sources: {draft.sources}")
-    notes.append(f"Reply in this thread, or `/caio answer {escalation.id} <text>`.")
+    if escalation.status == EscalationStatus.CLOSED:
+        notes.append("Resolved.")
+        action = Button("escalation.reopen", "Reopen", str(escalation.id))
+    else:
+        notes.append(f"Reply in this thread, or `/caio answer {escalation.id} <text>`.")
+        action = Button("escalation.resolve", "Mark resolved", str(escalation.id))
     return Message(
         shorten(escalation.question, 2800),
         title=f"Escalation #{escalation.id}",
         fields=tuple(fields),
         notes=tuple(notes),
-        actions=(Button("escalation.resolve", "Mark resolved", str(escalation.id)),),
+        actions=(action,),
     )
+
+
+async def refresh_queue_message(bot: Bot, escalation: Escalation, posted: Posted) -> None:
+    """Re-render the queue message after its status changed (resolved, reopened)."""
+    async with bot.db.session() as session:
+        client = await session.get(Client, escalation.client_id)
+        asker = await session.get(Member, escalation.asker_id)
+        draft = (
+            await session.get(Advice, escalation.draft_advice_id)
+            if escalation.draft_advice_id
+            else None
+        )
+    assert client is not None and asker is not None
+    await bot.update(posted, queue_message(client, escalation, asker, draft))
 
 
 async def find_for_answer(

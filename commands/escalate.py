@@ -14,9 +14,10 @@ from bot.escalations import (
     find_for_answer,
     format_due,
     open_escalation,
+    refresh_queue_message,
     set_status,
 )
-from bot.events import Address, ThreadReply
+from bot.events import Action, Address, ThreadReply
 from bot.message import Button, Message, Posted
 from bot.permissions import CAIO
 from bot.registry import registry
@@ -121,11 +122,28 @@ async def queue_thread_reply(ctx: Context, reply: ThreadReply) -> bool:
         return True
     posted = Posted(reply.address, reply.message_id) if reply.message_id else None
     await answer_escalation(ctx.bot, escalation, ctx.member, redact(reply.text.strip()), posted)
+    await ctx.reply(
+        Message(
+            f"Relayed to the asker and logged as your advice on #{escalation.id}.",
+            actions=(Button("hours.log_escalation", "Log 30m", str(escalation.id)),),
+        ),
+        ephemeral=True,
+    )
     return True
 
 
 @registry.action("escalation.resolve")
 async def resolve(ctx: Context, value: str) -> None:
+    await _set_status(ctx, value, EscalationStatus.CLOSED, "marked resolved")
+
+
+@registry.action("escalation.reopen")
+async def reopen(ctx: Context, value: str) -> None:
+    await _set_status(ctx, value, EscalationStatus.OPEN, "reopened")
+
+
+async def _set_status(ctx: Context, value: str, status: EscalationStatus, verb: str) -> None:
+    """Resolve or reopen from the queue message's button, which then shows the other one."""
     if not ctx.may("resolve"):
         await ctx.refuse("resolve")
         return
@@ -137,5 +155,10 @@ async def resolve(ctx: Context, value: str) -> None:
     if escalation is None:
         await ctx.reply("That escalation is no longer available.", ephemeral=True)
         return
-    await set_status(ctx.bot, int(value), EscalationStatus.CLOSED)
-    await ctx.reply(f"Escalation #{value} marked resolved by {ctx.member.name}.")
+    changed = await set_status(ctx.bot, int(value), status)
+    assert changed is not None
+    inbound = ctx.inbound
+    queue = Address.parse(changed.queue_address) if changed.queue_address else None
+    if isinstance(inbound, Action) and queue is not None and queue.root == ctx.address.root:
+        await refresh_queue_message(ctx.bot, changed, Posted(ctx.address, inbound.message_id))
+    await ctx.reply(f"Escalation #{value} {verb} by {ctx.member.name}.")

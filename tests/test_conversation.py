@@ -50,6 +50,8 @@ async def test_caio_reply_in_queue_thread_is_relayed_and_teammates_are_not(chat:
     assert "[#general] caio-bot:" in relayed
     assert "zero-retention addendum" in relayed
     assert "[#caio-queue › thread 1] caio-bot:\n  Relayed to dev." in relayed
+    logged = await chat.say(chat.button(relayed, "Log 30m"))
+    assert "Logged 0.5 h for Demo Co: answered escalation #1" in logged
 
 
 async def test_nothing_relevant_says_so_and_offers_escalation(chat: Chat) -> None:
@@ -97,3 +99,17 @@ async def test_bad_input_gets_a_short_usage_line(chat: Chat) -> None:
     assert "Usage: `/caio answer <id> <text>`" in await chat.say("/caio answer soon")
     assert "There is no escalation #99" in await chat.say("/caio answer 99 hello")
     assert "there is no button [42]" in await chat.say("42")
+
+
+async def test_queue_message_resolves_and_reopens(chat: Chat) -> None:
+    queued = await chat.say("/caio escalate should juniors use Copilot on client code?")
+    assert "** Escalation #1 **" in queued
+    refused = await chat.say(chat.button(queued, "Mark resolved"))
+    assert "Only the CAIO or an admin" in refused
+    await chat.say("/as dana caio")
+    await chat.say("/channel caio-queue")
+    resolved = await chat.say(chat.button(queued, "Mark resolved"))
+    assert "(Resolved.)" in resolved and "Escalation #1 marked resolved by dana" in resolved
+    reopened = await chat.say(chat.button(resolved, "Reopen"))
+    assert "Escalation #1 reopened by dana" in reopened
+    chat.button(reopened, "Mark resolved")
