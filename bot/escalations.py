@@ -101,6 +101,22 @@ async def _link(
     return escalation
 
 
+async def linked_original(bot: Bot, escalation: Escalation) -> Escalation | None:
+    """The earlier escalation whose queue thread this one shares, if it was linked."""
+    if escalation.queue_address is None:
+        return None
+    async with bot.db.session() as session:
+        rows = await session.exec(
+            select(Escalation)
+            .where(
+                Escalation.queue_address == escalation.queue_address,
+                col(Escalation.id) < (escalation.id or 0),
+            )
+            .order_by(col(Escalation.id))
+        )
+        return rows.first()
+
+
 def queue_message(
     client: Client, escalation: Escalation, asker: Member, draft: Advice | None
 ) -> Message:

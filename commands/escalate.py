@@ -13,6 +13,7 @@ from bot.escalations import (
     by_queue_thread,
     find_for_answer,
     format_due,
+    linked_original,
     open_escalation,
     refresh_queue_message,
     set_status,
@@ -39,18 +40,24 @@ async def _escalate(
         question_id=question_id,
         draft=draft,
     )
-    where = (
-        ""
-        if ctx.client.queue_address
-        else " (no queue channel is set yet; the CAIO will see it in their list)"
-    )
-    await ctx.bot.send(
-        Message(
-            f"Escalated to the CAIO as #{escalation.id}{where}. "
-            f"Expect an answer by {format_due(ctx.client, escalation)}; it will appear here.",
-            address=origin,
+    original = await linked_original(ctx.bot, escalation)
+    if original is not None:
+        text = (
+            f"The CAIO already has this question as #{original.id}, so #{escalation.id} is "
+            f"linked to it: the answer will appear here too, expected by "
+            f"{format_due(ctx.client, original)}."
         )
-    )
+    else:
+        where = (
+            ""
+            if ctx.client.queue_address
+            else " (no queue channel is set yet; the CAIO will see it in their list)"
+        )
+        text = (
+            f"Escalated to the CAIO as #{escalation.id}{where}. "
+            f"Expect an answer by {format_due(ctx.client, escalation)}; it will appear here."
+        )
+    await ctx.bot.send(Message(text, address=origin))
 
 
 @registry.command(

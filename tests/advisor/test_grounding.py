@@ -64,6 +64,7 @@ async def test_a_duplicate_escalation_is_linked_to_the_open_one(chat: Chat) -> N
     second = await chat.say("/caio escalate How do we handle OpenAI rate limits in production")
     assert "Also asked by sam as #2 (linked to #1" in second
     assert "Escalation #2" not in second
+    assert "The CAIO already has this question as #1, so #2 is linked to it" in second
     async with chat.bot.db.session() as session:
         first, linked = await session.get(Escalation, 1), await session.get(Escalation, 2)
     assert first is not None and linked is not None
