@@ -274,3 +274,18 @@ async def test_an_empty_model_reply_falls_back_to_the_offline_answer(
     assert DEGRADED in out
     assert "Here is what the playbook" in out
     assert "couldn't find anything" not in out
+
+
+def test_the_offline_answer_quotes_pitfalls_as_pitfalls() -> None:
+    """The fallback quotes lines; one from a Pitfalls list must not read as a recommendation."""
+    from bot.advisor.offline import compose
+    from bot.advisor.passages import Passage
+
+    body = (
+        "# Evaluating RAG\n\n## Build a golden set\n\n- Write 50 questions and evaluate their answers by hand.\n\n"
+        "## Pitfalls\n\n- Evaluating only end-to-end answers on eval day.\n"
+    )
+    passage = Passage("playbook:rag-evaluation", "playbook", "Evaluating RAG", body, "playbook")
+    answer = compose("how do we evaluate answers?", [passage])
+    assert "• Write 50 questions and evaluate their answers by hand." in answer
+    assert "• Avoid: Evaluating only end-to-end answers on eval day." in answer

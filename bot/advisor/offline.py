@@ -13,22 +13,24 @@ from bot.text import shorten, stems
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z`*\"(])")
 _HEADING = re.compile(r"^\s*#{1,6}\s")
+# Lines under "## Pitfalls" describe what goes wrong; quoted bare they read as advice.
+_WARNING_HEADING = re.compile(r"pitfall|anti-pattern|mistake", re.IGNORECASE)
 
 
 def _units(text: str) -> list[str]:
     """Bullets and sentences: the pieces an answer can quote."""
     units: list[str] = []
+    prefix = ""
     for block in re.split(r"\n\s*\n", text):
         lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
-        if not lines or (_HEADING.match(lines[0]) and len(lines) == 1):
-            continue
         for line in lines:
             if _HEADING.match(line):
+                prefix = "Avoid: " if _WARNING_HEADING.search(line) else ""
                 continue
             if re.match(r"^([-*+]|\d+[.)])\s+", line):
-                units.append(re.sub(r"^([-*+]|\d+[.)])\s+", "", line))
+                units.append(prefix + re.sub(r"^([-*+]|\d+[.)])\s+", "", line))
             else:
-                units.extend(s.strip() for s in _SENTENCE.split(line) if s.strip())
+                units.extend(prefix + s.strip() for s in _SENTENCE.split(line) if s.strip())
     return units
 
 
