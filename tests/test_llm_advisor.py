@@ -282,7 +282,8 @@ def test_the_offline_answer_quotes_pitfalls_as_pitfalls() -> None:
     from bot.advisor.passages import Passage
 
     body = (
-        "# Evaluating RAG\n\n## Build a golden set\n\n- Write 50 questions and evaluate their answers by hand.\n\n"
+        "# Evaluating RAG\n\n## Build a golden set\n\n"
+        "- Write 50 questions and evaluate their answers by hand.\n\n"
         "## Pitfalls\n\n- Evaluating only end-to-end answers on eval day.\n"
     )
     passage = Passage("playbook:rag-evaluation", "playbook", "Evaluating RAG", body, "playbook")
