@@ -95,12 +95,7 @@ async def open_question_thread(bot: Bot, question: Question, asker: Member) -> A
             Message(f"*{asker.name}* asked: {shorten(question.text, 2500)}", address=origin)
         )
         thread = await bot.open_thread(root, shorten(question.text, 90))
-    async with bot.db.session() as session:
-        row = await session.get(Question, question.id)
-        assert row is not None
-        row.thread_address = thread.key
-        session.add(row)
-        await session.commit()
+    await bot.db.update(Question, question.id, thread_address=thread.key)
     question.thread_address = thread.key
     return thread
 
@@ -222,13 +217,9 @@ async def _log_advice(bot: Bot, question: Question, asker: Member, draft: Draft)
 
 
 async def _mark_answered(bot: Bot, question_id: int) -> None:
-    async with bot.db.session() as session:
-        row = await session.get(Question, question_id)
-        assert row is not None
-        row.status = QuestionStatus.ANSWERED
-        row.answered_at = bot.clock.now()
-        session.add(row)
-        await session.commit()
+    await bot.db.update(
+        Question, question_id, status=QuestionStatus.ANSWERED, answered_at=bot.clock.now()
+    )
 
 
 async def resume_pending(bot: Bot) -> int:

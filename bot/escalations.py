@@ -71,12 +71,7 @@ async def open_escalation(
         queue = Address.parse(client.queue_address)
         root = await bot.send(queue_message(client, escalation, asker, draft).to(queue))
         thread = await bot.open_thread(root, f"#{escalation.id} {shorten(question, 80)}")
-        async with bot.db.session() as session:
-            row = await session.get(Escalation, escalation.id)
-            assert row is not None
-            row.queue_address = thread.key
-            session.add(row)
-            await session.commit()
+        await bot.db.update(Escalation, escalation.id, queue_address=thread.key)
         escalation.queue_address = thread.key
     return escalation
 
@@ -85,12 +80,7 @@ async def _link(
     bot: Bot, escalation: Escalation, original: Escalation, asker: Member
 ) -> Escalation:
     """Share the open escalation's queue thread: the CAIO answers once, both askers hear."""
-    async with bot.db.session() as session:
-        row = await session.get(Escalation, escalation.id)
-        assert row is not None
-        row.queue_address = original.queue_address
-        session.add(row)
-        await session.commit()
+    await bot.db.update(Escalation, escalation.id, queue_address=original.queue_address)
     escalation.queue_address = original.queue_address
     assert original.queue_address is not None
     note = (
@@ -161,10 +151,15 @@ async def refresh_queue_message(bot: Bot, escalation: Escalation, posted: Posted
 
 
 async def find_for_answer(
-    bot: Bot, escalation_id: int, client_id: str, here: Address
+    bot: Bot, escalation_id: int | str, client_id: str, here: Address
 ) -> Escalation | None:
-    """An escalation the caller may answer: their client's, or one queued in this channel
-    (a CAIO's own workspace may host the queues of several clients)."""
+    """An escalation the caller may act on: their client's, or one queued in this channel
+    (a CAIO's own workspace may host the queues of several clients). Takes the id as typed
+    or as a button's value; anything that is not an id finds nothing."""
+    if isinstance(escalation_id, str):
+        if not escalation_id.lstrip("#").isdigit():
+            return None
+        escalation_id = int(escalation_id.lstrip("#"))
     async with bot.db.session() as session:
         row = await session.get(Escalation, escalation_id)
     if row is None:
@@ -241,14 +236,7 @@ async def answer_escalation(
 
 
 async def set_status(bot: Bot, escalation_id: int, status: EscalationStatus) -> Escalation | None:
-    async with bot.db.session() as session:
-        row = await session.get(Escalation, escalation_id)
-        if row is None:
-            return None
-        row.status = status
-        session.add(row)
-        await session.commit()
-        return row
+    return await bot.db.update(Escalation, escalation_id, status=status)
 
 
 async def open_for_client(bot: Bot, client_id: str) -> list[Escalation]:

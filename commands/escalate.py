@@ -98,7 +98,7 @@ async def answer(ctx: Context, text: str) -> None:
     if not head.lstrip("#").isdigit() or not body.strip():
         await ctx.usage()
         return
-    escalation = await find_for_answer(ctx.bot, int(head.lstrip("#")), ctx.client_id, ctx.address)
+    escalation = await find_for_answer(ctx.bot, head, ctx.client_id, ctx.address)
     if escalation is None:
         await ctx.reply(f"There is no escalation #{head.lstrip('#')} here.", ephemeral=True)
         return
@@ -154,15 +154,11 @@ async def _set_status(ctx: Context, value: str, status: EscalationStatus, verb: 
     if not ctx.may("resolve"):
         await ctx.refuse("resolve")
         return
-    escalation = (
-        await find_for_answer(ctx.bot, int(value), ctx.client_id, ctx.address)
-        if value.isdigit()
-        else None
-    )
+    escalation = await find_for_answer(ctx.bot, value, ctx.client_id, ctx.address)
     if escalation is None:
         await ctx.reply("That escalation is no longer available.", ephemeral=True)
         return
-    changed = await set_status(ctx.bot, int(value), status)
+    changed = await set_status(ctx.bot, escalation.id or 0, status)
     assert changed is not None
     inbound = ctx.inbound
     queue = Address.parse(changed.queue_address) if changed.queue_address else None

@@ -129,11 +129,7 @@ async def log_escalation(ctx: Context, value: str) -> None:
     if not ctx.may("hours log"):
         await ctx.refuse("hours log")
         return
-    escalation = (
-        await find_for_answer(ctx.bot, int(value), ctx.client_id, ctx.address)
-        if value.isdigit()
-        else None
-    )
+    escalation = await find_for_answer(ctx.bot, value, ctx.client_id, ctx.address)
     if escalation is None:
         await ctx.reply("That escalation is no longer available.", ephemeral=True)
         return

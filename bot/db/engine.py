@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+_Row = TypeVar("_Row", bound=SQLModel)
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
 _SYNC_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
@@ -56,6 +59,18 @@ class Database:
     async def session(self) -> AsyncIterator[AsyncSession]:
         async with AsyncSession(self.engine, expire_on_commit=False) as session:
             yield session
+
+    async def update(self, model: type[_Row], row_id: object, **values: Any) -> _Row | None:
+        """Set some columns of one row by primary key, committed; None if there is no row."""
+        async with self.session() as session:
+            row = await session.get(model, row_id)
+            if row is None:
+                return None
+            for name, value in values.items():
+                setattr(row, name, value)
+            session.add(row)
+            await session.commit()
+            return row
 
     async def close(self) -> None:
         await self.engine.dispose()
