@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import structlog
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -23,7 +24,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -40,12 +41,12 @@ from sqlmodel import col
 
 from adapters.slack import create_events as ce
 from adapters.slack.oauth import INSTALL_PATH, REDIRECT_PATH, SlackInstaller
-from adapters.slack.render import Rendered, clicked, home_view, is_progress, render
+from adapters.slack.render import Rendered, clicked, escape, home_view, is_progress, render
 from bot.adapter import DeliveryError
 from bot.db.models_slack import SlackEvent
 from bot.events import Action, Actor, Address, Inbound
 from bot.home import home_for
-from bot.message import Message, Posted
+from bot.message import Attachment, Message, Posted
 
 if TYPE_CHECKING:
     from bot.core import Bot
@@ -366,15 +367,39 @@ class SlackAdapter:
         posted = Posted(address, tss[0])
         if len(tss) > 1:
             self._remember_overflow(posted, tss[1:])
-        for attachment in message.files:
+        if message.files:
+            await self._upload(web_client, address, message.files)
+        return posted
+
+    async def _upload(
+        self, web_client: AsyncWebClient, address: Address, files: tuple[Attachment, ...]
+    ) -> None:
+        """Share the files where the message went (Slack's external upload flow, retried by
+        slack_sdk); when Slack still refuses, say so there instead of leaving them out."""
+        try:
             await web_client.files_upload_v2(
+                file_uploads=[
+                    {
+                        "content": f.content,
+                        "filename": f.filename,
+                        "title": f.title or f.filename,
+                    }
+                    for f in files
+                ],
                 channel=address.channel,
                 thread_ts=address.thread,
-                content=attachment.content,
-                filename=attachment.filename,
-                title=attachment.title or attachment.filename,
             )
-        return posted
+        except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+            reason = exc.response.get("error") if isinstance(exc, SlackApiError) else None
+            log.exception("file upload failed", files=[f.filename for f in files])
+            names = ", ".join(f"`{escape(f.filename)}`" for f in files)
+            text = (
+                f":warning: Slack did not accept the files {names}"
+                f"{f' ({escape(str(reason))})' if reason else ''}. Please try again later."
+            )
+            await web_client.chat_postMessage(
+                channel=address.channel, thread_ts=address.thread, text=text
+            )
 
     def _remember_overflow(self, posted: Posted, tss: list[str]) -> None:
         self._overflow[posted.address.key + posted.message_id] = tss

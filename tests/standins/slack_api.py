@@ -8,10 +8,17 @@ posted per channel, so `conversations.replies` returns a real thread.
         slack.users["U1"] = "dana"
         slack.fail_next("chat.postMessage", 429, retry_after=0)
         ... slack.calls("chat.postMessage")
+
+File uploads follow Slack's external flow (files.getUploadURLExternal hands out an
+upload URL on this server, the bytes are POSTed there, files.completeUploadExternal
+shares them); `slack.files` holds what was shared. Socket Mode: apps.connections.open
+hands out a `ws://` URL on this server whose handler says `hello`, sends the envelopes a
+test queues with `slack.socket.send(...)` and records the client's acks.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections import defaultdict, deque
@@ -20,7 +27,7 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 TEAM = "T0CAIO"
 TEAM_NAME = "Acme"
@@ -79,6 +86,65 @@ class _Failure:
     error: str
 
 
+@dataclass(frozen=True)
+class SharedFile:
+    """A file shared by files.completeUploadExternal: its bytes as uploaded, and where."""
+
+    file_id: str
+    filename: str
+    title: str
+    content: bytes
+    channel: str | None
+    thread_ts: str | None
+    initial_comment: str | None
+
+
+class SocketModeServer:
+    """Slack's side of one Socket Mode connection: `hello`, then queued envelopes; every
+    `envelope_id` the client acknowledges lands in `acks` (with the payload it carried)."""
+
+    def __init__(self) -> None:
+        self.connected = asyncio.Event()
+        self.acks: dict[str, dict[str, Any]] = {}
+        self._outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._acked: dict[str, asyncio.Event] = defaultdict(asyncio.Event)
+
+    def send(self, envelope: dict[str, Any]) -> None:
+        self._outbox.put_nowait(envelope)
+
+    async def acked(self, envelope_id: str) -> dict[str, Any]:
+        """The client's acknowledgement of `envelope_id` (waits for it)."""
+        await self._acked[envelope_id].wait()
+        return self.acks[envelope_id]
+
+    async def serve(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        hello = {
+            "type": "hello",
+            "num_connections": 1,
+            "debug_info": {"host": "applink-standin", "approximate_connection_time": 18060},
+            "connection_info": {"app_id": "A0CAIO"},
+        }
+        await ws.send_json(hello)
+        self.connected.set()
+        sender = asyncio.create_task(self._send_queued(ws))
+        try:
+            async for frame in ws:
+                if frame.type == WSMsgType.TEXT:
+                    ack = json.loads(frame.data)
+                    self.acks[ack["envelope_id"]] = ack
+                    self._acked[ack["envelope_id"]].set()
+        finally:
+            sender.cancel()
+            self.connected.clear()
+        return ws
+
+    async def _send_queued(self, ws: web.WebSocketResponse) -> None:
+        while True:
+            await ws.send_json(await self._outbox.get())
+
+
 @dataclass
 class Install:
     """What `oauth.v2.access` answers for a code: the workspace being installed."""
@@ -103,6 +169,11 @@ class SlackStandIn:
         self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
         self._ts = itertools.count(1)
+        self._file_ids = itertools.count(1)
+        self._pending_files: dict[str, dict[str, Any]] = {}
+        self.uploads: dict[str, bytes] = {}
+        self.files: list[SharedFile] = []
+        self.socket = SocketModeServer()
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -153,6 +224,8 @@ class SlackStandIn:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/link/", self.socket.serve)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -197,6 +270,21 @@ class SlackStandIn:
         self.log.append(Call("response_url", json.loads(await request.read())))
         return web.Response(text="ok")
 
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL: Slack's file servers answer 200 `OK - <length>`."""
+        file_id = request.match_info["file_id"]
+        body = await request.read()
+        failed = self._failure("upload")
+        self.log.append(
+            Call("upload", {"file_id": file_id, "length": len(body)}, None, bool(failed))
+        )
+        if failed is not None:
+            return failed
+        if file_id not in self._pending_files:
+            return web.Response(status=404, text="unknown upload")
+        self.uploads[file_id] = body
+        return web.Response(text=f"OK - {len(body)}")
+
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await self._args(request)
@@ -240,6 +328,43 @@ class SlackStandIn:
 
     def _chat_postEphemeral(self, _: dict[str, Any], __: str | None) -> dict[str, Any]:
         return {"ok": True, "message_ts": self.next_ts()}
+
+    def _files_getUploadURLExternal(self, args: dict[str, Any], _: str | None) -> dict[str, Any]:
+        if not args.get("filename") or not str(args.get("length", "")).isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._file_ids):08d}"
+        self._pending_files[file_id] = {"filename": args["filename"], "length": int(args["length"])}
+        upload_url = f"http://127.0.0.1:{self.port}/upload/{file_id}"
+        return {"ok": True, "upload_url": upload_url, "file_id": file_id}
+
+    def _files_completeUploadExternal(self, args: dict[str, Any], _: str | None) -> dict[str, Any]:
+        files = json.loads(args["files"])
+        for f in files:
+            pending = self._pending_files.get(f["id"])
+            content = self.uploads.get(f["id"])
+            if pending is None or content is None or len(content) != pending["length"]:
+                return {"ok": False, "error": "file_upload_incomplete"}
+        shared = []
+        for f in files:
+            pending = self._pending_files.pop(f["id"])
+            self.files.append(
+                SharedFile(
+                    f["id"],
+                    pending["filename"],
+                    f.get("title") or pending["filename"],
+                    self.uploads[f["id"]],
+                    args.get("channel_id"),
+                    args.get("thread_ts"),
+                    args.get("initial_comment"),
+                )
+            )
+            shared.append({"id": f["id"], "name": pending["filename"], "title": f.get("title")})
+        return {"ok": True, "files": shared}
+
+    def _apps_connections_open(self, _: dict[str, Any], token: str | None) -> dict[str, Any]:
+        if not (token or "").startswith("xapp-"):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link/?ticket=standin"}
 
     def _users_info(self, args: dict[str, Any], _: str | None) -> dict[str, Any]:
         user = args["user"]
