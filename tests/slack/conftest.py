@@ -86,12 +86,13 @@ class SlackHarness:
             text = await resp.text()
         return Reply(resp.status, text, time.perf_counter() - began)
 
-    async def command(
+    def command_payload(
         self, text: str, *, user: str = DANA, channel: str = GENERAL, team: str = TEAM
-    ) -> Reply:
-        """`/caio <text>` as Slack posts a slash command (form-encoded)."""
+    ) -> dict[str, str]:
+        """The fields of a `/caio <text>` slash command (form-encoded over HTTP, a JSON
+        object in a Socket Mode envelope)."""
         n = next(self._ids)
-        form = {
+        return {
             "token": "gIkuvaNzQIHg97ATvDxqgjtO",
             "team_id": team,
             "team_domain": "acme",
@@ -106,6 +107,12 @@ class SlackHarness:
             "response_url": self.api.response_url(f"command-{n}"),
             "trigger_id": f"13345224609.738474920.{n:08d}",
         }
+
+    async def command(
+        self, text: str, *, user: str = DANA, channel: str = GENERAL, team: str = TEAM
+    ) -> Reply:
+        """`/caio <text>` as Slack posts a slash command."""
+        form = self.command_payload(text, user=user, channel=channel, team=team)
         return await self.post(
             "/slack/events", urlencode(form).encode(), "application/x-www-form-urlencoded"
         )
@@ -163,16 +170,11 @@ class SlackHarness:
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return await self.post("/slack/events", body, "application/x-www-form-urlencoded")
 
-    async def event(
-        self,
-        event: dict[str, Any],
-        *,
-        event_id: str | None = None,
-        retry: int | None = None,
-        team: str = TEAM,
-    ) -> Reply:
-        """An Events API `event_callback` delivery (a retry carries X-Slack-Retry-Num)."""
-        envelope = {
+    def event_payload(
+        self, event: dict[str, Any], *, event_id: str | None = None, team: str = TEAM
+    ) -> dict[str, Any]:
+        """An Events API `event_callback` envelope around `event`."""
+        return {
             "token": "gIkuvaNzQIHg97ATvDxqgjtO",
             "team_id": team,
             "api_app_id": "A0CAIO",
@@ -191,6 +193,17 @@ class SlackHarness:
             ],
             "is_ext_shared_channel": False,
         }
+
+    async def event(
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str | None = None,
+        retry: int | None = None,
+        team: str = TEAM,
+    ) -> Reply:
+        """An Events API delivery over HTTP (a retry carries X-Slack-Retry-Num)."""
+        envelope = self.event_payload(event, event_id=event_id, team=team)
         headers = {}
         if retry is not None:
             headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
@@ -202,14 +215,8 @@ class SlackHarness:
         await self.bot.drain()
 
 
-@asynccontextmanager
-async def running_slack(
-    settings: Settings, clock: ManualClock, api: SlackStandIn
-) -> AsyncIterator[SlackHarness]:
-    """Build the bot as `caio-bot web` does, serve it on an ephemeral port, tear down."""
-    bot = build_bot(settings, clock=clock)
-    http = make_app(bot)
-    slack_components(bot, http=http, gateways=False, backoff=0.01)
+async def _seed(bot: Bot, clock: ManualClock) -> None:
+    """Acme, linked to the Slack workspace, its queue channel, carla as its CAIO."""
     async with bot.db.session() as session:
         await ensure_client(
             session,
@@ -220,6 +227,17 @@ async def running_slack(
         )
         await link_workspace(session, CLIENT, "slack", TEAM)
         await set_role(session, CLIENT, Actor("slack", CAIO, "carla"), Role.CAIO)
+
+
+@asynccontextmanager
+async def running_slack(
+    settings: Settings, clock: ManualClock, api: SlackStandIn
+) -> AsyncIterator[SlackHarness]:
+    """Build the bot as `caio-bot web` does, serve it on an ephemeral port, tear down."""
+    bot = build_bot(settings, clock=clock)
+    http = make_app(bot)
+    slack_components(bot, http=http, gateways=False, backoff=0.01)
+    await _seed(bot, clock)
     await start(bot)
     runner = web.AppRunner(http)
     await runner.setup()
@@ -233,6 +251,28 @@ async def running_slack(
         await harness.close()
         await bot.drain()
         await runner.cleanup()
+        await stop(bot)
+
+
+@asynccontextmanager
+async def running_socket_mode(
+    settings: Settings, clock: ManualClock, api: SlackStandIn
+) -> AsyncIterator[SlackHarness]:
+    """Build the bot as `caio-bot worker` does: no HTTP, the Socket Mode connection open."""
+    bot = build_bot(settings, clock=clock)
+    parts = slack_components(bot, http=None, gateways=True, backoff=0.01)
+    await _seed(bot, clock)
+    await start(bot)
+    for part in parts:
+        await part.start()
+    harness = SlackHarness(bot, api, "")
+    try:
+        yield harness
+    finally:
+        await harness.close()
+        await bot.drain()
+        for part in parts:
+            await part.stop()
         await stop(bot)
 
 
