@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -21,7 +23,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from sqlmodel import col, select
 
-from adapters.discord import create_events
+from adapters.discord import create_events, uploads
 from adapters.discord.create_events import PLATFORM, THREAD_TYPES
 from adapters.discord.render import ActionButton, Part, render
 from bot.adapter import DeliveryError
@@ -29,7 +31,7 @@ from bot.db import fulltext
 from bot.db.models import Advice, Escalation, EscalationStatus
 from bot.directory import client_for
 from bot.events import Address, Inbound
-from bot.message import Message, Posted
+from bot.message import Attachment, Message, Posted
 from bot.roles import parse_role_map, use_role_map
 from bot.text import shorten, terms
 from config.settings import Settings
@@ -41,6 +43,7 @@ log = structlog.get_logger(__name__)
 
 CANNOT_DM = 50007
 UNKNOWN_USER = 10013
+INVALID_TOKEN = 50027
 HISTORY = 20
 EMOJI = {
     "white_check_mark": "✅",
@@ -56,6 +59,54 @@ PRIVATE = {"help", "advice", "answer"}
 """Subcommands whose replies are for the caller only, so their deferral is ephemeral."""
 
 _current: ContextVar[InteractionResponder | None] = ContextVar("discord_interaction", default=None)
+
+Post = Callable[[Part, list[discord.File]], Awaitable[discord.Message]]
+"""Posts one rendered part with its files somewhere (a channel, a follow-up, a forum post)."""
+
+
+def token_expired(error: discord.HTTPException) -> bool:
+    """Discord's answer once an interaction token is past its 15 minutes (401, 50027)."""
+    return error.status == 401 or error.code == INVALID_TOKEN
+
+
+def extras(part: Part, files: list[discord.File]) -> dict[str, Any]:
+    """The optional keyword arguments of a discord.py send: only those that are set."""
+    extra: dict[str, Any] = {"view": part.view} if part.view is not None else {}
+    if files:
+        extra["files"] = files
+    return extra
+
+
+async def deliver(message: Message, post: Post, limit: int) -> list[discord.Message]:
+    """Post the rendered parts with the files on the last one (ten a message, more below it);
+    files Discord would refuse, or did refuse, are named in a note in the same place."""
+    parts = render(message)
+    planned = uploads.plan(message.files, limit)
+    batches = planned.batches or [[]]
+    notes = [uploads.too_big_note(planned.too_big, limit)] if planned.too_big else []
+    sent: list[discord.Message] = []
+    for n, part in enumerate(parts):
+        sent += await _post_part(post, part, batches[0] if n == len(parts) - 1 else [], notes)
+    for batch in batches[1:]:
+        sent += await _post_part(post, Part(), batch, notes)
+    for note in notes:
+        sent.append(await post(Part(content=note), []))
+    return sent
+
+
+async def _post_part(
+    post: Post, part: Part, batch: list[Attachment], notes: list[str]
+) -> list[discord.Message]:
+    if not batch:
+        return [await post(part, [])]
+    try:
+        return [await post(part, uploads.as_files(batch))]
+    except discord.HTTPException as e:
+        if not uploads.rejected(e):
+            raise
+        log.warning("discord refused an upload", files=[f.filename for f in batch], code=e.code)
+        notes.append(uploads.refused_note(batch, e.text or "request entity too large"))
+        return [await post(part, [])] if part.content or part.embeds or part.view else []
 
 
 def intents() -> discord.Intents:
@@ -91,6 +142,8 @@ class InteractionResponder:
         self.address = create_events.interaction_address(interaction)
         self.pending = False
         self.pending_private = False
+        self.expired = False
+        """Discord answered 401 / 50027: the token is gone even if our clock disagrees."""
 
     async def defer(self, *, private: bool, thinking: bool) -> None:
         await self.interaction.response.defer(ephemeral=private, thinking=thinking)
@@ -98,7 +151,17 @@ class InteractionResponder:
         self.pending_private = private
 
     def live(self) -> bool:
-        return not self.interaction.is_expired()
+        return not self.expired and not self.interaction.is_expired()
+
+    def clicked(self, posted: Posted) -> bool:
+        """Whether `posted` is the message whose button started this interaction."""
+        message = self.interaction.message
+        return (
+            self.interaction.type == discord.InteractionType.component
+            and message is not None
+            and str(message.id) == posted.message_id
+            and self.live()
+        )
 
     def claims(self, message: Message) -> bool:
         """Whether `message` is the answer the user is waiting for under "thinking…"."""
@@ -113,35 +176,58 @@ class InteractionResponder:
     async def reply(self, message: Message) -> Posted | None:
         if not message.ephemeral:
             return await self.adapter.send(message)
-        if not self.live():
-            user = str(self.interaction.user.id)
-            return await self.adapter.send_direct(self.address.workspace, user, message)
+        if self.live():
+            try:
+                return await self._private(message)
+            except discord.HTTPException as e:
+                if not token_expired(e):
+                    raise
+                self.expired = True
+        return await self._private_elsewhere(message)
+
+    async def _private(self, message: Message) -> Posted:
         if self.pending and not self.pending_private:
             await self.interaction.delete_original_response()
             self.pending = False
         return await self.followup(message, private=True)
 
+    async def _private_elsewhere(self, message: Message) -> Posted:
+        """Past the token's 15 minutes only a DM reaches just this person; with DMs closed,
+        the reply goes where they asked rather than nowhere."""
+        user = str(self.interaction.user.id)
+        try:
+            return await self.adapter.send_direct(self.address.workspace, user, message)
+        except DeliveryError:
+            log.info("private reply posted where it was asked: DMs closed", user=user)
+            where = message.address or self.address
+            return await self.adapter.send(replace(message, ephemeral=False).to(where))
+
     async def followup(self, message: Message, *, private: bool) -> Posted:
-        first: Posted | None = None
-        for part in render(message):
-            extra: dict[str, Any] = {"view": part.view} if part.view is not None else {}
+        async def post(part: Part, files: list[discord.File]) -> discord.Message:
             sent = await self.interaction.followup.send(
                 part.content,
                 embeds=part.embeds,
                 ephemeral=private,
                 wait=True,
-                **extra,
+                **extras(part, files),
             )
             self.pending = False
-            first = first or Posted(message.address or self.address, str(sent.id))
-        assert first is not None
+            return sent
+
+        sent = await deliver(message, post, self.interaction.filesize_limit)
+        first = Posted(message.address or self.address, str(sent[0].id))
         self.adapter.interaction_messages[first.message_id] = self
         return first
 
     async def finish(self) -> None:
         """Nothing was said: take "thinking…" away rather than leave it spinning."""
         if self.pending and self.live():
-            await self.interaction.delete_original_response()
+            try:
+                await self.interaction.delete_original_response()
+            except discord.HTTPException as e:
+                if not token_expired(e):
+                    raise
+                log.info("the interaction expired before its reply could be removed")
             self.pending = False
 
 
@@ -207,6 +293,7 @@ class DiscordAdapter:
         )
         """Messages posted through an interaction are edited through it while it lives."""
         self._dm_workspaces: dict[int, str] = {}
+        self._forums: dict[int, discord.ForumChannel | None] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
     async def login(self) -> None:
@@ -248,34 +335,119 @@ class DiscordAdapter:
         assert message.address is not None
         responder = _current.get()
         if responder is not None and responder.claims(message):
-            return await responder.followup(message, private=False)
-        first: Posted | None = None
-        for part in render(message):
-            sent = await self._post(channel_of(message.address), part)
-            first = first or Posted(message.address, str(sent.id))
-        assert first is not None
-        return first
+            try:
+                return await responder.followup(message, private=False)
+            except discord.HTTPException as e:
+                if not token_expired(e):
+                    raise
+                responder.expired = True
+                log.info("interaction expired; the reply goes over REST instead")
+        forum = await self._forum(message.address)
+        if forum is not None:
+            return await self._forum_post(forum, message)
+        channel_id = channel_of(message.address)
 
-    async def _post(self, channel_id: int, part: Part) -> discord.Message:
+        async def post(part: Part, files: list[discord.File]) -> discord.Message:
+            return await self._post(channel_id, part, files)
+
+        sent = await deliver(message, post, self._upload_limit(message.address.workspace))
+        return Posted(message.address, str(sent[0].id))
+
+    async def _post(
+        self, channel_id: int, part: Part, files: list[discord.File] | None = None
+    ) -> discord.Message:
         channel = self.client.get_partial_messageable(channel_id)
-        extra: dict[str, Any] = {"view": part.view} if part.view is not None else {}
-        return await channel.send(content=part.content or None, embeds=part.embeds, **extra)
+        return await channel.send(
+            content=part.content or None, embeds=part.embeds, **extras(part, files or [])
+        )
+
+    def _upload_limit(self, workspace: str) -> int:
+        """The guild's upload size (its boost tier raises it); Discord's default otherwise."""
+        guild = self.client.get_guild(int(workspace)) if workspace.isdigit() else None
+        return guild.filesize_limit if guild else discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
+
+    async def _forum(self, where: Address) -> discord.ForumChannel | None:
+        """The forum channel `where` names, if it is one: from the gateway's cache, or asked
+        of Discord once per channel (a `web` process has no cache)."""
+        channel_id = int(where.channel)
+        if where.thread is not None or channel_id in self._dm_workspaces:
+            return None
+        if channel_id not in self._forums:
+            channel = self.client.get_channel(channel_id)
+            if channel is None:
+                channel = await self.client.fetch_channel(channel_id)
+            forum = channel if isinstance(channel, discord.ForumChannel) else None
+            self._forums[channel_id] = forum
+        return self._forums[channel_id]
+
+    async def _forum_post(self, forum: discord.ForumChannel, message: Message) -> Posted:
+        """A message to a forum starts a post of its own; the post is the message's thread."""
+        assert message.address is not None
+        name = shorten(" ".join(p for p in (message.title, message.text) if p), 100)
+        tags = list(forum.available_tags[:1]) if forum.flags.require_tag else []
+        thread: discord.Thread | None = None
+
+        async def post(part: Part, files: list[discord.File]) -> discord.Message:
+            nonlocal thread
+            if thread is not None:
+                return await self._post(thread.id, part, files)
+            created = await forum.create_thread(
+                name=name or "caio-bot",
+                content=part.content or None,
+                embeds=part.embeds,
+                applied_tags=tags,
+                **extras(part, files),
+            )
+            thread = created.thread
+            self._threads[thread.id] = forum.id
+            return created.message
+
+        sent = await deliver(message, post, self._upload_limit(message.address.workspace))
+        assert thread is not None
+        return Posted(message.address.in_thread(str(thread.id)), str(sent[0].id))
+
+    async def _edit_clicked(self, posted: Posted, part: Part) -> bool:
+        """A message whose button was clicked is edited through that click's interaction
+        (Discord's UPDATE_MESSAGE route), which also reaches ephemeral and webhook messages."""
+        responder = _current.get()
+        if responder is None or not responder.clicked(posted):
+            return False
+        try:
+            await responder.interaction.edit_original_response(
+                content=part.content or None, embeds=part.embeds, view=part.view
+            )
+        except discord.HTTPException as e:
+            if not token_expired(e):
+                raise
+            responder.expired = True
+            return False
+        return True
 
     async def update(self, posted: Posted, message: Message) -> None:
         """Edit in place; text that no longer fits one message continues below it."""
         first, *rest = render(message)
-        channel = self.client.get_partial_messageable(channel_of(posted.address))
+        if not await self._edit_clicked(posted, first):
+            await self._edit(posted, first)
+        for part in rest:
+            await self._post(channel_of(posted.address), part)
+
+    async def _edit(self, posted: Posted, part: Part) -> None:
+        """Through the interaction that posted it while its token lives, else over REST."""
         owner = self.interaction_messages.get(posted.message_id)
         if owner is not None and owner.live():
-            await owner.interaction.followup.edit_message(
-                int(posted.message_id), content=first.content, embeds=first.embeds, view=first.view
-            )
-        else:
-            await channel.get_partial_message(int(posted.message_id)).edit(
-                content=first.content or None, embeds=first.embeds, view=first.view
-            )
-        for part in rest:
-            await self._post(channel.id, part)
+            try:
+                await owner.interaction.followup.edit_message(
+                    int(posted.message_id), content=part.content, embeds=part.embeds, view=part.view
+                )
+                return
+            except discord.HTTPException as e:
+                if not token_expired(e):
+                    raise
+                owner.expired = True
+        channel = self.client.get_partial_messageable(channel_of(posted.address))
+        await channel.get_partial_message(int(posted.message_id)).edit(
+            content=part.content or None, embeds=part.embeds, view=part.view
+        )
 
     async def open_thread(self, root: Posted, title: str) -> Address:
         if root.address.thread is not None:

@@ -135,7 +135,8 @@ class DiscordHarness:
         """An INTERACTION_CREATE payload, registered with the stand-in so it can answer it."""
         interaction_id = snowflake(datetime.now(UTC), next(self._seq))
         token = f"token-{interaction_id}"
-        self.api.register_interaction(interaction_id, token, channel_id, GUILD)
+        clicked = message["id"] if message is not None else None
+        self.api.register_interaction(interaction_id, token, channel_id, GUILD, clicked)
         payload: dict[str, Any] = {
             "id": interaction_id,
             "application_id": APP_ID,

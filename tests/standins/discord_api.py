@@ -1,9 +1,11 @@
 """A loopback stand-in of Discord's REST API and gateway, recording every call.
 
 It keeps what a Discord user would see (messages per channel, which are ephemeral, threads,
-reactions, registered commands) and enforces the limits that matter to us: 2,000-character
-content, embed sizes, one response per interaction, and error 50007 for closed DMs. Payload
-shapes follow Discord's API reference (Message, Channel, Interaction callback, Gateway READY).
+forum posts, uploaded files, reactions, registered commands) and enforces the limits that
+matter to us: 2,000-character content, embed sizes, 10 files per message and the upload size
+(413 / 40005), one response per interaction, tokens that expire (401 / 50027), and error 50007
+for closed DMs. Payload shapes follow Discord's API reference (Message, Channel, Interaction
+callback, Gateway READY); uploads are multipart/form-data with `payload_json` and `files[n]`.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ BOT_NAME = "caio-bot"
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 DISCORD_EPOCH_MS = 1420070400000
+FORUM = 15
+MAX_FILES = 10
+UPLOAD_LIMIT = 10 * 1024 * 1024
 
 
 def snowflake(when: datetime, seq: int = 0) -> str:
@@ -74,6 +79,17 @@ class Call:
     body: Any
     query: dict[str, str]
     at: float = field(default_factory=time.perf_counter)
+    files: list[Upload] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One `files[n]` part of a multipart request."""
+
+    field: str
+    filename: str
+    content_type: str
+    data: bytes
 
 
 @dataclass
@@ -86,6 +102,8 @@ class InteractionState:
     original_id: str | None = None
     original_deleted: bool = False
     choices: list[dict[str, Any]] = field(default_factory=list)
+    message_id: str | None = None
+    """The message a clicked component sits on (its `@original` for type 6 and 7)."""
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -129,6 +147,18 @@ def _check_message(body: dict[str, Any]) -> None:
                 raise DiscordError(400, 50035, "Invalid Form Body: custom_id: too long.")
 
 
+async def _multipart(request: web.Request) -> tuple[Any, list[Upload]]:
+    """`payload_json` and `files[n]` of a multipart/form-data request, as discord.py sends."""
+    form = await request.post()
+    body = json.loads(str(form["payload_json"])) if "payload_json" in form else {}
+    files = [
+        Upload(name, value.filename, value.content_type, value.file.read())
+        for name, value in form.items()
+        if isinstance(value, web.FileField)
+    ]
+    return body, files
+
+
 class DiscordStandIn:
     """REST under `/api/v10`, the gateway websocket under `/gateway`."""
 
@@ -141,6 +171,10 @@ class DiscordStandIn:
         self.reactions: list[tuple[str, str, str]] = []
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.closed_dms: set[str] = set()
+        self.expired_tokens: set[str] = set()
+        self.upload_limit = UPLOAD_LIMIT
+        self.uploads: dict[str, bytes] = {}
+        self._files: list[Upload] = []
         self.identify: dict[str, Any] | None = None
         self._dms: dict[str, str] = {}
         self._ids = count(1)
@@ -152,7 +186,7 @@ class DiscordStandIn:
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
-        app = web.Application(middlewares=[self._errors])
+        app = web.Application(middlewares=[self._errors], client_max_size=4 * UPLOAD_LIMIT)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", API + "/{tail:.*}", self._rest)
         self._runner = web.AppRunner(app)
@@ -228,15 +262,35 @@ class DiscordStandIn:
             "topic": None,
             "rate_limit_per_user": 0,
         }
+        if kind == FORUM:
+            channel.update(
+                available_tags=[],
+                default_reaction_emoji=None,
+                default_sort_order=None,
+                default_forum_layout=0,
+                default_auto_archive_duration=4320,
+                flags=0,
+            )
         self.channels[channel_id] = channel
         if guild_id in self.guilds:
             self.guilds[guild_id]["channels"].append(channel)
         return channel
 
     def register_interaction(
-        self, interaction_id: str, token: str, channel_id: str, guild_id: str | None
+        self,
+        interaction_id: str,
+        token: str,
+        channel_id: str,
+        guild_id: str | None,
+        message_id: str | None = None,
     ) -> None:
-        self.interactions[token] = InteractionState(interaction_id, token, channel_id, guild_id)
+        self.interactions[token] = InteractionState(
+            interaction_id, token, channel_id, guild_id, message_id=message_id
+        )
+
+    def expire(self, token: str) -> None:
+        """Fifteen minutes have passed: Discord no longer accepts the interaction's token."""
+        self.expired_tokens.add(token)
 
     # -- what tests read -------------------------------------------------------------------
     def in_channel(self, channel_id: str) -> list[dict[str, Any]]:
@@ -254,6 +308,10 @@ class DiscordStandIn:
             parts += [f"{f['name']}: {f['value']}" for f in embed.get("fields") or []]
             parts.append((embed.get("footer") or {}).get("text", ""))
         return "\n".join(p for p in parts if p)
+
+    def files(self, message: dict[str, Any]) -> list[tuple[str, bytes]]:
+        """The files attached to a message, as (filename, bytes)."""
+        return [(a["filename"], self.uploads[a["id"]]) for a in message.get("attachments") or []]
 
     def buttons(self, message: dict[str, Any]) -> list[dict[str, Any]]:
         return [c for row in message.get("components") or [] for c in row["components"]]
@@ -318,18 +376,52 @@ class DiscordStandIn:
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         body: Any = None
-        if request.can_read_body:
+        files: list[Upload] = []
+        if request.content_type == "multipart/form-data":
+            body, files = await _multipart(request)
+        elif request.can_read_body:
             body = await request.json()
         path = "/" + request.match_info["tail"]
-        call = Call(request.method, path, body, dict(request.query))
+        call = Call(request.method, path, body, dict(request.query), files=files)
         async with self._changed:
             self.calls.append(call)
             self._changed.notify_all()
+        self._check_files(files)
         parts = path.strip("/").split("/")
+        self._files = files
         result = self._route(request.method, parts, body or {}, dict(request.query))
         if result is None:
             return web.Response(status=204)
         return _json(result)
+
+    def _check_files(self, files: list[Upload]) -> None:
+        if len(files) > MAX_FILES:
+            raise DiscordError(400, 50035, "Invalid Form Body: files: Must be 10 or fewer.")
+        if any(len(f.data) > self.upload_limit for f in files):
+            raise DiscordError(413, 40005, "Request entity too large")
+
+    def _attachments(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """Attachment objects for the request's files, matched to `attachments[].id` = n."""
+        names = {str(a.get("id")): a for a in body.get("attachments") or []}
+        found = []
+        for upload in self._files:
+            n = upload.field.removeprefix("files[").removesuffix("]")
+            attachment_id = self.new_id()
+            self.uploads[attachment_id] = upload.data
+            url = f"{self.base}/attachments/{attachment_id}/{upload.filename}"
+            found.append(
+                {
+                    "id": attachment_id,
+                    "filename": names.get(n, {}).get("filename", upload.filename),
+                    "description": names.get(n, {}).get("description"),
+                    "size": len(upload.data),
+                    "url": url,
+                    "proxy_url": url,
+                    "content_type": upload.content_type,
+                }
+            )
+        self._files = []
+        return found
 
     def _route(
         self, method: str, parts: list[str], body: dict[str, Any], query: dict[str, str]
@@ -370,6 +462,8 @@ class DiscordStandIn:
                 return self._history(channel_id, query)
             case "POST", ["channels", channel_id, "messages", message_id, "threads"]:
                 return self._thread(channel_id, message_id, body)
+            case "POST", ["channels", channel_id, "threads"]:
+                return self._forum_post(channel_id, body)
             case "PUT", ["channels", channel_id, "messages", message_id, "reactions", emoji, "@me"]:
                 self.reactions.append((channel_id, message_id, emoji))
                 return None
@@ -448,7 +542,7 @@ class DiscordStandIn:
             "mention_everyone": False,
             "mentions": [],
             "mention_roles": [],
-            "attachments": [],
+            "attachments": self._attachments(body),
             "embeds": body.get("embeds") or [],
             "pinned": False,
             "type": 0,
@@ -466,6 +560,8 @@ class DiscordStandIn:
             raise DiscordError(404, 10003, "Unknown Channel")
         if channel["type"] == 1 and channel["recipients"][0]["id"] in self.closed_dms:
             raise DiscordError(403, 50007, "Cannot send messages to this user")
+        if channel["type"] == FORUM:
+            raise DiscordError(400, 50008, "Cannot send messages in a non-text channel")
         return self._message(channel_id, body)
 
     def _edit(self, message_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -474,6 +570,11 @@ class DiscordStandIn:
             raise DiscordError(404, 10008, "Unknown Message")
         merged = {**message, **{k: v for k, v in body.items() if v is not None}}
         _check_message(merged)
+        if self._files:
+            merged["attachments"] = self._attachments(body)
+        elif "attachments" in body:
+            kept = {str(a["id"]) for a in body["attachments"] or []}
+            merged["attachments"] = [a for a in message["attachments"] if a["id"] in kept]
         merged["flags"] = message["flags"] & ~LOADING
         merged["edited_timestamp"] = datetime.now(UTC).isoformat()
         self.messages[message_id] = merged
@@ -481,7 +582,7 @@ class DiscordStandIn:
 
     def _interaction(self, token: str) -> InteractionState:
         state = self.interactions.get(token)
-        if state is None:
+        if state is None or token in self.expired_tokens:
             raise DiscordError(401, 50027, "Invalid Webhook Token")
         return state
 
@@ -498,6 +599,10 @@ class DiscordStandIn:
             message = self._message(state.channel_id, data, flags=loading, webhook=True)
             state.original_id = message["id"]
             resource["message"] = message
+        elif kind == 7:
+            if state.message_id is None:
+                raise DiscordError(400, 40060, "Interaction has no message to update.")
+            resource["message"] = self._edit(state.message_id, data)
         elif kind == 8:
             state.choices = data.get("choices", [])
         flags = data.get("flags") or 0
@@ -528,6 +633,8 @@ class DiscordStandIn:
     def _webhook_message(self, token: str, message_id: str) -> str:
         state = self._interaction(token)
         if message_id == "@original":
+            if state.response_type in (6, 7) and state.message_id is not None:
+                return state.message_id
             if state.original_id is None or state.original_deleted:
                 raise DiscordError(404, 10008, "Unknown Message")
             return state.original_id
@@ -559,6 +666,44 @@ class DiscordStandIn:
         }
         self.channels[message_id] = thread
         return thread
+
+    def _forum_post(self, forum_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A forum post: a thread whose id is its starter message's id."""
+        forum = self.channels.get(forum_id)
+        if forum is None:
+            raise DiscordError(404, 10003, "Unknown Channel")
+        if forum["type"] != FORUM:
+            raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+        if not body.get("name") or not body.get("message"):
+            raise DiscordError(400, 50035, "Invalid Form Body: name and message are required.")
+        placeholder = self.new_id()
+        message = self._message(placeholder, body["message"])
+        del self.messages[message["id"]]
+        thread_id = message["id"]
+        message["channel_id"] = thread_id
+        message["position"] = 0
+        self.messages[thread_id] = message
+        thread = {
+            "id": thread_id,
+            "type": 11,
+            "guild_id": forum["guild_id"],
+            "parent_id": forum_id,
+            "owner_id": BOT_ID,
+            "name": body["name"][:100],
+            "message_count": 0,
+            "member_count": 1,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "applied_tags": body.get("applied_tags") or [],
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": body.get("auto_archive_duration") or 4320,
+                "archive_timestamp": datetime.now(UTC).isoformat(),
+                "locked": False,
+            },
+        }
+        self.channels[thread_id] = thread
+        return {**thread, "message": message}
 
     def _dm(self, user_id: str) -> dict[str, Any]:
         if user_id not in self._dms:
