@@ -101,6 +101,16 @@ def fuse(*ranked: list[Passage]) -> list[Passage]:
     return [replace(by_id[pid], score=scores[pid]) for pid in order]
 
 
+def citable(passage: Passage) -> bool:
+    """An AI draft grounds later answers only once someone marked it helpful: unrated model
+    output must not become a source for more model output."""
+    return not (
+        passage.kind == "advice"
+        and passage.source == AdviceSource.AI
+        and passage.feedback != Feedback.HELPFUL
+    )
+
+
 def fts_terms(phrases: Sequence[Phrase], dialect: str) -> list[str]:
     """Query items for `bot.db.fulltext`: a phrase becomes FTS5 "a b" or tsquery a <-> b."""
     joiner = " " if dialect == "sqlite" else " <-> "
@@ -166,7 +176,7 @@ class Retriever:
         # Once something clears the bar the question is answerable, and the ranking's head is
         # kept even where a paraphrase shares few words with it (measured: docs/retrieval.md).
         head = ranked[:HEAD] if passing else []
-        relevant = head + [p for p in passing if p not in head]
+        relevant = [p for p in head + [p for p in passing if p not in head] if citable(p)]
         relevant = await self._mark_stale(session, client_id, relevant[:limit], now)
         advice_hits = await self._mark_stale(session, client_id, fuse(*advice), now)
         return Retrieved(relevant, self._asked_before(query, advice_hits, cosines))

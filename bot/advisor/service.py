@@ -30,6 +30,11 @@ NOT_FOUND = (
 DEGRADED = "The AI model is unavailable right now, so this answer comes straight from the sources."
 
 
+# An offline answer quotes a second or third source only if it scored at least this share
+# of the best one.
+SECONDARY_FLOOR = 0.5
+
+
 @dataclass(frozen=True)
 class Draft:
     """An answer ready to post: its text, what it cites, and how it was made."""
@@ -107,5 +112,8 @@ class Advisor:
 def offline(
     question: str, passages: list[Passage], asked_before: Passage | None, *, degraded: bool = False
 ) -> Draft:
-    """The extractive answer: the console default, and the fallback when the model fails."""
-    return Draft(compose(question, passages), tuple(passages[:3]), asked_before, degraded=degraded)
+    """The extractive answer: the console default, and the fallback when the model fails.
+    Sources far weaker than the best one are left out: a quoted answer must stay on topic."""
+    floor = passages[0].score * SECONDARY_FLOOR
+    chosen = [passages[0], *(p for p in passages[1:3] if p.score >= floor)]
+    return Draft(compose(question, chosen), tuple(chosen), asked_before, degraded=degraded)

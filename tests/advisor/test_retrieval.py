@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.advisor.retrieval import Retriever
 from bot.core import Bot
-from bot.db.models import Advice, AdviceSource
+from bot.db.models import Advice, AdviceSource, Feedback
 from bot.db.models_embedding import Embedding, RetrievalPolicy
 from bot.wiring import DEMO_CLIENT
 from tests.advisor.conftest import concept_vectors
@@ -72,12 +72,23 @@ async def test_the_caio_s_answer_ranks_above_an_ai_draft(chat: Chat) -> None:
         "Keep prompts in git with a changelog.",
         source=AdviceSource.AI,
         author="AI",
+        feedback=Feedback.HELPFUL,
     )
     caio = await add_advice(
         chat.bot, "How should we version prompts?", "Keep prompts in git; review changes."
     )
     ids = await search_ids(chat.bot, "how do we version prompts in git")
     assert ids.index(f"advice:{caio.id}") < ids.index(f"advice:{draft.id}")
+
+
+async def test_an_unrated_ai_draft_is_not_cited_again(chat: Chat) -> None:
+    first = await chat.say("/caio ask how do we stop prompt injection in our support bot?")
+    assert "Playbook: Defending against prompt injection" in first
+    later = await chat.say("/caio ask we keep getting 429s from OpenAI, what now?")
+    assert "Advice from AI draft" not in later
+    await chat.say(chat.button(first, "Helpful"))
+    again = await chat.say("/caio ask how do we stop prompt injection attacks?")
+    assert "Advice from AI draft" in again
 
 
 async def test_old_and_superseded_advice_is_marked_when_cited(chat: Chat) -> None:
@@ -108,6 +119,7 @@ async def test_old_and_superseded_advice_is_marked_when_cited(chat: Chat) -> Non
 
 async def test_an_ai_draft_the_caio_answered_later_is_superseded(chat: Chat) -> None:
     asked = await chat.say("/caio ask how do we evaluate our RAG pipeline?")
+    await chat.say(chat.button(asked, "Helpful"))  # rated, so it is citable at all
     await chat.say(chat.button(asked, "Escalate"))
     await chat.say("/as dana caio")
     await chat.say("/caio answer 1 Build a golden set of 40 real questions first.")
