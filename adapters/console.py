@@ -2,7 +2,8 @@
 
 Lines starting with `/caio` are commands; a bare number clicks that numbered button;
 `/as <name> [role]` switches who you are; `/thread N` and `/channel NAME` move you
-(plain text typed in a thread is a thread reply, as in Slack); `/quit` ends.
+(plain text typed in a thread is a thread reply, as in Slack); `/quit` ends. A form is
+asked one field per line (`/cancel` drops it).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bot.adapter import DeliveryError
 from bot.db.models import Role
 from bot.directory import client_for, set_role
 from bot.events import Action, Actor, Address, Command, Inbound, Mention, ThreadReply
+from bot.forms import Form, FormField, encode
 from bot.message import Message, Posted
 
 if TYPE_CHECKING:
@@ -44,6 +46,26 @@ class Directive:
 
     name: str
     args: tuple[str, ...] = ()
+
+
+@dataclass
+class Filling:
+    """A form being answered at the prompt: who asked for it and the answers so far."""
+
+    form: Form
+    actor: Actor
+    values: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def current(self) -> FormField | None:
+        return next((f for f in self.form.fields if f.id not in self.values), None)
+
+
+def prompt(field: FormField) -> str:
+    """`Context? `, `Days [mon-fri]? `, `Options (optional)? `."""
+    shown = f" [{field.initial}]" if field.initial else ""
+    optional = " (optional)" if not field.required and not field.initial else ""
+    return f"  {field.label}{shown}{optional}? "
 
 
 @dataclass
@@ -115,6 +137,7 @@ class ConsoleAdapter:
         self._numbers = count(1)
         self._buttons: dict[int, tuple[str, str, Posted]] = {}
         self._running = False
+        self._filling: Filling | None = None
 
     # -- Adapter ---------------------------------------------------------------------------
     async def send(self, message: Message) -> Posted:
@@ -163,8 +186,60 @@ class ConsoleAdapter:
         """The console's Responder: every reply is printed where the user is."""
         return await self.send(message)
 
+    async def form(self, form: Form) -> bool:
+        """The console's forms are prompts: one question per line, then submitted."""
+        self._filling = Filling(form, self.state.actor)
+        how = "Answer each question; an empty line keeps [the default] or skips optional ones; "
+        note = how + "`/cancel` drops the form."
+        message = Message("", form.address, form.title, notes=(note,), ephemeral=True)
+        self._show(message, None)
+        self._ask()
+        return True
+
+    def _ask(self) -> None:
+        assert self._filling is not None
+        current = self._filling.current
+        if current is not None:
+            self._write(prompt(current))
+
+    async def _fill(self, line: str) -> bool:
+        """Take `line` as the answer to the open form; False when it is not one (a command
+        abandons the form and runs)."""
+        filling = self._filling
+        assert filling is not None
+        text = line.strip()
+        if text.lower() == "/cancel":
+            self._filling = None
+            self._write(f"  (form “{filling.form.title}” cancelled)")
+            return True
+        if text.startswith("/"):
+            self._filling = None
+            self._write(f"  (form “{filling.form.title}” left unfinished)")
+            return False
+        current = filling.current
+        assert current is not None
+        value = text or current.initial
+        if current.required and not value:
+            self._write(f"  ({current.label} is required; `/cancel` drops the form)")
+            self._ask()
+            return True
+        filling.values[current.id] = value
+        if filling.current is not None:
+            self._ask()
+            return True
+        self._filling = None
+        form = filling.form
+        where = form.address or self.state.address
+        submitted = Action(
+            form.action_id, encode(filling.values, form.context_value), filling.actor, where, ""
+        )
+        await self.bot.dispatch(submitted, self)
+        return True
+
     async def handle_line(self, line: str) -> bool:
         """Process one typed line; False when the user asked to quit."""
+        if self._filling is not None and await self._fill(line):
+            return True
         parsed = parse_line(line, self.state)
         if parsed is None:
             return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.events import Address
+from bot.forms import Form
 from bot.message import Message, Posted
 
 
@@ -43,3 +44,8 @@ class Responder(Protocol):
     (Slack's `respond` for ephemerals, a Discord interaction follow-up, a console line)."""
 
     async def reply(self, message: Message) -> Posted | None: ...
+
+    async def form(self, form: Form) -> bool:
+        """Show `form` to the actor (`form.address` says where it was asked for); False when
+        this platform or this moment cannot (the core then offers the one-line usage)."""
+        ...

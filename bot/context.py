@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from bot.adapter import Responder
 from bot.db.models import Client, Member
 from bot.events import Actor, Address, Inbound
+from bot.forms import Form
 from bot.message import Message, Posted
 from bot.permissions import allowed_roles, describe, may_run
 from bot.registry import Spec
@@ -53,6 +54,12 @@ class Context:
     async def post(self, message: Message) -> Posted:
         """Post to any conversation on any running platform (`message.address` says where)."""
         return await self.bot.send(message)
+
+    async def form(self, form: Form) -> None:
+        """Ask the actor to fill `form` in; where no form can be shown, say how to type it."""
+        if not await self.responder.form(form.to(self.address)):
+            usage = form.usage or (self.spec.usage if self.spec else "")
+            await self.reply(f"Usage: `/caio {usage}`", ephemeral=True)
 
     async def usage(self, hint: str = "") -> None:
         """The short usage line of the current subcommand, privately."""

@@ -17,6 +17,7 @@ from bot.context import Context
 from bot.db.engine import Database
 from bot.directory import client_for, member_for
 from bot.events import Action, Address, Command, Inbound, Mention, ThreadReply
+from bot.forms import OPENERS, Form
 from bot.message import Message, Posted
 from bot.metrics import EVENTS, FAILURES
 from bot.registry import Registry
@@ -119,20 +120,38 @@ class Bot:
         except Exception:
             log.exception("could not report the failure either", ref=ref)
 
-    async def _dispatch(self, inbound: Inbound, responder: Responder) -> None:
+    async def _context(self, inbound: Inbound, responder: Responder) -> Context | None:
+        """Who is asking for which client; None when the workspace is not linked."""
         async with self.db.session() as session:
             client = await client_for(session, inbound.address.platform, inbound.address.workspace)
             if client is None:
-                if isinstance(inbound, Command | Mention):
-                    await responder.reply(
-                        Message(UNLINKED, address=inbound.address, ephemeral=True)
-                    )
-                return
+                return None
         # A session of its own: a lost first-contact race rolls it back, which must not
         # expire the client loaded above.
         async with self.db.session() as session:
             member = await member_for(session, client.id, inbound.actor)
-        ctx = Context(self, inbound, client, member, responder)
+        return Context(self, inbound, client, member, responder)
+
+    async def form_for(self, command: Command, responder: Responder) -> Form | None:
+        """The form `command` would open, for platforms that must show it as their first
+        answer (Discord's modal); None when it opens none or the actor may not run it."""
+        found = self.registry.match(command.text or "help")
+        if found is None or found[0].name not in OPENERS:
+            return None
+        spec, rest = found
+        ctx = await self._context(command, responder)
+        if ctx is None or not ctx.may(spec.name):
+            return None
+        ctx.spec = spec
+        form = await OPENERS[spec.name](ctx, rest)
+        return form.to(command.address) if form is not None else None
+
+    async def _dispatch(self, inbound: Inbound, responder: Responder) -> None:
+        ctx = await self._context(inbound, responder)
+        if ctx is None:
+            if isinstance(inbound, Command | Mention):
+                await responder.reply(Message(UNLINKED, address=inbound.address, ephemeral=True))
+            return
         match inbound:
             case Command():
                 await self._command(ctx, inbound.text)
@@ -162,4 +181,9 @@ class Bot:
             return
         ctx.spec = spec
         log.info("command", command=spec.name, client=ctx.client_id)
+        opener = OPENERS.get(spec.name)
+        form = await opener(ctx, rest) if opener is not None else None
+        if form is not None:
+            await ctx.form(form)
+            return
         await spec.handler(ctx, rest)

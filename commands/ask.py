@@ -6,8 +6,11 @@ from bot.answering import answer_question, open_question_thread, record_question
 from bot.context import Context
 from bot.events import Mention
 from bot.registry import registry
+from commands import decide
 
 MAX_QUESTION = 4000
+INTENTS = {"save this thread as a decision": decide.save_thread}
+"""Mentions that start with one of these phrases are requests, not questions."""
 
 
 @registry.command(
@@ -32,6 +35,10 @@ async def ask(ctx: Context, text: str) -> None:
 @registry.mention
 async def mentioned(ctx: Context, mention: Mention) -> None:
     """A mention in a thread is a question about that thread, with its history as context."""
+    for phrase, handler in INTENTS.items():
+        if mention.text.strip().lower().startswith(phrase):
+            await handler(ctx, mention.text.strip()[len(phrase) :].strip(" :-—"), mention)
+            return
     if len(mention.text.strip()) < 3:
         await ctx.reply("Ask me something, e.g. `@caio-bot how do we test prompts?`")
         return

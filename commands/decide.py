@@ -7,10 +7,12 @@ import openai
 import structlog
 from sqlmodel import col, select
 
+from bot import forms
 from bot.context import Context
 from bot.db.models import Advice, Escalation, Question
 from bot.db.models_practice import Decision, DecisionStatus
-from bot.events import Address
+from bot.events import Address, Mention
+from bot.forms import Form, FormField
 from bot.message import Button, Message
 from bot.practice import decisions
 from bot.registry import registry
@@ -48,7 +50,65 @@ async def _save(
     "Pinecone | decision: pgvector | consequences: one database to run",
 )
 async def decide(ctx: Context, text: str) -> None:
+    await _decide(ctx, decisions.parse_form(text))
+
+
+@forms.opens("decide")
+async def decide_form(ctx: Context, text: str) -> Form | None:
+    """A bare `/caio decide [title]` asks for the ADR's fields in a form."""
     draft = decisions.parse_form(text)
+    if draft.values:
+        return None
+    fields = [
+        FormField(
+            "context", "Context", multiline=True, placeholder="What forces this decision now?"
+        ),
+        FormField(
+            "options",
+            "Options",
+            multiline=True,
+            required=False,
+            placeholder="pgvector; Pinecone; Qdrant",
+        ),
+        FormField("decision", "Decision", multiline=True, placeholder="What was chosen, and why"),
+        FormField(
+            "consequences",
+            "Consequences",
+            multiline=True,
+            required=False,
+            placeholder="What this commits us to",
+        ),
+    ]
+    carried = draft.title if len(draft.title) <= forms.MAX_CONTEXT else ""
+    if not carried:
+        fields.insert(0, FormField("title", "Title", initial=draft.title))
+    return Form(
+        "decide",
+        shorten(f"Decision: {carried}", forms.MAX_LABEL) if carried else "Record a decision",
+        tuple(fields),
+        submit_label="Record",
+        context_value=carried,
+        usage=decisions.FORM,
+    )
+
+
+@registry.action("form:decide")
+async def decide_submitted(ctx: Context, value: str) -> None:
+    if not ctx.may("decide"):
+        await ctx.refuse("decide")
+        return
+    submission = forms.decode(value)
+    if submission is None:
+        await ctx.reply(
+            "That form could not be read; please run `/caio decide` again.", ephemeral=True
+        )
+        return
+    title = submission.get("title") or submission.context
+    values = {name: submission.get(name) for name in decisions.FIELDS if submission.get(name)}
+    await _decide(ctx, decisions.Draft(title, values))
+
+
+async def _decide(ctx: Context, draft: decisions.Draft) -> None:
     gaps = decisions.missing(draft)
     if gaps:
         title = draft.title or "<title>"
@@ -109,10 +169,23 @@ async def _thread_lines(ctx: Context, thread: Address) -> list[str]:
     example="decide from-thread Vector store choice",
 )
 async def from_thread(ctx: Context, text: str) -> None:
+    await _draft_from_thread(ctx, text)
+
+
+async def save_thread(ctx: Context, title: str, mention: Mention) -> None:
+    """ "@caio save this thread as a decision [title]": the thread's words, as a draft ADR."""
+    if not ctx.may("decide from-thread"):
+        await ctx.refuse("decide from-thread")
+        return
+    ctx.spec = registry.commands["decide from-thread"]
+    await _draft_from_thread(ctx, title, mention.history)
+
+
+async def _draft_from_thread(ctx: Context, text: str, history: tuple[str, ...] = ()) -> None:
     if ctx.address.thread is None:
         await ctx.usage("Run it inside the thread the decision was discussed in.")
         return
-    lines = await _thread_lines(ctx, ctx.address)
+    lines = await _thread_lines(ctx, ctx.address) or list(history)
     if not lines:
         await ctx.reply(
             f"I have no record of this thread. Record it with `/caio {decisions.FORM}`.",

@@ -4,8 +4,12 @@ is one kind of check-in."""
 
 from __future__ import annotations
 
+import re
+import shlex
+
 from sqlmodel import col, delete, select
 
+from bot import forms as chat_forms
 from bot.context import Context
 from bot.db.models import Member
 from bot.db.models_schedule import (
@@ -19,6 +23,7 @@ from bot.db.models_schedule import (
 )
 from bot.directory import find_member
 from bot.events import Address, ThreadReply
+from bot.forms import Form, FormField
 from bot.message import Message
 from bot.registry import registry
 from bot.text import shorten
@@ -330,6 +335,84 @@ async def standup(ctx: Context, text: str) -> None:
 )
 async def standup_setup(ctx: Context, text: str) -> None:
     await setup(ctx, K, text)
+
+
+@chat_forms.opens("standup setup")
+async def standup_form(ctx: Context, text: str) -> Form | None:
+    """A bare `/caio standup setup` opens a form pre-filled with this channel's settings."""
+    if text.strip():
+        return None
+    async with ctx.bot.db.session() as session:
+        current = await find(session, ctx.client_id, K, ctx.address)
+        named = (await participants(session, [current]))[current.id or 0] if current else []
+    defaults = DEFAULTS[K]
+    at = current.local_time if current else str(defaults["local_time"])
+    tz = current.timezone if current else ctx.client.timezone
+    minutes = current.window_minutes if current else int(str(defaults["window_minutes"]))
+    window = f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
+    questions = questions_of(current) if current else ()
+    people = " ".join(f"@{m.name}" for m in named) if current and current.participants else ""
+    fields = (
+        FormField(
+            "when", "Time and time zone", placeholder="09:30 Europe/Berlin", initial=f"{at} {tz}"
+        ),
+        FormField(
+            "days",
+            "Days",
+            placeholder="mon-fri",
+            initial=current.days if current else str(defaults["days"]),
+        ),
+        FormField("window", "Response window", placeholder="4h", initial=window),
+        FormField(
+            "participants",
+            "Participants (@names)",
+            required=False,
+            placeholder="@dana @sam",
+            initial=people,
+        ),
+        FormField(
+            "questions",
+            "Questions (one a line, or split by |)",
+            multiline=True,
+            required=False,
+            placeholder="What did you do yesterday?",
+            initial="\n".join(questions),
+        ),
+    )
+    return Form(
+        "standup.setup", "Stand-up setup", fields, submit_label="Save", usage=SETUP_USAGE[K]
+    )
+
+
+def setup_line(submission: chat_forms.Submission) -> str:
+    """The form's answers as the one-line setup form, so both go through one parser."""
+    when = submission.get("when").split()
+    words = [f"at {shlex.quote(when[0])}"] if when else []
+    if len(when) > 1:
+        words.append(f"tz {shlex.quote(when[1])}")
+    for keyword, name in (("on", "days"), ("window", "window")):
+        if submission.get(name):
+            words.append(f"{keyword} {shlex.quote(submission.get(name))}")
+    names = [shlex.quote(n) for n in submission.get("participants").replace(",", " ").split()]
+    if names:
+        words.append("participants " + " ".join(names))
+    asked = [q.strip() for q in re.split(r"[\n|]", submission.get("questions")) if q.strip()]
+    if asked:
+        words.append("questions " + " ".join(shlex.quote(q) for q in asked))
+    return " ".join(words)
+
+
+@registry.action("form:standup.setup")
+async def standup_submitted(ctx: Context, value: str) -> None:
+    ctx.spec = registry.commands["standup setup"]
+    if not ctx.may(ctx.spec.name):
+        await ctx.refuse(ctx.spec.name)
+        return
+    submission = chat_forms.decode(value)
+    if submission is None:
+        await ctx.usage("That form could not be read.")
+        return
+    await setup(ctx, K, setup_line(submission))
 
 
 @registry.command("standup show", summary="This channel's stand-up", usage="standup show")

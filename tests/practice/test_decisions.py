@@ -50,7 +50,7 @@ async def test_record_list_show_search(chat: Chat, teams: Teams) -> None:
 
 async def test_missing_fields_show_the_form(chat: Chat, teams: Teams) -> None:
     await teams.be("sam", Role.LEAD)
-    out = await chat.say("/caio decide Move to Claude")
+    out = await chat.say("/caio decide Move to Claude | options: GPT; Claude")
     assert "A decision needs context, decision" in out
     assert "`/caio decide Move to Claude | context: … | options: …" in out
     assert "none yet" in await chat.say("/caio decisions")
