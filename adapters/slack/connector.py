@@ -33,6 +33,8 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.http_retry.jitter import Jitter
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlalchemy import delete
@@ -40,6 +42,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from adapters.slack import create_events as ce
+from adapters.slack.ack_gate import AckGate
 from adapters.slack.oauth import INSTALL_PATH, REDIRECT_PATH, SlackInstaller
 from adapters.slack.render import Rendered, clicked, escape, home_view, is_progress, render
 from bot.adapter import DeliveryError
@@ -139,11 +142,25 @@ class SlackResponder:
         return None
 
 
+class _GatedSocketModeHandler(AsyncSocketModeHandler):
+    """Bolt's Socket Mode handler, holding the ack gate while an envelope is acknowledged."""
+
+    def __init__(self, app: AsyncApp, app_token: str, gate: AckGate) -> None:
+        super().__init__(app, app_token)
+        self.gate = gate
+
+    async def handle(  # type: ignore[override]  # as Bolt's own handler narrows it
+        self, client: SocketModeClient, req: SocketModeRequest
+    ) -> None:
+        with self.gate.acking():
+            await super().handle(client, req)
+
+
 class SocketModeRunner:
     """Slack Socket Mode as a worker component (no public HTTP endpoint needed)."""
 
-    def __init__(self, app: AsyncApp, app_token: str) -> None:
-        self.handler = AsyncSocketModeHandler(app, app_token)
+    def __init__(self, app: AsyncApp, app_token: str, gate: AckGate) -> None:
+        self.handler = _GatedSocketModeHandler(app, app_token, gate)
 
     async def start(self) -> None:
         await self.handler.connect_async()
@@ -187,6 +204,7 @@ class SlackAdapter:
         self._names: dict[tuple[str, str], str] = {}
         self._overflow: dict[str, list[str]] = {}
         self._budgets: dict[str, _Budget] = {}
+        self.gate = AckGate()
         self._listen()
 
     # -- inbound: ack at once, then work ----------------------------------------------------
@@ -200,7 +218,11 @@ class SlackAdapter:
         self.app.event("tokens_revoked")(self._on_revoked)
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
-        self.bot.spawn(work, name=name)
+        self.bot.spawn(self._after_acks(work), name=name)
+
+    async def _after_acks(self, work: Coroutine[Any, Any, None]) -> None:
+        await self.gate.settled()
+        await work
 
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
@@ -474,8 +496,9 @@ class SlackAdapter:
             http.router.add_get(REDIRECT_PATH, self._oauth_redirect)
 
     async def _events(self, request: web.Request) -> web.Response:
-        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(bolt_response)
+        with self.gate.acking():
+            bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+            return await to_aiohttp_response(bolt_response)
 
     async def _install(self, request: web.Request) -> web.Response:
         assert self.installer is not None
@@ -490,7 +513,7 @@ class SlackAdapter:
         return await to_aiohttp_response(await self.installer.flow.handle_callback(bolt_request))
 
     def socket_mode(self, app_token: str) -> SocketModeRunner:
-        return SocketModeRunner(self.app, app_token)
+        return SocketModeRunner(self.app, app_token, self.gate)
 
 
 def slack_components(
