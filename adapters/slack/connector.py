@@ -43,11 +43,13 @@ from sqlmodel import col
 
 from adapters.slack import create_events as ce
 from adapters.slack.ack_gate import AckGate
+from adapters.slack.forms import CALLBACK_PREFIX, errors_for, modal_view, submission_from
 from adapters.slack.oauth import INSTALL_PATH, REDIRECT_PATH, SlackInstaller
 from adapters.slack.render import Rendered, clicked, escape, home_view, is_progress, render
 from bot.adapter import DeliveryError
 from bot.db.models_slack import SlackEvent
 from bot.events import Action, Actor, Address, Inbound
+from bot.forms import Form
 from bot.home import home_for
 from bot.message import Attachment, Message, Posted
 
@@ -107,11 +109,29 @@ class SlackResponder:
     commands, buttons) or chat.postEphemeral; anything else is posted where it happened."""
 
     def __init__(
-        self, adapter: SlackAdapter, user_id: str, response_url: str | None = None
+        self,
+        adapter: SlackAdapter,
+        user_id: str,
+        response_url: str | None = None,
+        trigger_id: str | None = None,
     ) -> None:
         self.adapter = adapter
         self.user_id = user_id
         self.response_url = response_url
+        self.trigger_id = trigger_id
+
+    async def form(self, form: Form) -> bool:
+        """A modal, opened with the command's or click's trigger (valid for 3 s, once)."""
+        if self.trigger_id is None or form.address is None:
+            return False
+        web_client = await self.adapter.web_api(form.address.workspace)
+        trigger, self.trigger_id = self.trigger_id, None
+        try:
+            await web_client.views_open(trigger_id=trigger, view=modal_view(form))
+        except SlackApiError as exc:
+            log.warning("could not open the form", form=form.form_id, error=exc.response["error"])
+            return False
+        return True
 
     async def reply(self, message: Message) -> Posted | None:
         if not message.ephemeral:
@@ -216,6 +236,7 @@ class SlackAdapter:
         self.app.event("app_home_opened")(self._on_home_opened)
         self.app.event("app_uninstalled")(self._on_revoked)
         self.app.event("tokens_revoked")(self._on_revoked)
+        self.app.view_submission(re.compile(f"^{CALLBACK_PREFIX}"))(self._on_form_submitted)
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         self.bot.spawn(self._after_acks(work), name=name)
@@ -227,7 +248,9 @@ class SlackAdapter:
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         command = ce.command_from(body)
-        responder = SlackResponder(self, command.actor.id, body.get("response_url"))
+        responder = SlackResponder(
+            self, command.actor.id, body.get("response_url"), body.get("trigger_id")
+        )
         self._spawn(self.bot.dispatch(command, responder), f"slack-command-{command.actor.id}")
 
     async def _on_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -249,6 +272,17 @@ class SlackAdapter:
         await ack()
         if ce.is_written_reply(body["event"], context.bot_user_id):
             self._spawn(self._once(body, lambda: self._thread_reply(body)), "slack-thread-reply")
+
+    async def _on_form_submitted(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        """Close the modal (or show which inputs are blank), then hand the answers on."""
+        errors = errors_for(body["view"])
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        submitted = submission_from(body)
+        responder = SlackResponder(self, submitted.actor.id)
+        self._spawn(self._dispatch(submitted, responder), f"slack-form-{submitted.action_id}")
 
     async def _on_home_opened(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
@@ -302,7 +336,9 @@ class SlackAdapter:
                     )
                 except SlackApiError:
                     log.exception("could not update the clicked message")
-        responder = SlackResponder(self, action.actor.id, body.get("response_url"))
+        responder = SlackResponder(
+            self, action.actor.id, body.get("response_url"), body.get("trigger_id")
+        )
         await self._dispatch(action, responder)
         if (body.get("view") or {}).get("type") == "home":
             await self.publish_home(action.address.workspace, action.actor.id)

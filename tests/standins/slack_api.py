@@ -393,6 +393,14 @@ class SlackStandIn:
             "view": {"id": "V1", **(json.loads(view) if isinstance(view, str) else view)},
         }
 
+    def _views_open(self, args: dict[str, Any], _: str | None) -> dict[str, Any]:
+        """A modal opened with a trigger id (recorded in the log like every call)."""
+        view = args.get("view") or {}
+        view = json.loads(view) if isinstance(view, str) else view
+        if not args.get("trigger_id"):
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"ok": True, "view": {"id": f"V{len(self.calls('views.open'))}", **view}}
+
     def _oauth_v2_access(self, args: dict[str, Any], _: str | None) -> dict[str, Any]:
         i = self.install
         self.tokens[i.bot_token] = (i.team_id, i.bot_user_id)
