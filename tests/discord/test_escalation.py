@@ -4,6 +4,7 @@ the asker's thread over REST (the interaction token is long gone by then), and r
 from __future__ import annotations
 
 from tests.discord.conftest import CAIO_ROLE, DANA, GENERAL, LEAD_ROLE, QUEUE, SAM, DiscordHarness
+from tests.standins.discord_api import APP_ID
 
 
 async def ask_and_escalate(dc: DiscordHarness) -> tuple[str, str]:
@@ -82,3 +83,28 @@ async def test_a_long_answer_is_split_never_rejected(dc: DiscordHarness) -> None
     joined = " ".join(p["content"] for p in parts)
     for n in range(9):
         assert f"Step {n}: {sentence.strip()}" in joined
+
+
+async def test_mark_resolved_and_reopen_edit_the_ticket_through_the_click(
+    dc: DiscordHarness,
+) -> None:
+    await ask_and_escalate(dc)
+    (ticket,) = dc.api.in_channel(QUEUE)
+    token = await dc.click(ticket, "Mark resolved", SAM, (LEAD_ROLE,))
+    (refusal,) = dc.followups(token)
+    assert refusal["flags"] & 64 and "Only the CAIO" in refusal["content"]
+    assert [b["label"] for b in dc.api.buttons(dc.api.messages[ticket["id"]])] == ["Mark resolved"]
+
+    token = await dc.click(ticket, "Mark resolved", DANA, (CAIO_ROLE,))
+    edit = dc.api.calls_to("PATCH", f"/webhooks/{APP_ID}/{token}/messages/@original")
+    assert edit, "edited through the click's interaction, not a separate REST edit"
+    ticket = dc.api.messages[ticket["id"]]
+    assert ticket["embeds"][0]["title"] == "Escalation #1"
+    assert "Resolved." in ticket["content"] and "Reply in this thread" not in ticket["content"]
+    assert [b["custom_id"] for b in dc.api.buttons(ticket)] == ["caio:escalation.reopen:1"]
+
+    await dc.click(ticket, "Reopen", DANA, (CAIO_ROLE,))
+    ticket = dc.api.messages[ticket["id"]]
+    assert [b["label"] for b in dc.api.buttons(ticket)] == ["Mark resolved"]
+    assert "Escalation #1 reopened by dana." in dc.text(QUEUE)
+    assert not dc.api.calls_to("PATCH", f"/channels/{QUEUE}/messages/")

@@ -172,6 +172,8 @@ class DiscordStandIn:
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.closed_dms: set[str] = set()
         self.expired_tokens: set[str] = set()
+        self.tokens_expire_on_ack = False
+        """Every handler takes longer than 15 minutes: tokens die once acknowledged."""
         self.upload_limit = UPLOAD_LIMIT
         self.uploads: dict[str, bytes] = {}
         self._files: list[Upload] = []
@@ -593,6 +595,8 @@ class DiscordStandIn:
         kind = body["type"]
         data = body.get("data") or {}
         state.response_type = kind
+        if self.tokens_expire_on_ack:
+            self.expire(token)
         resource: dict[str, Any] = {"type": kind}
         if kind in (4, 5):
             loading = LOADING if kind == 5 else 0
