@@ -12,7 +12,7 @@ import random
 import re
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -223,6 +223,7 @@ class SlackAdapter:
         )
         self._names: dict[tuple[str, str], str] = {}
         self._overflow: dict[str, list[str]] = {}
+        self._roots: dict[str, str] = {}
         self._budgets: dict[str, _Budget] = {}
         self.gate = AckGate()
         self._listen()
@@ -336,12 +337,22 @@ class SlackAdapter:
                     )
                 except SlackApiError:
                     log.exception("could not update the clicked message")
+        action = self._at_root(action)
         responder = SlackResponder(
             self, action.actor.id, body.get("response_url"), body.get("trigger_id")
         )
         await self._dispatch(action, responder)
         if (body.get("view") or {}).get("type") == "home":
             await self.publish_home(action.address.workspace, action.actor.id)
+
+    def _at_root(self, action: Action) -> Action:
+        """A click on the last part of a long message is about the whole message: name its
+        first part (and that part's thread), as the handlers knew it when it was posted."""
+        root = self._roots.get(self._message_key(action.address, action.message_id))
+        if root is None:
+            return action
+        thread = root if action.address.thread == action.message_id else action.address.thread
+        return replace(action, address=action.address.in_thread(thread), message_id=root)
 
     async def _mention(self, body: Mapping[str, Any], bot_user: str | None) -> None:
         event = body["event"]
@@ -459,23 +470,36 @@ class SlackAdapter:
                 channel=address.channel, thread_ts=address.thread, text=text
             )
 
+    @staticmethod
+    def _message_key(address: Address, ts: str) -> str:
+        """A Slack message is its channel and ts, whichever thread a click reports."""
+        return f"{address.workspace}/{address.channel}/{ts}"
+
     def _remember_overflow(self, posted: Posted, tss: list[str]) -> None:
-        self._overflow[posted.address.key + posted.message_id] = tss
-        while len(self._overflow) > OVERFLOW_KEEP:
-            self._overflow.pop(next(iter(self._overflow)))
+        """The messages a long one continues in, and for each of them the one it continues
+        (its buttons sit on the last, so a click may name any of them)."""
+        self._overflow[self._message_key(posted.address, posted.message_id)] = tss
+        for ts in tss:
+            self._roots[self._message_key(posted.address, ts)] = posted.message_id
+        for kept in (self._overflow, self._roots):
+            while len(kept) > OVERFLOW_KEEP:
+                kept.pop(next(iter(kept)))
 
     async def update(self, posted: Posted, message: Message) -> None:
         address = posted.address
         budget = self._budgets.setdefault(address.workspace, _Budget())
         if is_progress(message) and not budget.take():
             return
+        root = self._roots.get(self._message_key(address, posted.message_id), posted.message_id)
+        if address.thread in (root, posted.message_id):  # a channel message, clicked
+            address = address.root
+        posted = Posted(address, root)
         web_client = await self.web_api(address.workspace)
         first, *rest = render(message)
         await web_client.chat_update(
-            channel=address.channel, ts=posted.message_id, text=first.text, blocks=first.blocks
+            channel=address.channel, ts=root, text=first.text, blocks=first.blocks
         )
-        key = address.key + posted.message_id
-        extra = self._overflow.get(key, [])
+        extra = self._overflow.get(self._message_key(address, root), [])
         for n, part in enumerate(rest):
             if n < len(extra):
                 await web_client.chat_update(

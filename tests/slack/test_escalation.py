@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from bot.db.models import Escalation, EscalationStatus
 from tests.slack.conftest import CAIO, GENERAL, QUEUE, SAM, SlackHarness
+from tests.standins.slack_api import Call
 
 QUESTION = "can we send customer emails to OpenAI under our DPA?"
 
@@ -82,3 +83,71 @@ async def test_slack_retries_never_relay_twice(slack: SlackHarness) -> None:
 
     relays = slack.api.calls("chat.postMessage")[before:]
     assert len(relays) == 1 and len(slack.api.calls("reactions.add")) == 1
+
+
+def _queue_updates(slack: SlackHarness) -> list[Call]:
+    return [c for c in slack.api.delivered("chat.update") if c.args["channel"] == QUEUE]
+
+
+async def test_mark_resolved_and_reopen_update_the_queue_message_in_place(
+    slack: SlackHarness,
+) -> None:
+    _, queue_ts = await _escalated_from_thread(slack)
+    queued = next(c for c in slack.api.calls("chat.postMessage") if c.args["channel"] == QUEUE)
+    posts_before = len(slack.api.calls("chat.postMessage"))
+
+    assert (await slack.click(queued, "Mark resolved", user=CAIO, ts=queue_ts)).status == 200
+    await slack.settle()
+
+    (resolved,) = _queue_updates(slack)
+    assert resolved.args["ts"] == queue_ts
+    assert resolved.buttons == ["Reopen"] and "Resolved." in resolved.text
+    assert "Escalation #1" in resolved.text and QUESTION in resolved.text
+    said = slack.api.calls("chat.postMessage")[posts_before:]
+    assert [c.args["thread_ts"] for c in said] == [queue_ts]
+    assert "marked resolved by carla" in said[0].text
+
+    await slack.click(resolved, "Reopen", user=CAIO, ts=queue_ts)
+    await slack.settle()
+
+    reopened = _queue_updates(slack)[-1]
+    assert reopened.args["ts"] == queue_ts and reopened.buttons == ["Mark resolved"]
+    assert "Resolved." not in reopened.text
+    async with slack.bot.db.session() as session:
+        escalation = (await session.exec(select(Escalation))).one()
+    assert escalation.status == EscalationStatus.OPEN
+
+
+async def test_a_teammate_cannot_resolve_from_the_queue(slack: SlackHarness) -> None:
+    _, queue_ts = await _escalated_from_thread(slack)
+    queued = next(c for c in slack.api.calls("chat.postMessage") if c.args["channel"] == QUEUE)
+
+    await slack.click(queued, "Mark resolved", user=SAM, ts=queue_ts)
+    await slack.settle()
+
+    assert _queue_updates(slack) == []
+    refusal = slack.api.calls("response_url")[-1]
+    assert refusal.args["response_type"] == "ephemeral" and "Only" in refusal.text
+
+
+async def test_resolving_a_queue_message_too_long_for_one_slack_message(
+    slack: SlackHarness,
+) -> None:
+    # Escaped, this question outgrows one section: the queue message continues in a second
+    # Slack message, which carries the button.
+    question = ("may prompts compare a<b & c>d for pricing? " * 64).strip()
+    await slack.command(f"escalate {question}")
+    await slack.settle()
+    first, last = [c for c in slack.api.calls("chat.postMessage") if c.args["channel"] == QUEUE]
+    first_ts, last_ts = (m["ts"] for m in slack.api.messages[QUEUE])
+    assert last.buttons == ["Mark resolved"] and "thread_ts" not in last.args
+
+    await slack.click(last, "Mark resolved", user=CAIO, ts=last_ts)
+    await slack.settle()
+
+    head, tail = _queue_updates(slack)
+    assert (head.args["ts"], tail.args["ts"]) == (first_ts, last_ts)
+    assert tail.buttons == ["Reopen"] and "Resolved." in tail.text
+    said = slack.api.calls("chat.postMessage")[-1]
+    assert said.args["thread_ts"] == first_ts and "marked resolved" in said.text
+    assert len([c for c in slack.api.calls("chat.postMessage") if c.args["channel"] == QUEUE]) == 3
