@@ -23,14 +23,15 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from sqlmodel import col, select
 
-from adapters.discord import create_events, uploads
+from adapters.discord import create_events, forms, uploads
 from adapters.discord.create_events import PLATFORM, THREAD_TYPES
 from adapters.discord.render import ActionButton, Part, render
 from bot.adapter import DeliveryError
 from bot.db import fulltext
 from bot.db.models import Advice, Escalation, EscalationStatus
 from bot.directory import client_for
-from bot.events import Address, Inbound
+from bot.events import Address, Command, Inbound
+from bot.forms import Form
 from bot.message import Attachment, Message, Posted
 from bot.roles import parse_role_map, use_role_map
 from bot.text import shorten, terms
@@ -219,6 +220,11 @@ class InteractionResponder:
         self.adapter.interaction_messages[first.message_id] = self
         return first
 
+    async def form(self, form: Form) -> bool:
+        """Too late once deferred: Discord opens a modal only as the first answer, which
+        `DiscordAdapter.on_command` gives when the core says the command opens one."""
+        return False
+
     async def finish(self) -> None:
         """Nothing was said: take "thinking…" away rather than leave it spinning."""
         if self.pending and self.live():
@@ -239,6 +245,10 @@ class ChannelResponder:
         self.adapter = adapter
         self.where = where
         self.user_id = user_id
+
+    async def form(self, form: Form) -> bool:
+        """A plain message has no interaction to open a modal with."""
+        return False
 
     async def reply(self, message: Message) -> Posted | None:
         if message.ephemeral and self.where.thread is not None:
@@ -272,6 +282,10 @@ class CaioClient(discord.Client):
         self, interaction: discord.Interaction[Any], action_id: str, value: str
     ) -> None:
         await self.adapter.on_click(interaction, action_id, value)
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        if forms.is_ours(interaction):
+            await self.adapter.on_form_submitted(interaction)
 
 
 class DiscordAdapter:
@@ -484,9 +498,28 @@ class DiscordAdapter:
         self, interaction: discord.Interaction[Any], text: str, *, private: bool
     ) -> None:
         responder = InteractionResponder(self, interaction)
-        await responder.defer(private=private, thinking=True)
         inbound = create_events.command(interaction, text)
+        if await self._opened_form(inbound, responder):
+            return
+        await responder.defer(private=private, thinking=True)
         self._serve(inbound, responder, f"discord-command-{interaction.id}")
+
+    async def _opened_form(self, inbound: Command, responder: InteractionResponder) -> bool:
+        """A modal must be the interaction's first answer: ask the core before deferring."""
+        try:
+            form = await self.bot.form_for(inbound, responder)
+        except Exception:
+            log.exception("could not prepare the form; running the command as typed")
+            return False
+        if form is None:
+            return False
+        await responder.interaction.response.send_modal(forms.modal_for(form))
+        return True
+
+    async def on_form_submitted(self, interaction: discord.Interaction[Any]) -> None:
+        responder = InteractionResponder(self, interaction)
+        await responder.defer(private=False, thinking=True)
+        self._serve(forms.submission(interaction), responder, f"discord-form-{interaction.id}")
 
     async def on_click(
         self, interaction: discord.Interaction[Any], action_id: str, value: str

@@ -102,6 +102,7 @@ class InteractionState:
     original_id: str | None = None
     original_deleted: bool = False
     choices: list[dict[str, Any]] = field(default_factory=list)
+    modal: dict[str, Any] | None = None
     message_id: str | None = None
     """The message a clicked component sits on (its `@original` for type 6 and 7)."""
 
@@ -157,6 +158,22 @@ async def _multipart(request: web.Request) -> tuple[Any, list[Upload]]:
         if isinstance(value, web.FileField)
     ]
     return body, files
+
+
+def _check_modal(data: dict[str, Any]) -> None:
+    """The limits Discord enforces on a MODAL callback (title, 1-5 labelled inputs)."""
+    if not 1 <= len(data.get("title") or "") <= 45:
+        raise DiscordError(400, 50035, "Invalid Form Body: data.title: 1-45 characters.")
+    if len(data.get("custom_id") or "") > 100:
+        raise DiscordError(400, 50035, "Invalid Form Body: data.custom_id: too long.")
+    components = data.get("components") or []
+    if not 1 <= len(components) <= 5:
+        raise DiscordError(400, 50035, "Invalid Form Body: data.components: 1-5 in length.")
+    for label in components:
+        if label.get("type") != 18 or not 1 <= len(label.get("label") or "") <= 45:
+            raise DiscordError(400, 50035, "Invalid Form Body: a label of 1-45 characters.")
+        if label["component"].get("type") != 4:
+            raise DiscordError(400, 50035, "Invalid Form Body: a label holds a text input.")
 
 
 class DiscordStandIn:
@@ -609,6 +626,9 @@ class DiscordStandIn:
             resource["message"] = self._edit(state.message_id, data)
         elif kind == 8:
             state.choices = data.get("choices", [])
+        elif kind == 9:
+            _check_modal(data)
+            state.modal = data
         flags = data.get("flags") or 0
         return {
             "interaction": {
