@@ -114,3 +114,28 @@ async def test_standup_form_errors_read_like_the_one_line_form(chat: Chat, teams
         out = await chat.say(answer)
     assert "Usage: `/caio standup setup" in out
     assert "There is no standup" in await chat.say("/caio standup show")
+
+
+async def test_save_this_thread_as_a_decision_drafts_one_from_the_thread(
+    chat: Chat, teams: Teams
+) -> None:
+    await teams.be("sam", Role.LEAD)
+    asked = await chat.say("/caio ask should we keep vectors in pgvector or Pinecone?")
+    thread = asked.split("`/thread ")[1].split("`")[0]
+    await chat.say(f"/thread {thread}")
+    draft = await chat.say("@caio save this thread as a decision: Vector store")
+    assert "Draft decision from this thread" in draft
+    assert "Vector store" in draft and "(proposed" in draft
+    accepted = await chat.say(chat.button(draft, "Accept"))
+    assert "accepted by sam" in accepted
+
+
+async def test_saving_a_thread_is_for_leads_and_other_mentions_are_questions(
+    chat: Chat, teams: Teams
+) -> None:
+    await teams.be("dana", Role.MEMBER)
+    asked = await chat.say("/caio ask should we keep vectors in pgvector or Pinecone?")
+    await chat.say("/thread " + asked.split("`/thread ")[1].split("`")[0])
+    refused = await chat.say("@caio save this thread as a decision")
+    assert "Only the CAIO, a lead or an admin" in refused
+    assert "Draft decision" not in await chat.say("@caio how do we save this thread?")
