@@ -104,7 +104,7 @@ class InteractionState:
     choices: list[dict[str, Any]] = field(default_factory=list)
     modal: dict[str, Any] | None = None
     message_id: str | None = None
-    """The message a clicked component sits on (its `@original` for type 6 and 7)."""
+    """The message a clicked component sits on (its `@original` once deferred, type 6)."""
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -591,9 +591,6 @@ class DiscordStandIn:
         _check_message(merged)
         if self._files:
             merged["attachments"] = self._attachments(body)
-        elif "attachments" in body:
-            kept = {str(a["id"]) for a in body["attachments"] or []}
-            merged["attachments"] = [a for a in message["attachments"] if a["id"] in kept]
         merged["flags"] = message["flags"] & ~LOADING
         merged["edited_timestamp"] = datetime.now(UTC).isoformat()
         self.messages[message_id] = merged
@@ -620,10 +617,6 @@ class DiscordStandIn:
             message = self._message(state.channel_id, data, flags=loading, webhook=True)
             state.original_id = message["id"]
             resource["message"] = message
-        elif kind == 7:
-            if state.message_id is None:
-                raise DiscordError(400, 40060, "Interaction has no message to update.")
-            resource["message"] = self._edit(state.message_id, data)
         elif kind == 8:
             state.choices = data.get("choices", [])
         elif kind == 9:
@@ -657,7 +650,7 @@ class DiscordStandIn:
     def _webhook_message(self, token: str, message_id: str) -> str:
         state = self._interaction(token)
         if message_id == "@original":
-            if state.response_type in (6, 7) and state.message_id is not None:
+            if state.response_type == 6 and state.message_id is not None:
                 return state.message_id
             if state.original_id is None or state.original_deleted:
                 raise DiscordError(404, 10008, "Unknown Message")
