@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 import structlog
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -41,7 +42,8 @@ from scheduler.store import cadence_of, participants, questions_of
 log = structlog.get_logger(__name__)
 
 LABEL = {ScheduleKind.STANDUP: "Stand-up", ScheduleKind.CHECKIN: "Check-in"}
-_SENDS_AT_ONCE = 64
+SENDS_AT_ONCE = 64
+_RUN, _PROMPT = Run.__table__, Prompt.__table__  # type: ignore[attr-defined]
 
 
 def label(schedule: Schedule) -> str:
@@ -77,15 +79,14 @@ class Plan:
         return text
 
 
-async def plan(bot: Bot, fires: list[tuple[Schedule, Client, datetime]]) -> list[Plan]:
+async def plan(session: AsyncSession, fires: list[tuple[Schedule, Client, datetime]]) -> list[Plan]:
     """Participants, minus those away, minus those who answered early; one query per kind
     of row for the whole batch."""
     schedules = [s for s, _, _ in fires]
-    async with bot.db.session() as session:
-        people = await participants(session, schedules)
-        member_ids = sorted({m.id for ms in people.values() for m in ms if m.id is not None})
-        away = await _away(session, member_ids)
-        early = await _answered(session, [s.id for s in schedules if s.id is not None])
+    people = await participants(session, schedules)
+    member_ids = sorted({m.id for ms in people.values() for m in ms if m.id is not None})
+    away = await _away(session, member_ids)
+    early = await _answered(session, [s.id for s in schedules if s.id is not None])
     plans = []
     for schedule, client, fire_at in fires:
         assert schedule.id is not None
@@ -127,10 +128,14 @@ async def _answered(session: AsyncSession, schedule_ids: list[int]) -> set[tuple
 
 
 def reminder_times(run: Run, schedule: Schedule) -> list[datetime]:
+    return _slots(run.fire_at, run.closes_at, schedule.reminders)
+
+
+def _slots(fire_at: datetime, closes_at: datetime, reminders: int) -> list[datetime]:
     """Reminders spread evenly through the answer window, none at its very end."""
-    window = run.closes_at - run.fire_at
-    count = max(0, schedule.reminders)
-    return [run.fire_at + window * i / (count + 1) for i in range(1, count + 1)]
+    window = closes_at - fire_at
+    count = max(0, reminders)
+    return [fire_at + window * i / (count + 1) for i in range(1, count + 1)]
 
 
 def _next_action(run: Run, schedule: Schedule) -> datetime | None:
@@ -140,80 +145,103 @@ def _next_action(run: Run, schedule: Schedule) -> datetime | None:
     return slots[run.reminders_done] if run.reminders_done < len(slots) else run.closes_at
 
 
-async def start_runs(bot: Bot, plans: list[Plan], now: datetime) -> None:
-    """Create the runs and prompt rows in one transaction (bulk statements: a busy minute
-    has a thousand of them), send concurrently, then record where each prompt went."""
-    runs: list[Run] = []
+@dataclass
+class Started:
+    """A claimed fire's run, written in the claim's transaction; filled in as it is sent."""
+
+    plan: Plan
+    run_id: int
+    closes_at: datetime
+    thread: str | None = None
+    reply_keys: dict[int, str] = field(default_factory=dict)  # member id → where replies arrive
+
+
+async def write_runs(conn: AsyncConnection, plans: list[Plan]) -> list[Started]:
+    """Insert the runs and prompt rows of claimed fires as plain rows (no ORM objects: a busy
+    minute writes thousands); prompts go as one pipelined executemany."""
+    if not plans:
+        return []
+    rows = []
     for p in plans:
-        assert p.schedule.id is not None
-        run = Run(
-            client_id=p.client.id,
-            schedule_id=p.schedule.id,
-            fire_at=p.fire_at,
-            local_date=p.day.isoformat(),
-            closes_at=p.fire_at + timedelta(minutes=p.schedule.window_minutes),
+        closes = p.fire_at + timedelta(minutes=p.schedule.window_minutes)
+        slots = _slots(p.fire_at, closes, p.schedule.reminders)
+        rows.append(
+            {
+                "client_id": p.client.id,
+                "schedule_id": p.schedule.id,
+                "fire_at": p.fire_at,
+                "local_date": p.day.isoformat(),
+                "closes_at": closes,
+                "thread_address": None,
+                "reminders_done": 0,
+                "next_action_at": slots[0] if slots else closes,
+                "summarised_at": None,
+            }
         )
-        run.next_action_at = _next_action(run, p.schedule)
-        runs.append(run)
-    run_table, prompt_table = Run.__table__, Prompt.__table__  # type: ignore[attr-defined]
-    async with bot.db.session() as session:
-        conn = await session.connection()
-        ids = await conn.execute(
-            sa.insert(run_table).returning(run_table.c.id, sort_by_parameter_order=True),
-            [r.model_dump(exclude={"id"}) for r in runs],
-        )
-        for run, (run_id,) in zip(runs, ids.all(), strict=True):
-            run.id = run_id
-        prompts = {
-            run.id or 0: [
-                Prompt(client_id=p.client.id, run_id=run.id or 0, member_id=m.id or 0)
-                for m in p.prompt
-            ]
-            for p, run in zip(plans, runs, strict=True)
-        }
-        flat = [prompt for group in prompts.values() for prompt in group]
-        if flat:
-            ids = await conn.execute(
-                sa.insert(prompt_table).returning(prompt_table.c.id, sort_by_parameter_order=True),
-                [prompt.model_dump(exclude={"id"}) for prompt in flat],
-            )
-            for prompt, (prompt_id,) in zip(flat, ids.all(), strict=True):
-                prompt.id = prompt_id
-        await session.commit()
-    gate = asyncio.Semaphore(_SENDS_AT_ONCE)
-
-    async def send(p: Plan, run: Run) -> None:
-        async with gate:
-            await _send_run(bot, p, run, prompts[run.id or 0], now)
-
-    results = await asyncio.gather(
-        *(send(p, run) for p, run in zip(plans, runs, strict=True)), return_exceptions=True
+    ids = await conn.execute(
+        sa.insert(_RUN).returning(_RUN.c.id, sort_by_parameter_order=True), rows
     )
-    for p, result in zip(plans, results, strict=True):
+    started = [
+        Started(p, run_id, p.fire_at + timedelta(minutes=p.schedule.window_minutes))
+        for p, (run_id,) in zip(plans, ids.all(), strict=True)
+    ]
+    prompts = [
+        {
+            "client_id": s.plan.client.id,
+            "run_id": s.run_id,
+            "member_id": m.id,
+            "reply_key": "",
+            "sent_at": None,
+            "reminders_sent": 0,
+        }
+        for s in started
+        for m in s.plan.prompt
+    ]
+    if prompts:
+        await conn.execute(sa.insert(_PROMPT), prompts)
+    return started
+
+
+async def send_runs(
+    bot: Bot, started: list[Started], now: datetime, gate: asyncio.Semaphore
+) -> None:
+    """Send each run's kick-off and prompts concurrently (as many at once as `gate` lets
+    through), then record where each prompt went, which is where its replies arrive."""
+
+    async def send(s: Started) -> None:
+        async with gate:
+            await _send_run(bot, s)
+
+    results = await asyncio.gather(*(send(s) for s in started), return_exceptions=True)
+    for s, result in zip(started, results, strict=True):
         if isinstance(result, BaseException):
-            log.error("check-in prompts failed", schedule=p.schedule.id, error=repr(result))
+            log.error("check-in prompts failed", schedule=s.plan.schedule.id, error=repr(result))
     async with bot.db.session() as session:
         conn = await session.connection()
         await conn.execute(
-            sa.update(run_table)
-            .where(run_table.c.id == sa.bindparam("run_id"))
+            sa.update(_RUN)
+            .where(_RUN.c.id == sa.bindparam("run"))
             .values(thread_address=sa.bindparam("thread")),
-            [{"run_id": r.id, "thread": r.thread_address} for r in runs],
+            [{"run": s.run_id, "thread": s.thread} for s in started],
         )
-        sent = [p for p in flat if p.sent_at is not None]
-        if sent:
+        reached = [(s.run_id, m, key) for s in started for m, key in s.reply_keys.items()]
+        if reached:
             await conn.execute(
-                sa.update(prompt_table)
-                .where(prompt_table.c.id == sa.bindparam("prompt_id"))
-                .values(reply_key=sa.bindparam("key"), sent_at=sa.bindparam("at")),
-                [{"prompt_id": p.id, "key": p.reply_key, "at": p.sent_at} for p in sent],
+                sa.update(_PROMPT)
+                .where(
+                    _PROMPT.c.run_id == sa.bindparam("run"),
+                    _PROMPT.c.member_id == sa.bindparam("member"),
+                )
+                .values(reply_key=sa.bindparam("key"), sent_at=now),
+                [{"run": r, "member": m, "key": k} for r, m, k in reached],
             )
         await session.commit()
 
 
-async def _send_run(bot: Bot, p: Plan, run: Run, prompts: list[Prompt], now: datetime) -> None:
+async def _send_run(bot: Bot, s: Started) -> None:
+    p = s.plan
     channel = Address.parse(p.schedule.address)
-    closes = run.closes_at.astimezone(zone(p.schedule.timezone))
+    closes = s.closes_at.astimezone(zone(p.schedule.timezone))
     kickoff = Message(
         f"*{label(p.schedule)}* for {day_name(p.day)}: asking "
         + (", ".join(m.name for m in p.prompt) or "nobody")
@@ -223,10 +251,10 @@ async def _send_run(bot: Bot, p: Plan, run: Run, prompts: list[Prompt], now: dat
     )
     root = await bot.send(kickoff)
     thread = await bot.open_thread(root, f"{label(p.schedule)} {p.day.isoformat()}")
-    run.thread_address = thread.key
+    s.thread = thread.key
     questions = questions_of(p.schedule)
-    for member, prompt in zip(p.prompt, prompts, strict=True):
-        text = "\n".join(f"{i}. {q}" for i, q in enumerate(questions, start=1))
+    text = "\n".join(f"{i}. {q}" for i, q in enumerate(questions, start=1))
+    for member in p.prompt:
         message = Message(
             f"Hi {member.name}!\n{text}",
             title=f"{label(p.schedule)} · {p.client.name} · #{channel.channel} · {day_name(p.day)}",
@@ -236,8 +264,7 @@ async def _send_run(bot: Bot, p: Plan, run: Run, prompts: list[Prompt], now: dat
             ),
         )
         posted = await _reach(bot, member, message, thread)
-        prompt.reply_key = _reply_key(posted)
-        prompt.sent_at = now
+        s.reply_keys[member.id or 0] = _reply_key(posted)
 
 
 async def _reach(bot: Bot, member: Member, message: Message, thread: Address) -> Posted:

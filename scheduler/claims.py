@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select, update
 
 from bot.db.engine import Database
@@ -40,8 +41,21 @@ async def claim(db: Database, fires: Sequence[Fire], *, now: datetime, worker: s
     """The fires this worker won, in the order given; the rest belong to someone else."""
     if not fires:
         return []
+    async with db.session() as session:
+        won = await claim_on(await session.connection(), fires, now=now, worker=worker)
+        await session.commit()
+    return won
+
+
+async def claim_on(
+    conn: AsyncConnection, fires: Sequence[Fire], *, now: datetime, worker: str
+) -> list[Fire]:
+    """`claim` inside the caller's transaction, so that what a fire writes (its run and
+    prompts) commits together with its claim, or not at all."""
+    if not fires:
+        return []
     table = FireClaim.__table__  # type: ignore[attr-defined]
-    insert: Any = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
+    insert: Any = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     statement = (
         insert(table)
         .on_conflict_do_nothing(index_elements=["job", "ref", "fire_at"])
@@ -60,12 +74,9 @@ async def claim(db: Database, fires: Sequence[Fire], *, now: datetime, worker: s
         }
         for f in fires
     ]
-    async with db.session() as session:
-        conn = await session.connection()
-        # One compiled statement, executed as batched multi-row inserts ("insertmanyvalues").
-        result = await conn.execute(statement, rows)
-        won = {(job, ref, fire_at) for job, ref, fire_at in result.all()}
-        await session.commit()
+    # One compiled statement, executed as batched multi-row inserts ("insertmanyvalues").
+    result = await conn.execute(statement, rows)
+    won = {(job, ref, fire_at) for job, ref, fire_at in result.all()}
     return [f for f in fires if f.key in won]
 
 
