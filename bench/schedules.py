@@ -148,6 +148,7 @@ async def measure(url: str, busy_at: datetime) -> dict[str, float]:
     wait = (busy_at - datetime.now(UTC)).total_seconds() + 60
     with contextlib.suppress(TimeoutError):  # a lost prompt shows in the figures
         await asyncio.wait_for(recorder.all_prompted.wait(), wait)
+    load_avg = os.getloadavg()[0]  # other work on the machine shows in the lateness
     await asyncio.sleep(2)  # anything doubled would arrive now
     await engine.stop()
     await stop(bot)
@@ -166,6 +167,7 @@ async def measure(url: str, busy_at: datetime) -> dict[str, float]:
         "p99_s": late[int(len(late) * 0.99) - 1] if late else float("nan"),
         "max_s": late[-1] if late else float("nan"),
         "channel_posts": recorder.posts,
+        "load_avg": load_avg,
     }
 
 
@@ -211,6 +213,7 @@ def main() -> None:
         ("lateness p50", f"{figures['p50_s'] * 1000:.0f} ms"),
         ("lateness p99", f"{figures['p99_s'] * 1000:.0f} ms"),
         ("lateness max", f"{figures['max_s'] * 1000:.0f} ms"),
+        ("machine load average (1 min)", f"{figures['load_avg']:.1f}"),
     ]
     for name, value in rows:
         print(f"{name:<34}{value:>12}")

@@ -26,7 +26,7 @@ from bot.core import Bot
 from bot.db.models import Client
 from bot.db.models_schedule import Outcome, Run, Schedule, ScheduleKind
 from bot.events import Address
-from scheduler import checkins, nudges, sharing
+from scheduler import checkins, nudges, redeliver, sharing
 from scheduler.calendar import holiday, local_date, zone
 from scheduler.claims import Fire, claim, claim_on, note
 from scheduler.store import CADENCE_FIELDS, cadence_from, cadence_of, skip_dates
@@ -202,6 +202,7 @@ class Engine:
             await self._schedules(now, tally)
             await self._runs(now, tally)
             await self._claim_and(now, tally)
+            await self._redeliver(now, tally)
         return tally
 
     async def _schedules(self, now: datetime, tally: Tally) -> None:
@@ -311,6 +312,15 @@ class Engine:
             if await self._won(fire, now, tally):
                 await note(
                     self.bot.db, fire, await nudges.sla_send(self.bot, fire, escalation, client)
+                )
+
+    async def _redeliver(self, now: datetime, tally: Tally) -> None:
+        """Answers a platform outage left undelivered: claimed here, carried out in the
+        background (a delivery may wait on the platform's retries, a draft on the model)."""
+        for fire, question in await redeliver.fires(self.bot, now):
+            if await self._won(fire, now, tally):
+                self.bot.spawn(
+                    redeliver.run(self.bot, fire, question), name=f"redeliver-{question.id}"
                 )
 
     # -- APScheduler: when to look ------------------------------------------------------------
