@@ -3,7 +3,8 @@
 
 `INSERT … ON CONFLICT DO NOTHING RETURNING` on both SQLite and PostgreSQL: a worker that
 gets no row back lost the race (or a restart already did it) and sends nothing. Claims are
-batched, so a busy minute of a thousand stand-ups is one statement, not a thousand.
+batched (a busy minute's stand-ups are claimed a hundred per statement) and can share the
+transaction that writes what the fire sends (`claim_on`).
 """
 
 from __future__ import annotations

@@ -195,7 +195,7 @@ class Engine:
     # -- deciding what is due (the part tests drive) ------------------------------------------
     async def run_due(self, now: datetime | None = None) -> Tally:
         """Everything due at `now`: schedule fires, reminders, summaries, blocker
-        escalations and SLA nudges, each claimed before it is sent."""
+        escalations, SLA nudges and undelivered answers, each claimed before it is sent."""
         now = now or self.bot.clock.now()
         tally = Tally()
         async with self._lock:
@@ -212,6 +212,9 @@ class Engine:
                     select(Schedule, Client)
                     .join(Client, col(Client.id) == col(Schedule.client_id))
                     .where(col(Schedule.next_fire_at) <= now)
+                    # One order for every worker: chunks claim alike, never lock each other
+                    # in opposite orders.
+                    .order_by(col(Schedule.id))
                 )
             )
         if not rows:

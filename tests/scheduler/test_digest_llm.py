@@ -50,9 +50,7 @@ async def _week_of_advice(chat: Chat) -> None:
 
 
 def _digest_requests(standin: OpenAIStandIn) -> list[dict[str, Any]]:
-    return [
-        r for r in standin.chat_requests if "knowledge-sharing" in r["messages"][0]["content"]
-    ]
+    return [r for r in standin.chat_requests if "knowledge-sharing" in r["messages"][0]["content"]]
 
 
 async def test_digest_is_the_models_summary_of_the_week_caio_first(
