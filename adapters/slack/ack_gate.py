@@ -13,8 +13,9 @@ import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
-QUIET = 0.05  # seconds without a request before answer work starts
-PATIENCE = 1.0  # the longest answer work waits under sustained load
+QUIET = 0.02  # seconds without a request before answer work starts
+PATIENCE = 0.25  # the longest answer work waits under sustained load (a busy workspace's
+# message events never pause for long)
 
 
 class AckGate:
