@@ -140,6 +140,7 @@ async def test_resolving_a_queue_message_too_long_for_one_slack_message(
     await slack.settle()
     first, last = [c for c in slack.api.calls("chat.postMessage") if c.args["channel"] == QUEUE]
     first_ts, last_ts = (m["ts"] for m in slack.api.messages[QUEUE])
+    assert "Escalation #" in first.text and first.buttons == []
     assert last.buttons == ["Mark resolved"] and "thread_ts" not in last.args
 
     await slack.click(last, "Mark resolved", user=CAIO, ts=last_ts)
