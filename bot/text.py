@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+_PLACEHOLDER = re.compile(r"\[REDACTED:[\w-]+\]")
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
 
 STOPWORDS = frozenset(
@@ -174,9 +175,10 @@ def words(text: str) -> list[str]:
 
 
 def terms(text: str, limit: int = 16) -> list[str]:
-    """The content words of a query: no stopwords, no repeats, at most `limit`."""
+    """The content words of a query: no stopwords, no repeats, at most `limit`. Redaction
+    placeholders are not content: "[REDACTED:openai-key]" must not search for "openai"."""
     seen: dict[str, None] = {}
-    for word in words(text):
+    for word in words(_PLACEHOLDER.sub(" ", text)):
         for part in word.replace("'", "-").split("-"):
             if len(part) > 1 and part not in STOPWORDS:
                 seen.setdefault(part, None)

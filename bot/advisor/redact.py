@@ -164,6 +164,14 @@ _RULES: Final[tuple[_Rule, ...]] = (
     _Rule("slack-token", re.compile(r"\bx(?:app|oxe)-\d+-[A-Za-z0-9-]{10,}")),
     _Rule("github-token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}")),
     _Rule("anthropic-key", re.compile(r"\bsk-ant-[A-Za-z0-9_-]{20,}")),
+    # OpenAI keys without the marker detect-secrets looks for (project, service account,
+    # admin and legacy keys, or one cut short in a paste): long, and with a digit in it.
+    _Rule(
+        "openai-key",
+        re.compile(
+            r"\bsk-(?!ant-)(?:proj-|svcacct-|admin-)?(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{20,}"
+        ),
+    ),
     _Rule("google-api-key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
 )
 

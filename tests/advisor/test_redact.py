@@ -311,3 +311,14 @@ def test_fast_enough_for_chat() -> None:
         start = time.perf_counter()
         redact(text)
         assert time.perf_counter() - start < 1.0, text[:20]
+
+
+def test_openai_keys_without_the_marker_are_redacted() -> None:
+    key = "sk-proj-" + "Ab3dE" * 8
+    legacy = "sk-" + "9xQ2w" * 8
+    out = redact(f"our key {key} and the old one {legacy} both fail")
+    assert key not in out and legacy not in out
+    assert out.count("[REDACTED:openai-key]") == 2
+    assert redact("we pip install scikit-learn and sk-learn-style tools") == (
+        "we pip install scikit-learn and sk-learn-style tools"
+    )
