@@ -9,8 +9,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from matplotlib.figure import Figure
-
 ASKED = "#4C72B0"
 CAIO = "#DD8452"
 LATE = "#C44E52"
@@ -33,6 +31,10 @@ class ChartData:
 
 
 def render_png(data: ChartData) -> bytes:
+    # Imported here: matplotlib costs most of a second, and every `caio-bot` command would
+    # pay it at start-up otherwise.
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(13, 4), dpi=100)
     weekly, response, hours = figure.subplots(1, 3)
     figure.suptitle(data.title)
