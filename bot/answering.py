@@ -150,8 +150,13 @@ async def answer_question(bot: Bot, question_id: int, history: tuple[str, ...] =
             return
         client = await session.get(Client, question.client_id)
         asker = await session.get(Member, question.asker_id)
-    assert client is not None and asker is not None and question.thread_address
-    thread = Address.parse(question.thread_address)
+    assert client is not None and asker is not None
+    # Stored just before a crash, before its thread was opened: open it now.
+    thread = (
+        Address.parse(question.thread_address)
+        if question.thread_address
+        else await open_question_thread(bot, question, asker)
+    )
     adapter = bot.adapter_for(thread)
     placeholder: Posted | None = None
     on_text = None
@@ -226,17 +231,13 @@ async def resume_pending(bot: Bot) -> int:
     """Finish questions a previous process stored but did not answer."""
     async with bot.db.session() as session:
         pending = await session.exec(
-            select(Question).where(
-                Question.status == QuestionStatus.PENDING,
-                col(Question.thread_address).is_not(None),
-            )
+            select(Question).where(Question.status == QuestionStatus.PENDING)
         )
         ids = [
             q.id
             for q in pending
             if q.id is not None
-            and q.thread_address
-            and Address.parse(q.thread_address).platform in bot.adapters
+            and Address.parse(q.thread_address or q.origin_address).platform in bot.adapters
         ]
     for qid in ids:
         bot.spawn(answer_question(bot, qid), name=f"resume-question-{qid}")

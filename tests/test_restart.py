@@ -91,6 +91,28 @@ async def test_a_question_pending_at_shutdown_is_answered_after_restart(
     assert len(await answers(third.bot)) == 1
 
 
+async def test_a_question_stored_before_its_thread_opened_is_not_lost(
+    processes: list[Chat], settings: Settings, clock: ManualClock
+) -> None:
+    first = await boot(processes, settings, clock)
+    await start(first.bot)
+    async with first.bot.db.session() as session:
+        client = await session.get(Client, "demo")
+        [dev] = list(await session.exec(select(Member).where(Member.user_id == "dev")))
+    assert client is not None
+    await record_question(first.bot, client, dev, ASKED, GENERAL)  # then the process died
+    await stop(first.bot)
+    processes.remove(first)
+
+    second = await boot(processes, settings, clock)
+    await start(second.bot)
+    await second.bot.drain()
+    out = second.pop()
+    assert "*dev* asked: how should we evaluate our RAG pipeline" in out
+    assert out.count("[#general › thread 1] caio-bot:") == 1
+    assert len(await answers(second.bot)) == 1
+
+
 async def test_processes_starting_together_answer_once(
     processes: list[Chat], settings: Settings, clock: ManualClock
 ) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import frontmatter
 import structlog
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -52,7 +53,16 @@ def read_playbook(dirs: Iterable[Path]) -> list[PlaybookFile]:
 
 
 async def sync_playbook(session: AsyncSession, files: list[PlaybookFile]) -> int:
-    """Upsert the files' entries; returns how many rows changed."""
+    """Upsert the files' entries; returns how many rows changed. Processes starting together
+    on a fresh database race to insert the same entries: the loser reads theirs and retries."""
+    try:
+        return await _upsert(session, files)
+    except IntegrityError:
+        await session.rollback()
+        return await _upsert(session, files)
+
+
+async def _upsert(session: AsyncSession, files: list[PlaybookFile]) -> int:
     existing = {(r.client_id, r.slug): r for r in await session.exec(select(PlaybookEntry))}
     changed = 0
     for entry in files:
