@@ -202,11 +202,9 @@ async def write_runs(conn: AsyncConnection, plans: list[Plan]) -> list[Started]:
     return started
 
 
-async def send_runs(
-    bot: Bot, started: list[Started], now: datetime, gate: asyncio.Semaphore
-) -> None:
+async def send_runs(bot: Bot, started: list[Started], gate: asyncio.Semaphore) -> None:
     """Send each run's kick-off and prompts concurrently (as many at once as `gate` lets
-    through), then record where each prompt went, which is where its replies arrive."""
+    through); `record_sent` then stores where they went."""
 
     async def send(s: Started) -> None:
         async with gate:
@@ -216,6 +214,11 @@ async def send_runs(
     for s, result in zip(started, results, strict=True):
         if isinstance(result, BaseException):
             log.error("check-in prompts failed", schedule=s.plan.schedule.id, error=repr(result))
+
+
+async def record_sent(bot: Bot, started: list[Started], now: datetime) -> None:
+    """Where each run's thread and each prompt went, which is where replies arrive: written
+    once the batch is out, so that it does not hold up the last prompts."""
     async with bot.db.session() as session:
         conn = await session.connection()
         await conn.execute(

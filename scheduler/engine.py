@@ -92,14 +92,17 @@ async def fire_schedules(
     is prepared, so a busy minute's first prompts do not wait for the whole batch. An
     explicit `now` (job FIRE_NOW) ignores pauses, skips and holidays."""
     gate = asyncio.Semaphore(checkins.SENDS_AT_ONCE)
-    sending: list[asyncio.Task[None]] = []
+    sending: list[asyncio.Task[list[checkins.Started]]] = []
     try:
         for start in range(0, len(due), _CHUNK):
             chunk = due[start : start + _CHUNK]
             won = await _claim_chunk(bot, chunk, now, grace, worker, job)
             sending.append(asyncio.create_task(_send_chunk(bot, won, now, gate, tally)))
-    finally:  # what was claimed is sent even if a later chunk fails
+    finally:  # what was claimed is sent, and recorded, even if a later chunk fails
         results = await asyncio.gather(*sending, return_exceptions=True)
+        sent = [s for r in results if not isinstance(r, BaseException) for s in r]
+        if sent:
+            await checkins.record_sent(bot, sent, now)
     for result in results:
         if isinstance(result, BaseException):
             raise result
@@ -150,7 +153,7 @@ async def _claim_chunk(
 
 async def _send_chunk(
     bot: Bot, won: list[_Won], now: datetime, gate: asyncio.Semaphore, tally: Tally
-) -> None:
+) -> list[checkins.Started]:
     runs: list[checkins.Started] = []
     for fire, schedule, client, started in won:
         tally.add(fire)
@@ -162,7 +165,8 @@ async def _send_chunk(
             done = await sharing.post(bot, client, Address.parse(schedule.address), now)
             await note(bot.db, fire, f"sent {local_date(fire.fire_at, schedule.timezone)}: {done}")
     if runs:
-        await checkins.send_runs(bot, runs, now, gate)
+        await checkins.send_runs(bot, runs, gate)
+    return runs
 
 
 async def fire_now(bot: Bot, schedule: Schedule, client: Client) -> bool:
