@@ -1,6 +1,9 @@
 """Full-text index DDL per dialect, kept beside the migrations that create it.
 
-SQLite: external-content FTS5 tables (porter stemming) kept in step by triggers.
+SQLite: external-content FTS5 tables (porter stemming) kept in step by triggers. The
+advice index also holds the row's client, source and feedback as columns of their own,
+so a query is scoped inside FTS5 (it intersects posting lists) rather than filtering a
+whole log's matches afterwards; bm25 gives those columns no weight.
 PostgreSQL: a stored generated `tsvector` column with a GIN index.
 """
 
@@ -8,11 +11,13 @@ from __future__ import annotations
 
 from alembic import op
 
-# (table, FTS columns, weights for PostgreSQL's setweight)
+# Searched columns per table, with their weight for PostgreSQL's setweight.
 INDEXED: dict[str, tuple[tuple[str, str], ...]] = {
     "advice": (("question", "A"), ("answer", "B"), ("tags", "A")),
     "playbookentry": (("title", "A"), ("tags", "A"), ("body", "B")),
 }
+# Columns FTS5 also indexes to scope a query (SQLite only).
+SCOPES: dict[str, tuple[str, ...]] = {"advice": ("client_id", "source", "feedback")}
 
 
 def _sqlite_create(table: str, columns: list[str]) -> None:
@@ -55,7 +60,7 @@ def create_fulltext() -> None:
     dialect = op.get_bind().dialect.name
     for table, weighted in INDEXED.items():
         if dialect == "sqlite":
-            _sqlite_create(table, [c for c, _ in weighted])
+            _sqlite_create(table, [c for c, _ in weighted] + list(SCOPES.get(table, ())))
         else:
             _postgres_create(table, weighted)
 

@@ -284,7 +284,7 @@ class Retriever:
     async def _advice(
         self, session: AsyncSession, client_id: str, words: list[str]
     ) -> list[Passage]:
-        hits = await fulltext.search_advice(session, client_id, words)
+        hits = await fulltext.search_advice(session, client_id, words, citable_only=True)
         rows = await _load(session, Advice, [i for i, _ in hits])
         scores = dict(hits)
         return [advice_passage(r, scores[r.id or 0]) for r in rows if r.id]

@@ -25,6 +25,12 @@ def _fts5_query(words: list[str], mode: Mode) -> str:
     return joiner.join(f'"{w}"' for w in words)
 
 
+def _phrase(value: str) -> str:
+    """A value as one FTS5 string (a client id like `acme-corp` becomes the phrase
+    "acme corp"; the exact `client_id =` check after the MATCH keeps `acme` out of it)."""
+    return '"' + value.replace('"', '""') + '"'
+
+
 def _tsquery(words: list[str], mode: Mode) -> str:
     joiner = " | " if mode == "any" else " & "
     return joiner.join(words)
@@ -38,41 +44,41 @@ async def search_advice(
     mode: Mode = "any",
     limit: int = 20,
     newest_first: bool = False,
+    citable_only: bool = False,
 ) -> list[tuple[int, float]]:
-    """Advice ids of one client matching `words`, best first (or newest first)."""
+    """Advice ids of one client matching `words`, best first (or newest first).
+
+    `citable_only` keeps what may ground an answer: the CAIO's answers, imports, and AI
+    drafts someone marked helpful (see `bot.advisor.retrieval.citable`)."""
     if not words:
         return []
     dialect = session.bind.dialect.name if session.bind else "sqlite"
-    if dialect == "sqlite" and mode == "any" and not newest_first:
-        # An OR of everyday words matches much of the whole log, every client's. Joining
-        # each match to its row just to read the client costs far more than the search:
-        # test the id against the client's ids instead (read once from the client index
-        # and held as a set; `+` stops FTS5 from running the query once per id), score
-        # only those, and join only them for the source weight.
+    order = "a.created_at DESC" if newest_first else "score DESC"
+    if dialect == "sqlite":
+        # The client (and what is citable) is part of the MATCH, so FTS5 scores only this
+        # client's matching rows instead of every client's (docs/benchmarks-core.md).
+        scope = f"client_id : {_phrase(client_id)}"
+        if citable_only:
+            scope += ' AND (source : "caio" OR source : "import" OR feedback : ^"helpful")'
+        match = f"{scope} AND {{question answer tags}} : ({_fts5_query(words, mode)})"
         sql = text(
-            f"SELECT a.id, f.score * {_SQLITE_WEIGHT} AS score FROM ("
-            "SELECT rowid AS id, -bm25(advice_fts, 2.0, 1.0, 2.0) AS score FROM advice_fts "
-            "WHERE advice_fts MATCH :q "
-            "AND +rowid IN (SELECT id FROM advice WHERE client_id = :client)"
-            ") f JOIN advice a ON a.id = f.id ORDER BY score DESC LIMIT :k"
-        )
-        params = {"q": _fts5_query(words, mode), "client": client_id, "k": limit}
-    elif dialect == "sqlite":
-        # Every word must match: few rows do, so the plain join is cheapest.
-        order = "a.created_at DESC" if newest_first else "score DESC"
-        sql = text(
-            f"SELECT a.id, -bm25(advice_fts, 2.0, 1.0, 2.0) * {_SQLITE_WEIGHT} AS score "
+            f"SELECT a.id, -bm25(advice_fts, 2.0, 1.0, 2.0, 0, 0, 0) * {_SQLITE_WEIGHT} AS score "
             "FROM advice_fts JOIN advice a ON a.id = advice_fts.rowid "
             f"WHERE advice_fts MATCH :q AND a.client_id = :client ORDER BY {order} LIMIT :k"
         )
-        params = {"q": _fts5_query(words, mode), "client": client_id, "k": limit}
+        params = {"q": match, "client": client_id, "k": limit}
     else:
-        order = "a.created_at DESC" if newest_first else "score DESC"
+        citable = (
+            " AND (a.source IN ('caio', 'import') OR a.feedback = 'helpful')"
+            if citable_only
+            else ""
+        )
         sql = text(
             "SELECT a.id, ts_rank(a.search_vector, q) * CASE a.source WHEN 'caio' THEN 2.0 "
             "WHEN 'import' THEN 1.5 ELSE 1.0 END AS score "
             "FROM advice a, to_tsquery('english', :q) q "
-            f"WHERE a.client_id = :client AND a.search_vector @@ q ORDER BY {order} LIMIT :k"
+            f"WHERE a.client_id = :client AND a.search_vector @@ q{citable} "
+            f"ORDER BY {order} LIMIT :k"
         )
         params = {"q": _tsquery(words, mode), "client": client_id, "k": limit}
     rows = await session.exec(sql, params=params)  # type: ignore[call-overload]
