@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 
 QUIET = 0.02  # seconds without a request before answer work starts
 PATIENCE = 0.25  # the longest answer work waits under sustained load (a busy workspace's
@@ -23,33 +23,37 @@ class AckGate:
         self.quiet = quiet
         self.patience = patience
         self._in_flight = 0
-        self._settled = asyncio.Event()
-        self._settled.set()
-        self._timer: asyncio.TimerHandle | None = None
+        self._open = asyncio.Event()
+        self._open.set()
+        self._quiet_timer: asyncio.TimerHandle | None = None
+        self._patience_timer: asyncio.TimerHandle | None = None
 
     @contextmanager
     def acking(self) -> Iterator[None]:
         """Around the handling of one request from Slack, up to its acknowledgement."""
+        loop = asyncio.get_running_loop()
         self._in_flight += 1
-        self._settled.clear()
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        if self._quiet_timer is not None:
+            self._quiet_timer.cancel()
+            self._quiet_timer = None
+        if self._open.is_set():
+            self._open.clear()
+            self._patience_timer = loop.call_later(self.patience, self._release)
         try:
             yield
         finally:
             self._in_flight -= 1
             if self._in_flight == 0:
-                self._timer = asyncio.get_running_loop().call_later(self.quiet, self._settle)
+                self._quiet_timer = loop.call_later(self.quiet, self._release)
 
-    def _settle(self) -> None:
-        self._timer = None
-        if self._in_flight == 0:
-            self._settled.set()
+    def _release(self) -> None:
+        """Let the waiting work go: a quiet spell came, or the patience ran out."""
+        for timer in (self._quiet_timer, self._patience_timer):
+            if timer is not None:
+                timer.cancel()
+        self._quiet_timer = self._patience_timer = None
+        self._open.set()
 
     async def settled(self) -> None:
         """Return once no request is being acknowledged (or `patience` has run out)."""
-        if self._settled.is_set():
-            return
-        with suppress(TimeoutError):
-            await asyncio.wait_for(self._settled.wait(), self.patience)
+        await self._open.wait()
