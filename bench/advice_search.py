@@ -78,7 +78,7 @@ def fill(url: str, rows: int, clients: int) -> None:
         )
     sql = sa.text(
         "INSERT INTO advice (client_id, question, answer, source, author, tags, sources, "
-        "created_at) VALUES (:c, :q, :a, :s, :au, '', '', :t)"
+        "feedback, created_at) VALUES (:c, :q, :a, :s, :au, '', '', :f, :t)"
     )
     done = 0
     started = time.perf_counter()
@@ -88,8 +88,21 @@ def fill(url: str, rows: int, clients: int) -> None:
             q = " ".join(rng.choices(words, freq, k=rng.randint(8, 16))) + "?"
             a = " ".join(rng.choices(words, freq, k=rng.randint(30, 70))) + "."
             source = rng.choices(("ai", "caio", "import"), (70, 25, 5))[0]
+            # Some AI drafts get rated; only the helpful ones may ground later answers.
+            rated = rng.choices((None, "helpful", "not_helpful"), (72, 20, 8))[0]
+            feedback = rated if source == "ai" else None
             when = START + timedelta(minutes=rng.randint(0, 60 * 24 * 700))
-            batch.append({"c": f"c{n:04d}", "q": q, "a": a, "s": source, "au": source, "t": when})
+            batch.append(
+                {
+                    "c": f"c{n:04d}",
+                    "q": q,
+                    "a": a,
+                    "s": source,
+                    "au": source,
+                    "f": feedback,
+                    "t": when,
+                }
+            )
             if len(batch) == 20_000:
                 with engine.begin() as conn:
                     conn.execute(sql, batch)
@@ -122,9 +135,13 @@ def queries(count: int) -> list[list[str]]:
 def like_sql(words: list[str], joiner: str, dialect: str) -> tuple[str, dict[str, object]]:
     op = "ILIKE" if dialect == "postgresql" else "LIKE"
     parts = [f"(a.question {op} :w{i} OR a.answer {op} :w{i})" for i in range(len(words))]
+    # The retrieval side (OR) looks only at what may be cited, as the FTS query does.
+    citable = (
+        " AND (a.source IN ('caio', 'import') OR a.feedback = 'helpful')" if "OR" in joiner else ""
+    )
     sql = (
-        f"SELECT a.id FROM advice a WHERE a.client_id = :client AND ({joiner.join(parts)}) "
-        "ORDER BY a.created_at DESC LIMIT 20"
+        f"SELECT a.id FROM advice a WHERE a.client_id = :client AND ({joiner.join(parts)})"
+        f"{citable} ORDER BY a.created_at DESC LIMIT 20"
     )
     return sql, {f"w{i}": f"%{w}%" for i, w in enumerate(words)}
 
@@ -150,7 +167,10 @@ async def measure(url: str, clients: int, sizes: list[int], count: int) -> dict[
             return len(rows)
 
         async def fts_any(client: str, words: list[str]) -> int:
-            return len(await fulltext.search_advice(session, client, words, mode="any"))
+            rows = await fulltext.search_advice(
+                session, client, words, mode="any", citable_only=True
+            )
+            return len(rows)
 
         async def like(client: str, words: list[str], joiner: str) -> int:
             sql, params = like_sql(words, joiner, db.dialect)
