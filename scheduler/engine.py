@@ -87,16 +87,16 @@ async def fire_schedules(
     tally: Tally,
     job: str = FIRE,
 ) -> None:
-    """Decide, claim and send schedule fires (stand-ups, check-ins, shares) in chunks: each
-    chunk is planned, claimed and written in one transaction, then sent while the next one
-    is prepared, so a busy minute's first prompts do not wait for the whole batch. An
+    """Decide, claim and send schedule fires (stand-ups, check-ins, shares): all are planned
+    at once, then claimed and written a chunk per transaction, each chunk sent while the
+    next is claimed, so a busy minute's first prompts do not wait for the whole batch. An
     explicit `now` (job FIRE_NOW) ignores pauses, skips and holidays."""
+    decided = await _decide(bot, due, now, grace, job)
     gate = asyncio.Semaphore(checkins.SENDS_AT_ONCE)
     sending: list[asyncio.Task[list[checkins.Started]]] = []
     try:
-        for start in range(0, len(due), _CHUNK):
-            chunk = due[start : start + _CHUNK]
-            won = await _claim_chunk(bot, chunk, now, grace, worker, job)
+        for start in range(0, len(decided), _CHUNK):
+            won = await _claim_chunk(bot, decided[start : start + _CHUNK], now, worker)
             sending.append(asyncio.create_task(_send_chunk(bot, won, now, gate, tally)))
     finally:  # what was claimed is sent, and recorded, even if a later chunk fails
         results = await asyncio.gather(*sending, return_exceptions=True)
@@ -108,20 +108,20 @@ async def fire_schedules(
             raise result
 
 
+_Decided = tuple[Fire, Schedule, Client, checkins.Plan | None]
 _Won = tuple[Fire, Schedule, Client, checkins.Started | None]
 
 
-async def _claim_chunk(
+async def _decide(
     bot: Bot,
     due: list[tuple[Schedule, Client, datetime]],
     now: datetime,
     grace: timedelta,
-    worker: str,
     job: str,
-) -> list[_Won]:
-    """Plan, claim, and write the runs and prompts of the fires this worker won, all in one
-    transaction: a fire's rows exist exactly when its claim does."""
-    decided: list[tuple[Fire, Schedule, Client, checkins.Plan | None]] = []
+) -> list[_Decided]:
+    """Each fire's outcome: skipped (and why), a share post, or a check-in's plan (whom to
+    prompt); three queries for the whole batch."""
+    decided: list[_Decided] = []
     to_plan = []
     for schedule, client, fire_at in due:
         reason = skip_reason(schedule, client, fire_at, now, grace) if job == FIRE else None
@@ -131,16 +131,26 @@ async def _claim_chunk(
         outcome = Outcome.SKIPPED if reason else Outcome.SENT
         fire = Fire(client.id, job, str(schedule.id), fire_at, outcome, reason or "")
         decided.append((fire, schedule, client, None))
+    if not to_plan:
+        return decided
     async with bot.db.session() as session:
-        for made in await checkins.plan(session, to_plan) if to_plan else []:
-            ref = str(made.schedule.id)
-            if not made.prompt and not made.early:
-                away = f" (out of office: {', '.join(made.away)})" if made.away else ""
-                reason = f"skipped {made.day}: nobody to ask{away}"
-                fire = Fire(made.client.id, job, ref, made.fire_at, Outcome.SKIPPED, reason)
-            else:
-                fire = Fire(made.client.id, job, ref, made.fire_at, Outcome.SENT, made.reason())
-            decided.append((fire, made.schedule, made.client, made))
+        plans = await checkins.plan(session, to_plan)
+    for made in plans:
+        ref = str(made.schedule.id)
+        if not made.prompt and not made.early:
+            away = f" (out of office: {', '.join(made.away)})" if made.away else ""
+            reason = f"skipped {made.day}: nobody to ask{away}"
+            fire = Fire(made.client.id, job, ref, made.fire_at, Outcome.SKIPPED, reason)
+        else:
+            fire = Fire(made.client.id, job, ref, made.fire_at, Outcome.SENT, made.reason())
+        decided.append((fire, made.schedule, made.client, made))
+    return decided
+
+
+async def _claim_chunk(bot: Bot, decided: list[_Decided], now: datetime, worker: str) -> list[_Won]:
+    """Claim fires and write the runs and prompts of those this worker won, in one
+    transaction: a fire's rows exist exactly when its claim does."""
+    async with bot.db.session() as session:
         conn = await session.connection()
         claimed = await claim_on(conn, [d[0] for d in decided], now=now, worker=worker)
         won_keys = {f.key for f in claimed}
