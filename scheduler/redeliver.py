@@ -1,7 +1,7 @@
 """Answers the platform would not take: a pending question whose answering attempt ended
-without delivery (its claim's lease ran out) goes back to the core's answering path, at
-most once a minute across all workers and `ATTEMPTS` times in all; then the asker is told
-and the question kept (pending, stored, its drafted answer logged once)."""
+without delivery (its claim's lease ran out; its thread may not even be open) goes back to
+the core's answering path, at most once a minute across all workers and `ATTEMPTS` times
+in all; then the asker is told and the question kept (pending, its draft logged once)."""
 
 from __future__ import annotations
 
@@ -37,11 +37,10 @@ async def fires(bot: Bot, now: datetime) -> list[tuple[Fire, Question]]:
             for q in await session.exec(
                 select(Question).where(
                     Question.status == QuestionStatus.PENDING,
-                    col(Question.thread_address).is_not(None),
                     sa.func.coalesce(col(Question.answered_at), col(Question.created_at)) < stale,
                 )
             )
-            if q.thread_address and Address.parse(q.thread_address).platform in bot.adapters
+            if Address.parse(q.thread_address or q.origin_address).platform in bot.adapters
         ]
         refs = [str(q.id) for q in stranded]
         tried: dict[str, int] = {}

@@ -128,3 +128,20 @@ async def test_after_the_last_attempt_the_asker_is_told_and_the_question_kept(
     clock.advance(LEASE)
     await _due(slack, *workers)
     assert len(slack.api.calls("chat.postMessage")) == ONE_ATTEMPT * (1 + ATTEMPTS) + 1
+
+
+async def test_an_ask_whose_thread_could_not_be_opened_is_answered_in_a_new_thread(
+    slack: SlackHarness, clock: ManualClock
+) -> None:
+    slack.api.fail_next("chat.postMessage", 503, times=ONE_ATTEMPT)  # the question's root post
+    await slack.command("ask how do we pick an embedding model?")
+    await slack.settle()
+    assert slack.api.delivered("chat.postMessage") == []
+
+    clock.advance(LEASE)
+    await _due(slack, Engine(slack.bot, worker="a"), Engine(slack.bot, worker="b"))
+    (answer,) = [c for c in slack.api.delivered("chat.postMessage") if "Helpful" in c.buttons]
+    (root,) = [m for m in slack.api.messages[GENERAL] if "asked" in m["text"]]
+    assert answer.args["thread_ts"] == root["ts"]
+    assert "embedding model" in root["text"]
+    assert (await _question(slack)).status == QuestionStatus.ANSWERED
