@@ -12,11 +12,13 @@ work shares our loop: a handicap).
     .venv/bin/python bench/slack_ack.py                      # SQLite in a temp dir
     CAIO_BENCH_DATABASE_URL=postgresql://… .venv/bin/python bench/slack_ack.py
     CAIO_BENCH_ACK_GATE=off .venv/bin/python bench/slack_ack.py   # answers start at once
+    CAIO_BENCH_GC_FREEZE=off .venv/bin/python bench/slack_ack.py  # no gc.freeze() at start
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import hmac
 import os
@@ -187,6 +189,8 @@ async def rounds(api: SlackStandIn, llm: OpenAIStandIn, url: str) -> list[Round]
     await start(bot)
     ours_runner, ours_port = await _serve(http)
     bare_runner, bare_port = await _serve(Bare(api).http)
+    if os.environ.get("CAIO_BENCH_GC_FREEZE") != "off":
+        gc.freeze()  # as `caio-bot serve|web|worker` does once started (bot/runtime.py)
     ours_url = f"http://127.0.0.1:{ours_port}/slack/events"
     bare_url = f"http://127.0.0.1:{bare_port}/slack/events"
     results: list[Round] = []
@@ -250,7 +254,7 @@ async def main() -> None:
     print(
         f"{LOAD} concurrent signed /caio ask per burst, model delay {MODEL_DELAY:.0f} s, db {db}; "
         f"probe: {PROBE} more asks {PROBE_AFTER} s after the burst, while it is answered; "
-        f"ack gate {gate}"
+        f"ack gate {gate}, gc.freeze {os.environ.get('CAIO_BENCH_GC_FREEZE', 'on')}"
     )
     print("round  bare p50/p99 ms  caio p50/p99/max ms  p99 ratio  probe p99/max ms  >3 s  answers")
     for n, r in enumerate(results, 1):
