@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _PLACEHOLDER = re.compile(r"\[REDACTED:[\w-]+\]")
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
@@ -194,8 +195,11 @@ def stem(word: str) -> str:
     return word[:6]
 
 
-def stems(text: str) -> set[str]:
-    return {stem(t) for t in terms(text, limit=10_000)}
+@lru_cache(maxsize=8192)
+def stems(text: str) -> frozenset[str]:
+    """The stems of a text's content words. Cached: retrieval checks the same playbook
+    entries against every question, and stemming them each time kept the event loop busy."""
+    return frozenset(stem(t) for t in terms(text, limit=10_000))
 
 
 def shorten(text: str, limit: int) -> str:

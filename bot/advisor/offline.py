@@ -34,7 +34,7 @@ def _units(text: str) -> list[str]:
     return units
 
 
-def best_lines(text: str, wanted: set[str], limit: int = 3) -> list[str]:
+def best_lines(text: str, wanted: frozenset[str], limit: int = 3) -> list[str]:
     """The `limit` pieces of `text` that share most with the question, in reading order."""
     units = _units(text)
     scored = [(len(wanted & stems(u)), i) for i, u in enumerate(units)]

@@ -13,6 +13,7 @@ answers rank above imports and AI drafts, and old or superseded advice is marked
 from __future__ import annotations
 
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal, TypeVar
@@ -74,7 +75,7 @@ def playbook_passage(row: PlaybookEntry, score: float = 0.0) -> Passage:
     )
 
 
-def similarity(a: set[str], b: set[str]) -> float:
+def similarity(a: AbstractSet[str], b: AbstractSet[str]) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / len(a | b)
@@ -124,7 +125,7 @@ class _Query:
     text: str
     words: list[str]
     expanded: list[str]
-    wanted: set[str]
+    wanted: frozenset[str]
     alternatives: dict[str, list[set[str]]]
     vector: np.ndarray | None
 
@@ -187,7 +188,7 @@ class Retriever:
         dialect = session.bind.dialect.name if session.bind else "sqlite"
         if method == "bm25":
             raw = list(dict.fromkeys(tokens(question)))
-            return _Query(question, raw, [], set(), {}, None)
+            return _Query(question, raw, [], frozenset(), {}, None)
         words = terms(question)
         extra = fts_terms(self.synonyms.expand(question), dialect)
         wanted = stems(question)
