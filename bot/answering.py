@@ -112,7 +112,7 @@ def _throttled(bot: Bot, posted: Posted) -> Callable[[str], Awaitable[None]]:
     return on_text
 
 
-def _lease(bot: Bot) -> timedelta:
+def claim_lease(bot: Bot) -> timedelta:
     """How long a claim holds: the longest a model call can take, with retries, plus slack."""
     settings = bot.settings
     return timedelta(seconds=settings.llm_timeout * (settings.llm_max_retries + 1) + 60)
@@ -131,7 +131,7 @@ async def claim(bot: Bot, question_id: int) -> bool:
                 col(Question.status) == QuestionStatus.PENDING,
                 or_(
                     col(Question.answered_at).is_(None),
-                    col(Question.answered_at) < now - _lease(bot),
+                    col(Question.answered_at) < now - claim_lease(bot),
                 ),
             )
             .values(answered_at=now)

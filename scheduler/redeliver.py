@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import structlog
 from sqlmodel import col, func, select
 
-from bot.answering import _lease, answer_question
+from bot.answering import answer_question, claim_lease
 from bot.core import Bot
 from bot.db.models import Member, Question, QuestionStatus
 from bot.db.models_schedule import FireClaim
@@ -30,7 +30,7 @@ GIVE_UP = "answer.giveup"
 async def fires(bot: Bot, now: datetime) -> list[tuple[Fire, Question]]:
     """One fire per stranded question: a retry keyed to this minute (so workers waking in
     the same minute share it), or, once the attempts are used up, the give-up."""
-    stale = now - _lease(bot)
+    stale = now - claim_lease(bot)
     async with bot.db.session() as session:
         stranded = [
             q
