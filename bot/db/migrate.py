@@ -17,6 +17,6 @@ def alembic_config(database_url: str) -> Config:
     return cfg
 
 
-def upgrade(database_url: str, revision: str = "heads") -> None:
-    """Bring the schema to every head (feature branches merge at their own pace)."""
+def upgrade(database_url: str, revision: str = "head") -> None:
+    """Bring the schema to the newest revision."""
     command.upgrade(alembic_config(database_url), revision)
