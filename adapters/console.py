@@ -154,6 +154,10 @@ class ConsoleAdapter:
         self._write(f"  ↳ thread {thread.thread} in #{thread.channel} (`/thread {thread.thread}`)")
         return thread
 
+    async def permalink(self, address: Address) -> str:
+        thread = f" › thread {address.thread}" if address.thread else ""
+        return f"#{address.channel}{thread}"
+
     async def react(self, posted: Posted, emoji: str) -> None:
         self._write(f"  [{BOT_NAME} reacted :{emoji}: to message {posted.message_id}]")
 

@@ -30,6 +30,10 @@ class Adapter(Protocol):
 
     async def react(self, posted: Posted, emoji: str) -> None: ...
 
+    async def permalink(self, address: Address) -> str:
+        """A link (or, where the platform has none, a name) a reader can follow to `address`."""
+        ...
+
     async def send_direct(self, workspace: str, user_id: str, message: Message) -> Posted:
         """A direct message; raises DeliveryError when the person cannot be reached."""
         ...

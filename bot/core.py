@@ -72,6 +72,15 @@ class Bot:
     async def react(self, posted: Posted, emoji: str) -> None:
         await self.adapter_for(posted.address).react(posted, emoji)
 
+    async def permalink(self, address: Address) -> str:
+        """A link to `address` for a message on any platform; its channel's name if the
+        platform cannot say (a queue message must go out even when the link does not)."""
+        try:
+            return await self.adapter_for(address).permalink(address)
+        except Exception:
+            log.warning("no permalink", address=address.key, exc_info=True)
+            return f"#{address.channel}" + (f" (thread {address.thread})" if address.thread else "")
+
     # -- background work ------------------------------------------------------------------
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
         """Run slow work after the platform's acknowledgement, keeping the task referenced

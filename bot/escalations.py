@@ -69,7 +69,9 @@ async def open_escalation(
         return await _link(bot, escalation, original, asker)
     if client.queue_address:
         queue = Address.parse(client.queue_address)
-        root = await bot.send(queue_message(client, escalation, asker, draft).to(queue))
+        origin_link = await bot.permalink(origin)
+        message = queue_message(client, escalation, asker, draft, origin_link)
+        root = await bot.send(message.to(queue))
         thread = await bot.open_thread(root, f"#{escalation.id} {shorten(question, 80)}")
         await bot.db.update(Escalation, escalation.id, queue_address=thread.key)
         escalation.queue_address = thread.key
@@ -108,13 +110,13 @@ async def linked_original(bot: Bot, escalation: Escalation) -> Escalation | None
 
 
 def queue_message(
-    client: Client, escalation: Escalation, asker: Member, draft: Advice | None
+    client: Client, escalation: Escalation, asker: Member, draft: Advice | None, origin: str
 ) -> Message:
     fields = [
         ("Client", client.name),
         ("Asked by", asker.name + (f" ({asker.seniority})" if asker.seniority else "")),
         ("Due", format_due(client, escalation)),
-        ("Origin", Address.parse(escalation.origin_address).key),
+        ("Asked in", origin),
     ]
     notes: list[str] = []
     if draft is not None:
@@ -147,7 +149,8 @@ async def refresh_queue_message(bot: Bot, escalation: Escalation, posted: Posted
             else None
         )
     assert client is not None and asker is not None
-    await bot.update(posted, queue_message(client, escalation, asker, draft))
+    origin = await bot.permalink(Address.parse(escalation.origin_address))
+    await bot.update(posted, queue_message(client, escalation, asker, draft, origin))
 
 
 async def find_for_answer(

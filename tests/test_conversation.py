@@ -16,6 +16,7 @@ async def test_ask_escalate_answer_and_find_it_again(chat: Chat) -> None:
     escalated = await chat.say(chat.button(answer, "Escalate"))
     assert "Escalation #1" in escalated and "#caio-queue" in escalated
     assert "Escalated to the CAIO as #1" in escalated
+    assert "Asked in: #general › thread 1" in escalated
     assert "Expect an answer by" in escalated
 
     refused = await chat.say("/caio answer 1 use a golden set")

@@ -4,6 +4,7 @@ the asker's thread on the other platform and logs the advice once."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -120,6 +121,8 @@ async def test_asked_on_discord_answered_on_slack(database_url: str, clock: Manu
             c for c in slack.api.calls("chat.postMessage") if c.args["channel"] == SLACK_QUEUE
         )
         assert "Escalation #1" in queued.text and "Acme" in queued.text
+        # The CAIO on Slack can open the asker's Discord thread from the ticket.
+        assert f"discord.com/channels/{GUILD}/{thread}" in json.dumps(queued.args)
 
         await slack.event(
             {
@@ -159,6 +162,8 @@ async def test_asked_on_slack_answered_on_discord(database_url: str, clock: Manu
 
         (ticket,) = dc.api.in_channel(DISCORD_QUEUE)
         assert ticket["embeds"][0]["title"] == "Escalation #1"
+        link = f"https://stand-in.slack.com/archives/{SLACK_GENERAL}/p{asked_ts.replace('.', '')}"
+        assert link in json.dumps(ticket)
         (queue_thread,) = dc.threads_of(DISCORD_QUEUE)
 
         reply = await dc.say(

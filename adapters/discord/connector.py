@@ -475,6 +475,12 @@ class DiscordAdapter:
         self._threads[int(data["id"])] = int(root.address.channel)
         return root.address.in_thread(str(data["id"]))
 
+    async def permalink(self, address: Address) -> str:
+        """Discord links a thread like a channel: guild, then the thread's own id."""
+        return (
+            f"https://discord.com/channels/{address.workspace}/{address.thread or address.channel}"
+        )
+
     async def react(self, posted: Posted, emoji: str) -> None:
         channel = self.client.get_partial_messageable(channel_of(posted.address))
         if emoji.isascii() and emoji not in EMOJI:

@@ -516,6 +516,18 @@ class SlackAdapter:
         """Slack threads hang off a message: the thread is the root's ts."""
         return root.address.in_thread(root.address.thread or root.message_id)
 
+    async def permalink(self, address: Address) -> str:
+        """Slack's own permalink for a thread; the channel's app link otherwise."""
+        if address.thread is None:
+            return (
+                f"https://slack.com/app_redirect?team={address.workspace}&channel={address.channel}"
+            )
+        web_client = await self.web_api(address.workspace)
+        found = await web_client.chat_getPermalink(
+            channel=address.channel, message_ts=address.thread
+        )
+        return str(found["permalink"])
+
     async def react(self, posted: Posted, emoji: str) -> None:
         web_client = await self.web_api(posted.address.workspace)
         try:

@@ -386,6 +386,11 @@ class SlackStandIn:
         ]
         return {"ok": True, "messages": thread, "has_more": False}
 
+    def _chat_getPermalink(self, args: dict[str, Any], _: str | None) -> dict[str, Any]:
+        channel, ts = args["channel"], str(args["message_ts"])
+        link = f"https://stand-in.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        return {"ok": True, "channel": channel, "permalink": link}
+
     def _views_publish(self, args: dict[str, Any], _: str | None) -> dict[str, Any]:
         view = args.get("view") or {}
         return {
