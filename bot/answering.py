@@ -120,8 +120,8 @@ def claim_lease(bot: Bot) -> timedelta:
 
 async def claim(bot: Bot, question_id: int) -> bool:
     """Take a pending question for this process, so that processes starting together, or one
-    starting while another still drafts, never answer twice. While the question is pending,
-    `answered_at` holds the claim's time; a claim older than the lease is a dead process's."""
+    starting while another still drafts, never answer twice. A claim older than the lease
+    is a dead process's (or a platform outage's) and may be taken over."""
     now = bot.clock.now()
     async with bot.db.session() as session:
         result = await session.exec(
@@ -130,11 +130,11 @@ async def claim(bot: Bot, question_id: int) -> bool:
                 col(Question.id) == question_id,
                 col(Question.status) == QuestionStatus.PENDING,
                 or_(
-                    col(Question.answered_at).is_(None),
-                    col(Question.answered_at) < now - claim_lease(bot),
+                    col(Question.claimed_at).is_(None),
+                    col(Question.claimed_at) < now - claim_lease(bot),
                 ),
             )
-            .values(answered_at=now)
+            .values(claimed_at=now)
         )
         await session.commit()
     return bool(result.rowcount == 1)

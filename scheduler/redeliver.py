@@ -37,7 +37,7 @@ async def fires(bot: Bot, now: datetime) -> list[tuple[Fire, Question]]:
             for q in await session.exec(
                 select(Question).where(
                     Question.status == QuestionStatus.PENDING,
-                    sa.func.coalesce(col(Question.answered_at), col(Question.created_at)) < stale,
+                    sa.func.coalesce(col(Question.claimed_at), col(Question.created_at)) < stale,
                 )
             )
             if Address.parse(q.thread_address or q.origin_address).platform in bot.adapters

@@ -103,6 +103,7 @@ class Question(SQLModel, table=True):
     thread_address: str | None = None
     status: QuestionStatus = Field(default=QuestionStatus.PENDING, sa_type=String, index=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

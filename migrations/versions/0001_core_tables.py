@@ -102,6 +102,7 @@ def upgrade() -> None:
         sa.Column("thread_address", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("status", sa.String(), nullable=False),
         sa.Column("created_at", bot.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("claimed_at", bot.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("answered_at", bot.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["asker_id"],
