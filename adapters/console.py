@@ -76,7 +76,7 @@ class ConsoleState:
 
 def parse_line(line: str, state: ConsoleState) -> Inbound | Directive | None:
     """Translate one typed line into a neutral event or a console directive (pure)."""
-    text = line.strip()
+    text = line.replace("\x00", "").strip()  # a NUL means nothing typed, and PostgreSQL refuses it
     if not text:
         return None
     if text.isdigit():

@@ -22,7 +22,7 @@ from bot.db.models import (
 from bot.events import Address
 from bot.message import Button, Message, Posted
 from bot.sla import due_at
-from bot.text import shorten
+from bot.text import row_id, shorten
 
 if TYPE_CHECKING:
     from bot.core import Bot
@@ -160,9 +160,10 @@ async def find_for_answer(
     (a CAIO's own workspace may host the queues of several clients). Takes the id as typed
     or as a button's value; anything that is not an id finds nothing."""
     if isinstance(escalation_id, str):
-        if not escalation_id.lstrip("#").isdigit():
+        parsed = row_id(escalation_id)
+        if parsed is None:
             return None
-        escalation_id = int(escalation_id.lstrip("#"))
+        escalation_id = parsed
     async with bot.db.session() as session:
         row = await session.get(Escalation, escalation_id)
     if row is None:

@@ -202,6 +202,18 @@ def stems(text: str) -> frozenset[str]:
     return frozenset(stem(t) for t in terms(text, limit=10_000))
 
 
+MAX_ROW_ID = 2**31 - 1  # PostgreSQL's integer; larger would fail the query, not find nothing
+
+
+def row_id(text: str) -> int | None:
+    """An id as typed or carried by a button ("12", "#12", "ADR-012"); None when it is not
+    one, or is too large for any row to have it."""
+    digits = text.strip().lstrip("#").removeprefix("ADR-").lstrip("0")
+    if not digits.isdigit() or len(digits) > 10 or int(digits) > MAX_ROW_ID:
+        return None
+    return int(digits)
+
+
 def shorten(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

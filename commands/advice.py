@@ -10,7 +10,7 @@ from bot.db.models import Advice, AdviceSource, Feedback
 from bot.directory import find_member
 from bot.message import Button, Message
 from bot.registry import registry
-from bot.text import shorten, terms
+from bot.text import row_id, shorten, terms
 
 PAGE = 10
 FEEDBACK_MARK = {Feedback.HELPFUL: "👍 helpful", Feedback.NOT_HELPFUL: "👎 not helpful"}
@@ -79,7 +79,8 @@ async def advice(ctx: Context, text: str) -> None:
 
 async def _rate(ctx: Context, value: str, feedback: Feedback) -> Advice | None:
     async with ctx.bot.db.session() as session:
-        row = await session.get(Advice, int(value)) if value.isdigit() else None
+        advice_id = row_id(value)
+        row = await session.get(Advice, advice_id) if advice_id is not None else None
         if row is None or row.client_id != ctx.client_id:
             await ctx.reply("That advice is no longer available.", ephemeral=True)
             return None

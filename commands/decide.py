@@ -16,7 +16,7 @@ from bot.forms import Form, FormField
 from bot.message import Button, Message
 from bot.practice import decisions
 from bot.registry import registry
-from bot.text import shorten
+from bot.text import row_id, shorten
 
 log = structlog.get_logger(__name__)
 
@@ -34,9 +34,9 @@ async def _save(
             status=status,
             thread=thread,
         )
-        old_number = draft.get("supersedes").lstrip("#").removeprefix("ADR-").lstrip("0")
-        if old_number.isdigit():
-            old = await decisions.by_number(session, ctx.client_id, int(old_number))
+        old_number = row_id(draft.get("supersedes"))
+        if old_number is not None:
+            old = await decisions.by_number(session, ctx.client_id, old_number)
             if old is not None and old.number != decision.number:
                 await decisions.supersede(session, old, decision)
     return decision
@@ -220,8 +220,8 @@ async def accept(ctx: Context, value: str) -> None:
         return
     async with ctx.bot.db.session() as session:
         decision = (
-            await decisions.by_number(session, ctx.client_id, int(value))
-            if value.isdigit()
+            await decisions.by_number(session, ctx.client_id, number)
+            if (number := row_id(value)) is not None
             else None
         )
         if decision is None:
@@ -239,10 +239,10 @@ async def accept(ctx: Context, value: str) -> None:
 )
 async def list_decisions(ctx: Context, text: str) -> None:
     head, _, rest = text.strip().partition(" ")
-    number = head.lstrip("#").removeprefix("ADR-").lstrip("0")
+    number = row_id(head)
     async with ctx.bot.db.session() as session:
-        if head and number.isdigit() and not rest:
-            one = await decisions.by_number(session, ctx.client_id, int(number))
+        if number is not None and not rest:
+            one = await decisions.by_number(session, ctx.client_id, number)
             if one is None:
                 await ctx.reply(f"There is no decision {shorten(head, 20)} here.", ephemeral=True)
                 return
@@ -272,13 +272,13 @@ async def list_decisions(ctx: Context, text: str) -> None:
     example="decisions supersede 2 5",
 )
 async def supersede(ctx: Context, text: str) -> None:
-    parts = [p.lstrip("#").removeprefix("ADR-") for p in text.split()]
-    if len(parts) != 2 or not all(p.isdigit() for p in parts) or parts[0] == parts[1]:
+    parts = [row_id(p) for p in text.split()]
+    if len(parts) != 2 or parts[0] is None or parts[1] is None or parts[0] == parts[1]:
         await ctx.usage()
         return
     async with ctx.bot.db.session() as session:
-        old = await decisions.by_number(session, ctx.client_id, int(parts[0]))
-        new = await decisions.by_number(session, ctx.client_id, int(parts[1]))
+        old = await decisions.by_number(session, ctx.client_id, parts[0])
+        new = await decisions.by_number(session, ctx.client_id, parts[1])
         if old is None or new is None:
             await ctx.reply("Both decisions must exist in this client.", ephemeral=True)
             return

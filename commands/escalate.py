@@ -22,6 +22,7 @@ from bot.events import Action, Address, ThreadReply
 from bot.message import Button, Message, Posted
 from bot.permissions import CAIO
 from bot.registry import registry
+from bot.text import row_id
 
 
 async def _escalate(
@@ -76,7 +77,8 @@ async def escalate(ctx: Context, text: str) -> None:
 @registry.action("question.escalate")
 async def escalate_button(ctx: Context, value: str) -> None:
     async with ctx.bot.db.session() as session:
-        question = await session.get(Question, int(value)) if value.isdigit() else None
+        question_id = row_id(value)
+        question = await session.get(Question, question_id) if question_id is not None else None
         if question is None or question.client_id != ctx.client_id:
             await ctx.reply("That question is no longer available.", ephemeral=True)
             return
@@ -95,7 +97,7 @@ async def escalate_button(ctx: Context, value: str) -> None:
 )
 async def answer(ctx: Context, text: str) -> None:
     head, _, body = text.strip().partition(" ")
-    if not head.lstrip("#").isdigit() or not body.strip():
+    if row_id(head) is None or not body.strip():
         await ctx.usage()
         return
     escalation = await find_for_answer(ctx.bot, head, ctx.client_id, ctx.address)

@@ -13,7 +13,7 @@ from bot.db.models_schedule import Schedule, ScheduleKind, ShareItem
 from bot.events import Address
 from bot.message import Message
 from bot.registry import registry
-from bot.text import shorten
+from bot.text import row_id, shorten
 from scheduler import forms, sharing
 from scheduler.calendar import CalendarError, local_date
 from scheduler.claims import Fire, claim
@@ -111,12 +111,12 @@ async def share_list(ctx: Context, text: str) -> None:
 
 @registry.command("share remove", summary="Drop a queued post", usage="share remove <id>")
 async def share_remove(ctx: Context, text: str) -> None:
-    ref = text.strip().lstrip("#")
-    if not ref.isdigit():
+    ref = row_id(text)
+    if ref is None:
         await ctx.usage()
         return
     async with ctx.bot.db.session() as session:
-        item = await session.get(ShareItem, int(ref))
+        item = await session.get(ShareItem, ref)
         if item is None or item.client_id != ctx.client_id or item.posted_at is not None:
             await ctx.reply(f"There is no queued post #{ref}.", ephemeral=True)
             return

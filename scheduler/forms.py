@@ -139,7 +139,9 @@ def parse(text: str) -> Form:
         elif word == "daily" and not args:
             form.every_weeks, form.days = 1, "mon-fri"
         elif word == "every" and len(args) == 2 and args[0].isdigit() and "week" in args[1]:
-            form.every_weeks = max(1, int(args[0]))
+            if not 1 <= int(args[0]) <= 52:
+                raise CalendarError("`every N weeks` takes N from 1 to 52")
+            form.every_weeks = int(args[0])
         elif word == "monthly" and not args:
             form.month_day = form.month_day or "1st mon"
         else:

@@ -55,6 +55,10 @@ def reset(chat: Chat, role_user: str = "dev") -> None:
 @example(text="ask how do we evaluate\x00 our RAG pipeline?", role="member")  # NUL: PostgreSQL
 @example(text="escalate\x00 is\x00 this\x00 ok", role="member")
 @example(text="answer 1 \x00", role="caio")
+@example(text="DECISIONS 2200000000", role="member")  # beyond PostgreSQL's integer
+@example(text="answer 99999999999 hello", role="caio")
+@example(text="share remove 99999999999", role="lead")
+@example(text="checkin setup every 99999999999 weeks", role="lead")
 async def test_any_caio_command_gets_a_reply_and_no_crash(chat: Chat, text: str, role: str) -> None:
     reset(chat)
     await chat.say(f"/as tester-{role} {role}")

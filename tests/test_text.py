@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.text import terms
+from bot.text import row_id, terms
 
 
 def test_redaction_placeholders_are_not_searched_for() -> None:
@@ -11,3 +11,8 @@ def test_redaction_placeholders_are_not_searched_for() -> None:
         "401",
         "embeddings",
     ]
+
+
+def test_row_ids_as_typed_or_carried_by_buttons() -> None:
+    assert [row_id(t) for t in ("12", "#12", "ADR-012", " 7 ")] == [12, 12, 12, 7]
+    assert [row_id(t) for t in ("0", "", "twelve", "1.5", "-3", "2200000000")] == [None] * 6
