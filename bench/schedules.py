@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import platform
 import statistics
@@ -143,6 +144,7 @@ async def measure(url: str, busy_at: datetime) -> dict[str, float]:
     started = time.perf_counter()
     await engine.start()
     load = time.perf_counter() - started
+    gc.freeze()  # as `caio-bot worker` does once started (bot/runtime.py)
     after = rss_mb()
     jobs = len(engine.scheduler.get_jobs()) if engine.scheduler else 0
     wait = (busy_at - datetime.now(UTC)).total_seconds() + 60

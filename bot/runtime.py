@@ -71,7 +71,8 @@ async def run(settings: Settings, kind: ProcessKind, port: int) -> None:
     for part in parts:
         await part.start()
     # Startup's objects live as long as the process: keep them out of full garbage
-    # collections, which otherwise stall the loop for 100-200 ms (docs/slack.md, acks).
+    # collections, which otherwise stall the loop for 100-600 ms (Slack acks in
+    # docs/slack.md, a busy minute's fires in docs/schedules.md).
     gc.freeze()
     log.info("running", adapters=sorted(bot.adapters), port=port if kind.http else None)
     stopping = asyncio.Event()

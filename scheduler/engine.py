@@ -10,7 +10,6 @@ database, claims each fire (see `claims.py`) and sends what this worker won. Tes
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import socket
 from dataclasses import dataclass, field
@@ -347,10 +346,6 @@ class Engine:
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
         )
         count = await self.load()
-        # What exists now (modules, settings, adapters) lives as long as the process: frozen,
-        # a busy minute's full collections skip it (measured: 0.3-0.6 s per collection of
-        # ~270k objects in bench/schedules.py, more than the whole fire otherwise takes).
-        gc.freeze()
         self.scheduler.add_job(
             self.sweep, IntervalTrigger(seconds=self.sweep_seconds), id="sweep", name="sweep"
         )
