@@ -179,7 +179,8 @@ async def answer_question(bot: Bot, question_id: int, history: tuple[str, ...] =
         await bot.send(message)
     await _mark_answered(bot, question_id)
     waited = (bot.clock.now() - question.created_at).total_seconds()
-    ANSWER_SECONDS.labels(draft.model or "offline").observe(max(waited, 0.0))
+    how = "redelivered" if stored is not None else draft.model or "offline"
+    ANSWER_SECONDS.labels(how).observe(max(waited, 0.0))
 
 
 async def _stored_draft(bot: Bot, question: Question) -> tuple[Draft, int] | None:
@@ -196,7 +197,7 @@ async def _stored_draft(bot: Bot, question: Question) -> tuple[Draft, int] | Non
         if advice is None or advice.id is None:
             return None
         cited = await load_passages(session, question.client_id, advice.sources.split())
-    return Draft(advice.answer, tuple(cited), model=advice.author), advice.id
+    return Draft(advice.answer, tuple(cited)), advice.id
 
 
 async def _log_advice(bot: Bot, question: Question, asker: Member, draft: Draft) -> int | None:

@@ -38,12 +38,6 @@ async def _member(ctx: Context, token: str) -> Member | None:
     return person
 
 
-async def _save_member(ctx: Context, person: Member) -> None:
-    async with ctx.bot.db.session() as session:
-        session.add(person)
-        await session.commit()
-
-
 @registry.command(
     "config",
     summary="This client's settings (CAIO): show, set, roles, seniority, queue",
@@ -102,9 +96,9 @@ async def set_role(ctx: Context, text: str) -> None:
     person = await _member(ctx, parts[0])
     if person is None:
         return
-    person.role = Role(parts[1].lower())
-    await _save_member(ctx, person)
-    await ctx.reply(f"{person.name} is now {person.role} in {ctx.client.name}.", ephemeral=True)
+    role = Role(parts[1].lower())
+    await ctx.bot.db.update(Member, person.id, role=role)
+    await ctx.reply(f"{person.name} is now {role} in {ctx.client.name}.", ephemeral=True)
 
 
 async def _seniority(ctx: Context, text: str, level: Seniority) -> None:
@@ -115,8 +109,7 @@ async def _seniority(ctx: Context, text: str, level: Seniority) -> None:
     person = await _member(ctx, parts[0])
     if person is None:
         return
-    person.seniority = level
-    await _save_member(ctx, person)
+    await ctx.bot.db.update(Member, person.id, seniority=level)
     await ctx.reply(f"{person.name} is marked {level}.", ephemeral=True)
 
 
