@@ -49,7 +49,10 @@ def split(text: str, limit: int) -> list[str]:
             cut = window.rfind(" ")
         if cut < limit // 2:
             cut = limit
-        chunks.append(rest[:cut].rstrip())
+        # A cut at a space or line break keeps one of it, so that words on either side of
+        # the cut never read as one when the chunks are put back together.
+        separator = rest[cut] if cut < limit else ""
+        chunks.append(rest[:cut].rstrip() + separator)
         rest = rest[cut:].lstrip("\n ")
     if rest or not chunks:
         chunks.append(rest)

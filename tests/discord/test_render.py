@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from adapters.discord.render import (
@@ -20,6 +20,7 @@ from bot.roles import parse_role_map
 
 
 @given(st.text(alphabet=st.sampled_from("ab \n"), max_size=9000), st.integers(50, 2000))
+@example("a" * 49 + " a", 50)  # a cut at the space must not glue the two words together
 def test_split_keeps_every_word_within_the_limit(text: str, limit: int) -> None:
     chunks = split(text, limit)
     assert all(len(c) <= limit for c in chunks)
