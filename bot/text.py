@@ -214,6 +214,27 @@ def row_id(text: str) -> int | None:
     return int(digits)
 
 
+def split_text(text: str, limit: int, *, unsafe_tail: re.Pattern[str] | None = None) -> list[str]:
+    """Pieces of at most `limit` characters, for platforms that cap a message: cut at a
+    paragraph, line or word where possible. A cut at a separator keeps one of it, so words
+    on either side never read as one; a hard cut never splits what `unsafe_tail` matches at
+    the end of the window (Slack's `&amp;`). Blank pieces are dropped."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        soft = next(
+            (c for sep in ("\n\n", "\n", " ") if (c := window.rfind(sep)) >= limit // 2), None
+        )
+        cut = limit if soft is None else soft
+        if soft is None and unsafe_tail is not None and (tail := unsafe_tail.search(window)):
+            cut = tail.start()
+        pieces.append(rest[:cut].rstrip() + (rest[cut] if soft is not None else ""))
+        rest = rest[cut:].lstrip()
+    pieces.append(rest)
+    return [p for p in pieces if p.strip()] or [""]
+
+
 def shorten(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -14,6 +14,7 @@ from typing import Any
 import discord
 
 from bot.message import Button, Message
+from bot.text import split_text
 
 CONTENT_LIMIT = 2000
 DESCRIPTION_LIMIT = 4096
@@ -38,27 +39,6 @@ def markdown(text: str) -> str:
     return _SLACK_BOLD.sub(r"**\1**", text)
 
 
-def split(text: str, limit: int) -> list[str]:
-    """Chunks of at most `limit` characters, cut at a paragraph, line or word when possible."""
-    chunks: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        window = rest[:limit]
-        cut = max(window.rfind("\n\n"), window.rfind("\n"))
-        if cut < limit // 2:
-            cut = window.rfind(" ")
-        if cut < limit // 2:
-            cut = limit
-        # A cut at a space or line break keeps one of it, so that words on either side of
-        # the cut never read as one when the chunks are put back together.
-        separator = rest[cut] if cut < limit else ""
-        chunks.append(rest[:cut].rstrip() + separator)
-        rest = rest[cut:].lstrip("\n ")
-    if rest or not chunks:
-        chunks.append(rest)
-    return chunks
-
-
 def view_for(buttons: tuple[Button, ...]) -> discord.ui.View | None:
     if not buttons:
         return None
@@ -80,21 +60,21 @@ def _plain(message: Message) -> list[Part]:
     body = markdown(message.text)
     notes = "\n".join(f"-# {markdown(n)}" for n in message.notes)
     whole = f"{body}\n{notes}" if notes else body
-    return [Part(content=chunk) for chunk in split(whole, CONTENT_LIMIT)]
+    return [Part(content=chunk) for chunk in split_text(whole, CONTENT_LIMIT)]
 
 
 def _embedded(message: Message) -> list[Part]:
-    chunks = split(markdown(message.text), DESCRIPTION_LIMIT)
+    chunks = split_text(markdown(message.text), DESCRIPTION_LIMIT)
     embeds = [discord.Embed(description=chunk) for chunk in chunks]
     first, last = embeds[0], embeds[-1]
     if message.title:
         first.title = message.title[:256]
     for name, value in message.fields[:25]:
-        last.add_field(name=name[:256], value=split(value, FIELD_LIMIT)[0] or "—", inline=True)
+        last.add_field(name=name[:256], value=split_text(value, FIELD_LIMIT)[0] or "—", inline=True)
     parts = [Part(embeds=[embed]) for embed in embeds]
     notes = "\n".join(f"-# {markdown(n)}" for n in message.notes)
     if notes:
-        chunks = split(notes, CONTENT_LIMIT)
+        chunks = split_text(notes, CONTENT_LIMIT)
         parts[-1].content = chunks[0]
         parts += [Part(content=chunk) for chunk in chunks[1:]]
     return parts

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.events import Action
 from bot.message import Button, Message
+from bot.text import split_text as shared_split
 
 Block = dict[str, Any]
 
@@ -70,22 +71,8 @@ def mrkdwn(text: str) -> str:
 
 
 def split_text(text: str, limit: int = CHUNK) -> list[str]:
-    """Pieces of at most `limit` characters, cut at a paragraph, line or word where possible."""
-    pieces: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        window = rest[:limit]
-        cut = next(
-            (c for sep in ("\n\n", "\n", " ") if (c := window.rfind(sep)) >= limit // 2), limit
-        )
-        if cut == limit:
-            tail = _ENTITY_TAIL.search(window)
-            if tail:  # never cut an `&amp;` in two
-                cut = tail.start()
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    pieces.append(rest)
-    return [p for p in pieces if p] or [""]
+    """Message-sized pieces that never cut an `&amp;` entity in two."""
+    return shared_split(text, limit, unsafe_tail=_ENTITY_TAIL)
 
 
 def _clip(text: str, limit: int) -> str:

@@ -13,10 +13,10 @@ from adapters.discord.render import (
     ActionButton,
     markdown,
     render,
-    split,
 )
 from bot.message import Button, Message
 from bot.roles import parse_role_map
+from bot.text import split_text as split
 
 
 @given(st.text(alphabet=st.sampled_from("ab \n"), max_size=9000), st.integers(50, 2000))
