@@ -1,14 +1,16 @@
 """Full-text index DDL per dialect, kept beside the migrations that create it.
 
-SQLite: external-content FTS5 tables (porter stemming) kept in step by triggers. The
-advice index also holds the row's client, source and feedback as columns of their own,
-so a query is scoped inside FTS5 (it intersects posting lists) rather than filtering a
-whole log's matches afterwards; bm25 gives those columns no weight.
+SQLite: FTS5 tables (porter stemming) kept in step by triggers.
 PostgreSQL: a stored generated `tsvector` column with a GIN index.
+
+Revision 0001 created the advice index with the row's client, source and feedback as
+columns of their own; 0007 replaces them with scope tokens per row (`scope_advice`),
+because FTS5's bm25 walks the posting list of every phrase in a query, the scope's too.
 """
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 # Searched columns per table, with their weight for PostgreSQL's setweight.
@@ -75,3 +77,80 @@ def drop_fulltext() -> None:
         else:
             op.execute(f"DROP INDEX IF EXISTS ix_{table}_search_vector")
             op.execute(f"ALTER TABLE {table} DROP COLUMN IF EXISTS search_vector")
+
+
+# The advice row's scope as two tokens: its client id in hex, and the same followed by 1 if
+# the row may ground an answer (the CAIO's answers, imports, AI drafts rated helpful) or 0.
+# Hex keeps every client id one token no stemmer changes, and has an even length, so the
+# two kinds never collide; bot.db.fulltext.scope_token is its twin.
+_SCOPE = (
+    "lower(hex({row}.client_id)) || ' ' || lower(hex({row}.client_id)) || "
+    "CASE WHEN {row}.source IN ('caio', 'import') OR {row}.feedback = 'helpful' "
+    "THEN '1' ELSE '0' END"
+)
+_SCOPED_COLUMNS = ("question", "answer", "tags")
+
+
+def _scoped_values(row: str) -> str:
+    return ", ".join([f"{row}.{c}" for c in _SCOPED_COLUMNS] + [_SCOPE.format(row=row)])
+
+
+def scope_advice() -> None:
+    """Index each advice row's client and citability as scope tokens (revision 0007).
+
+    SQLite: a contentless FTS5 table fed by triggers, so the token need not be a column of
+    `advice`; a query's scope is then one short posting list instead of three long ones
+    (docs/benchmarks-core.md). PostgreSQL: where `btree_gin` can be created, one GIN index
+    over (client_id, search_vector) finds a client's matches in a single index scan.
+    """
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        available = "SELECT 1 FROM pg_available_extensions WHERE name = 'btree_gin'"
+        if bind.execute(sa.text(available)).first() is None:
+            return  # the plain GIN index over search_vector stays
+        op.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
+        op.execute(
+            "CREATE INDEX ix_advice_client_search_vector ON advice "
+            "USING GIN (client_id, search_vector)"
+        )
+        op.execute("DROP INDEX IF EXISTS ix_advice_search_vector")
+        return
+    for suffix in ("ai", "ad", "au"):
+        op.execute(f"DROP TRIGGER IF EXISTS advice_fts_{suffix}")
+    op.execute("DROP TABLE IF EXISTS advice_fts")
+    cols = ", ".join((*_SCOPED_COLUMNS, "scope"))
+    op.execute(
+        f"CREATE VIRTUAL TABLE advice_fts USING fts5({cols}, content='', "
+        "tokenize='porter unicode61')"
+    )
+    insert = f"INSERT INTO advice_fts(rowid, {cols}) VALUES (new.id, {_scoped_values('new')});"
+    delete = (
+        f"INSERT INTO advice_fts(advice_fts, rowid, {cols}) "
+        f"VALUES ('delete', old.id, {_scoped_values('old')});"
+    )
+    op.execute(f"CREATE TRIGGER advice_fts_ai AFTER INSERT ON advice BEGIN {insert} END")
+    op.execute(f"CREATE TRIGGER advice_fts_ad AFTER DELETE ON advice BEGIN {delete} END")
+    # Only changes to what is indexed touch the index (a contentless table must be given
+    # exactly the values a row was indexed with to remove it).
+    op.execute(
+        "CREATE TRIGGER advice_fts_au AFTER UPDATE OF question, answer, tags, client_id, "
+        f"source, feedback ON advice BEGIN {delete} {insert} END"
+    )
+    op.execute(
+        f"INSERT INTO advice_fts(rowid, {cols}) SELECT a.id, {_scoped_values('a')} FROM advice AS a"
+    )
+
+
+def unscope_advice() -> None:
+    """Back to revision 0001's advice index."""
+    if op.get_bind().dialect.name != "sqlite":
+        op.execute(
+            "CREATE INDEX IF NOT EXISTS ix_advice_search_vector ON advice USING GIN (search_vector)"
+        )
+        op.execute("DROP INDEX IF EXISTS ix_advice_client_search_vector")
+        return
+    for suffix in ("ai", "ad", "au"):
+        op.execute(f"DROP TRIGGER IF EXISTS advice_fts_{suffix}")
+    op.execute("DROP TABLE IF EXISTS advice_fts")
+    _sqlite_create("advice", [c for c, _ in INDEXED["advice"]] + list(SCOPES["advice"]))
+    op.execute("INSERT INTO advice_fts(advice_fts) VALUES ('rebuild')")

@@ -25,10 +25,10 @@ def _fts5_query(words: list[str], mode: Mode) -> str:
     return joiner.join(f'"{w}"' for w in words)
 
 
-def _phrase(value: str) -> str:
-    """A value as one FTS5 string (a client id like `acme-corp` becomes the phrase
-    "acme corp"; the exact `client_id =` check after the MATCH keeps `acme` out of it)."""
-    return '"' + value.replace('"', '""') + '"'
+def scope_token(client_id: str, *, citable_only: bool) -> str:
+    """The advice index's token for a client's rows (the client id in hex), or for the rows
+    among them that may ground an answer (followed by 1); migrations/fulltext.py writes them."""
+    return client_id.encode().hex() + ("1" if citable_only else "")
 
 
 def _tsquery(words: list[str], mode: Mode) -> str:
@@ -55,15 +55,16 @@ async def search_advice(
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     order = "a.created_at DESC" if newest_first else "score DESC"
     if dialect == "sqlite":
-        # The client (and what is citable) is part of the MATCH, so FTS5 scores only this
-        # client's matching rows instead of every client's (docs/benchmarks-core.md).
-        scope = f"client_id : {_phrase(client_id)}"
-        if citable_only:
-            scope += ' AND (source : "caio" OR source : "import" OR feedback : ^"helpful")'
-        match = f"{scope} AND {{question answer tags}} : ({_fts5_query(words, mode)})"
+        # The client (and what is citable) is one token in the MATCH, so FTS5 scores only
+        # this client's matching rows instead of every client's (docs/benchmarks-core.md).
+        scope = scope_token(client_id, citable_only=citable_only)
+        match = f'scope : "{scope}" AND {{question answer tags}} : ({_fts5_query(words, mode)})'
+        # Newest first needs no score, and bm25 would walk every term's whole posting list.
+        score = "0.0" if newest_first else f"-bm25(advice_fts, 2.0, 1.0, 2.0, 0) * {_SQLITE_WEIGHT}"
         sql = text(
-            f"SELECT a.id, -bm25(advice_fts, 2.0, 1.0, 2.0, 0, 0, 0) * {_SQLITE_WEIGHT} AS score "
+            f"SELECT a.id, {score} AS score "
             "FROM advice_fts JOIN advice a ON a.id = advice_fts.rowid "
+            # The index narrows; the table's own client_id keeps tenants apart.
             f"WHERE advice_fts MATCH :q AND a.client_id = :client ORDER BY {order} LIMIT :k"
         )
         params = {"q": match, "client": client_id, "k": limit}

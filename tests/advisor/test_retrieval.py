@@ -6,8 +6,10 @@ from datetime import timedelta
 
 from bot.advisor.retrieval import Retriever
 from bot.core import Bot
+from bot.db import fulltext
 from bot.db.models import Advice, AdviceSource, Feedback
 from bot.db.models_embedding import Embedding, RetrievalPolicy
+from bot.directory import ensure_client
 from bot.wiring import DEMO_CLIENT
 from tests.advisor.conftest import concept_vectors
 from tests.conftest import START, Chat
@@ -160,3 +162,33 @@ async def test_a_paraphrased_question_is_recognised_as_asked_before(
 
 async def test_plain_retriever_defaults_to_the_offline_path() -> None:
     assert Retriever().method == "offline"
+
+
+async def test_clients_whose_ids_share_words_each_find_only_their_own_advice(chat: Chat) -> None:
+    """The index scopes by client id, so `acme`, `acme-corp` and `acme_corp` stay apart and
+    each still finds its own rows, whatever punctuation its id has."""
+    ids = ("acme", "acme-corp", "acme_corp")
+    async with chat.bot.db.session() as session:
+        for client_id in ids:
+            await ensure_client(session, client_id, name=client_id, now=START)
+        await session.commit()
+    rows = {
+        client_id: await add_advice(
+            chat.bot,
+            "How do we cache embeddings?",
+            f"{client_id} caches them.",
+            client_id=client_id,
+        )
+        for client_id in ids
+    }
+    async with chat.bot.db.session() as session:
+        for client_id in ids:
+            for citable_only, mode in ((True, "any"), (False, "all")):
+                found = await fulltext.search_advice(
+                    session,
+                    client_id,
+                    ["cache", "embeddings"],
+                    mode=mode,  # type: ignore[arg-type]
+                    citable_only=citable_only,
+                )
+                assert [i for i, _ in found] == [rows[client_id].id]
