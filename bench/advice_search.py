@@ -6,7 +6,8 @@ ones), then times the two searches the bot runs, through the app's own code
 (`bot.db.fulltext.search_advice` on the async engine):
 
 - `search` — `/caio advice search <terms>`: every term must match, newest first;
-- `retrieve` — the advisor's retrieval: any term may match, best bm25 first;
+- `retrieve` — the advisor's retrieval: any term may match, best bm25 first, on the
+  question's words alone and, as the advisor sends it, with the field's synonyms added;
 
 and the same questions answered by a LIKE scan of the client's rows.
 
@@ -32,6 +33,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bot.advisor.retrieval import fts_terms
+from bot.advisor.synonyms import default_synonyms
 from bot.db import fulltext
 from bot.db.engine import Database, sync_url
 from bot.db.migrate import upgrade
@@ -124,12 +127,12 @@ def fill(url: str, rows: int, clients: int) -> None:
     print(f"  {rows:>9,} rows in {time.perf_counter() - started:,.0f} s" + " " * 20)
 
 
-def queries(count: int) -> list[list[str]]:
-    """Content words of real questions (the retrieval golden set), as users type them."""
+def queries(count: int) -> list[str]:
+    """Real questions (the retrieval golden set), as users type them."""
     lines = (ROOT / "config" / "eval" / "golden.jsonl").read_text().splitlines()
-    asked = [terms(json.loads(line)["question"]) for line in lines if line.strip()]
+    asked = [json.loads(line)["question"] for line in lines if line.strip()]
     rng = random.Random(SEED)
-    return [rng.choice([q for q in asked if q]) for _ in range(count)]
+    return [rng.choice([q for q in asked if terms(q)]) for _ in range(count)]
 
 
 def like_sql(words: list[str], joiner: str, dialect: str) -> tuple[str, dict[str, object]]:
@@ -146,13 +149,15 @@ def like_sql(words: list[str], joiner: str, dialect: str) -> tuple[str, dict[str
     return sql, {f"w{i}": f"%{w}%" for i, w in enumerate(words)}
 
 
-Timed = Callable[[str, list[str]], Awaitable[int]]
+Timed = Callable[[str, str], Awaitable[int]]
 
 
 async def measure(url: str, clients: int, sizes: list[int], count: int) -> dict[str, list[float]]:
     db = Database(url)
     rng = random.Random(SEED + 1)
     asked = queries(count)
+    synonyms = default_synonyms()
+    expanded = {q: terms(q) + fts_terms(synonyms.expand(q), db.dialect) for q in asked}
     # Half the queries from the biggest clients (the worst case), half from anyone.
     big = [f"c{n:04d}" for n in range(min(5, clients))]
     who = [rng.choice(big) if i % 2 else f"c{rng.randrange(clients):04d}" for i in range(count)]
@@ -160,15 +165,21 @@ async def measure(url: str, clients: int, sizes: list[int], count: int) -> dict[
     hits: dict[str, list[int]] = {}
     async with db.session() as session:
 
-        async def fts_all(client: str, words: list[str]) -> int:
+        async def fts_all(client: str, question: str) -> int:
             rows = await fulltext.search_advice(
-                session, client, words[:3], mode="all", limit=10, newest_first=True
+                session, client, terms(question)[:3], mode="all", limit=10, newest_first=True
             )
             return len(rows)
 
-        async def fts_any(client: str, words: list[str]) -> int:
+        async def fts_any(client: str, question: str) -> int:
             rows = await fulltext.search_advice(
-                session, client, words, mode="any", citable_only=True
+                session, client, terms(question), mode="any", citable_only=True
+            )
+            return len(rows)
+
+        async def fts_expanded(client: str, question: str) -> int:
+            rows = await fulltext.search_advice(
+                session, client, expanded[question], mode="any", citable_only=True
             )
             return len(rows)
 
@@ -178,26 +189,27 @@ async def measure(url: str, clients: int, sizes: list[int], count: int) -> dict[
             result = await conn.execute(sa.text(sql), {"client": client, **params})
             return len(result.all())
 
-        async def like_all(client: str, words: list[str]) -> int:
-            return await like(client, words[:3], " AND ")
+        async def like_all(client: str, question: str) -> int:
+            return await like(client, terms(question)[:3], " AND ")
 
-        async def like_any(client: str, words: list[str]) -> int:
-            return await like(client, words, " OR ")
+        async def like_any(client: str, question: str) -> int:
+            return await like(client, terms(question), " OR ")
 
         cases: dict[str, Timed] = {
             "search (AND, newest) FTS": fts_all,
             "search (AND, newest) LIKE": like_all,
             "retrieve (OR, bm25) FTS": fts_any,
             "retrieve (OR) LIKE": like_any,
+            "retrieve + synonyms FTS": fts_expanded,
         }
-        for words, client in zip(asked[:5], who, strict=False):  # warm the cache
+        for question, client in zip(asked[:5], who, strict=False):  # warm the cache
             for fn in cases.values():
-                await fn(client, words)
+                await fn(client, question)
         for name, fn in cases.items():
             timings[name], hits[name] = [], []
-            for words, client in zip(asked, who, strict=True):
+            for question, client in zip(asked, who, strict=True):
                 t0 = time.perf_counter()
-                hits[name].append(await fn(client, words))
+                hits[name].append(await fn(client, question))
                 timings[name].append((time.perf_counter() - t0) * 1000)
     await db.close()
     for name in list(timings):
