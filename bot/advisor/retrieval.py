@@ -124,7 +124,7 @@ class _Query:
 
     text: str
     words: list[str]
-    expanded: list[str]
+    synonyms: list[str]
     wanted: frozenset[str]
     alternatives: dict[str, list[set[str]]]
     vector: np.ndarray | None
@@ -165,7 +165,7 @@ class Retriever:
         """The passages worth citing, best first, and an earlier answer to the same question."""
         method = method or self.method
         query = await self._prepare(session, client_id, question, method)
-        playbook, advice, cosines = await self._rankings(session, client_id, query, method)
+        playbook, advice, cosines = await self._rankings(session, client_id, query)
         if method == "bm25":
             return Retrieved(fuse(*playbook, *advice)[:limit], None)
         ranked = fuse(*playbook, *advice)
@@ -199,7 +199,7 @@ class Retriever:
                 vector = await self.vectors.embed_query(question)
             except APIError as exc:
                 log.warning("embedding endpoint failed, searching full text only", error=str(exc))
-        return _Query(question, words, words + extra, wanted, alternatives, vector)
+        return _Query(question, words, extra, wanted, alternatives, vector)
 
     def _alternatives(self, word_stem: str) -> list[set[str]]:
         """Synonym phrases (as stem sets) that stand in for a question word when covering."""
@@ -223,13 +223,12 @@ class Retriever:
         return covered / len(query.wanted) >= needed
 
     async def _rankings(
-        self, session: AsyncSession, client_id: str, query: _Query, method: Method
+        self, session: AsyncSession, client_id: str, query: _Query
     ) -> tuple[list[list[Passage]], list[list[Passage]], dict[str, float]]:
-        # One query over the words and their synonyms: fusing in a words-only ranking was
-        # measured to lose (docs/retrieval.md), it re-ranks by whatever words happen to repeat.
-        words = query.words if method == "bm25" else query.expanded
-        playbook = [await self._playbook(session, client_id, words)]
-        advice = [await self._advice(session, client_id, words)]
+        # One query over the words and their synonyms, the words weighing double: fusing in
+        # a words-only ranking was measured to lose, weighing all alike too (docs/retrieval.md).
+        playbook = [await self._playbook(session, client_id, query)]
+        advice = [await self._advice(session, client_id, query)]
         cosines: dict[str, float] = {}
         if query.vector is not None and self.vectors is not None:
             try:
@@ -263,11 +262,12 @@ class Retriever:
         return book, advice, {f"advice:{i}": c for i, c in advice_hits}
 
     async def _playbook(
-        self, session: AsyncSession, client_id: str, words: list[str]
+        self, session: AsyncSession, client_id: str, query: _Query
     ) -> list[Passage]:
-        return await self._playbook_rows(
-            session, await fulltext.search_playbook(session, client_id, words)
+        hits = await fulltext.search_playbook(
+            session, client_id, query.words, synonyms=query.synonyms
         )
+        return await self._playbook_rows(session, hits)
 
     async def _playbook_rows(
         self, session: AsyncSession, hits: list[tuple[int, float]]
@@ -282,10 +282,10 @@ class Retriever:
         scores = dict(hits)
         return [playbook_passage(r, scores[r.id or 0]) for r in rows if id(r) in chosen and r.id]
 
-    async def _advice(
-        self, session: AsyncSession, client_id: str, words: list[str]
-    ) -> list[Passage]:
-        hits = await fulltext.search_advice(session, client_id, words, citable_only=True)
+    async def _advice(self, session: AsyncSession, client_id: str, query: _Query) -> list[Passage]:
+        hits = await fulltext.search_advice(
+            session, client_id, query.words, synonyms=query.synonyms, citable_only=True
+        )
         rows = await _load(session, Advice, [i for i, _ in hits])
         scores = dict(hits)
         return [advice_passage(r, scores[r.id or 0]) for r in rows if r.id]
