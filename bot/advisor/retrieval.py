@@ -225,8 +225,8 @@ class Retriever:
     async def _rankings(
         self, session: AsyncSession, client_id: str, query: _Query
     ) -> tuple[list[list[Passage]], list[list[Passage]], dict[str, float]]:
-        # One query over the words and their synonyms, the words weighing double: fusing in
-        # a words-only ranking was measured to lose, weighing all alike too (docs/retrieval.md).
+        # One query per source over the words and their synonyms: fusing in a words-only
+        # ranking was measured to lose (docs/retrieval.md).
         playbook = [await self._playbook(session, client_id, query)]
         advice = [await self._advice(session, client_id, query)]
         cosines: dict[str, float] = {}
@@ -283,9 +283,8 @@ class Retriever:
         return [playbook_passage(r, scores[r.id or 0]) for r in rows if id(r) in chosen and r.id]
 
     async def _advice(self, session: AsyncSession, client_id: str, query: _Query) -> list[Passage]:
-        hits = await fulltext.search_advice(
-            session, client_id, query.words, synonyms=query.synonyms, citable_only=True
-        )
+        words = query.words + query.synonyms
+        hits = await fulltext.search_advice(session, client_id, words, citable_only=True)
         rows = await _load(session, Advice, [i for i, _ in hits])
         scores = dict(hits)
         return [advice_passage(r, scores[r.id or 0]) for r in rows if r.id]

@@ -2,9 +2,7 @@
 
 Both return row ids with a score where larger is better, so callers need not know the
 dialect. Terms are plain words (see `bot.text.terms`), so nothing a user types can break
-the query syntax. A ranked query may add synonyms of the asker's words; the asker's own
-words then count twice as much as the synonyms (measured in docs/retrieval.md), so a
-group of synonyms an incidental word brought in does not outvote what was asked.
+the query syntax.
 """
 
 from __future__ import annotations
@@ -23,11 +21,9 @@ SOURCE_WEIGHT = {"caio": 2.0, "import": 1.5, "ai": 1.0}
 _SQLITE_WEIGHT = "CASE a.source WHEN 'caio' THEN 2.0 WHEN 'import' THEN 1.5 ELSE 1.0 END"
 
 
-def _fts5_query(words: Sequence[str], mode: Mode, synonyms: Sequence[str] = ()) -> str:
-    """FTS5 sums bm25 over a query's phrases, so the asker's words, given twice, weigh double."""
-    if mode == "all":
-        return " AND ".join(f'"{w}"' for w in words)
-    return " OR ".join(f'"{w}"' for w in [*words, *words, *synonyms])
+def _fts5_query(words: list[str], mode: Mode) -> str:
+    joiner = " OR " if mode == "any" else " AND "
+    return joiner.join(f'"{w}"' for w in words)
 
 
 def scope_token(client_id: str, *, citable_only: bool) -> str:
@@ -36,15 +32,9 @@ def scope_token(client_id: str, *, citable_only: bool) -> str:
     return client_id.encode().hex() + ("1" if citable_only else "")
 
 
-def _tsquery(words: Sequence[str], mode: Mode) -> str:
+def _tsquery(words: list[str], mode: Mode) -> str:
     joiner = " | " if mode == "any" else " & "
     return joiner.join(words)
-
-
-def _ts_rank(row: str) -> str:
-    """ts_rank ignores a repeated term, so the asker's words are ranked on their own and
-    with the synonyms, and the two added (the twin of `_fts5_query`'s doubling)."""
-    return f"(ts_rank({row}.search_vector, w) + ts_rank({row}.search_vector, q))"
 
 
 async def search_advice(
@@ -52,14 +42,12 @@ async def search_advice(
     client_id: str,
     words: list[str],
     *,
-    synonyms: Sequence[str] = (),
     mode: Mode = "any",
     limit: int = 20,
     newest_first: bool = False,
     citable_only: bool = False,
 ) -> list[tuple[int, float]]:
-    """Advice ids of one client matching `words` (or, ranked, their `synonyms`), best first
-    (or newest first).
+    """Advice ids of one client matching `words`, best first (or newest first).
 
     `citable_only` keeps what may ground an answer: the CAIO's answers, imports, and AI
     drafts someone marked helpful (see `bot.advisor.retrieval.citable`)."""
@@ -71,8 +59,7 @@ async def search_advice(
         # The client (and what is citable) is one token in the MATCH, so FTS5 scores only
         # this client's matching rows instead of every client's (docs/benchmarks-core.md).
         scope = scope_token(client_id, citable_only=citable_only)
-        query = _fts5_query(words, mode, synonyms)
-        match = f'scope : "{scope}" AND {{question answer tags}} : ({query})'
+        match = f'scope : "{scope}" AND {{question answer tags}} : ({_fts5_query(words, mode)})'
         # Newest first needs no score, and bm25 would walk every term's whole posting list.
         score = "0.0" if newest_first else f"-bm25(advice_fts, 2.0, 1.0, 2.0, 0) * {_SQLITE_WEIGHT}"
         sql = text(
@@ -89,14 +76,13 @@ async def search_advice(
             else ""
         )
         sql = text(
-            f"SELECT a.id, {_ts_rank('a')} * CASE a.source WHEN 'caio' THEN 2.0 "
+            "SELECT a.id, ts_rank(a.search_vector, q) * CASE a.source WHEN 'caio' THEN 2.0 "
             "WHEN 'import' THEN 1.5 ELSE 1.0 END AS score "
-            "FROM advice a, to_tsquery('english', :w) w, to_tsquery('english', :q) q "
+            "FROM advice a, to_tsquery('english', :q) q "
             f"WHERE a.client_id = :client AND a.search_vector @@ q{citable} "
             f"ORDER BY {order} LIMIT :k"
         )
-        everything = _tsquery([*words, *synonyms], mode)
-        params = {"w": _tsquery(words, mode), "q": everything, "client": client_id, "k": limit}
+        params = {"q": _tsquery(words, mode), "client": client_id, "k": limit}
     rows = await session.exec(sql, params=params)  # type: ignore[call-overload]
     return [(int(r[0]), float(r[1])) for r in rows]
 
@@ -110,7 +96,14 @@ async def search_playbook(
     limit: int = 20,
 ) -> list[tuple[int, float]]:
     """Playbook entry ids (shipped and the client's own) matching any of `words` or their
-    `synonyms`, best first."""
+    `synonyms`, best first; the asker's `words` weigh twice the synonyms.
+
+    One incidental word ("invoice", "doc") brings in a whole synonym group, whose topic then
+    outranked what was asked; weighing the words double fixed that on every question set
+    (docs/retrieval.md). FTS5 sums bm25 over a query's phrases, so the words are sent twice;
+    ts_rank ignores a repeated term, so a words-only ts_rank is added to the full one. The
+    advice log does not do this: at a million rows the doubled query cost twice the time.
+    """
     if not words:
         return []
     dialect = session.bind.dialect.name if session.bind else "sqlite"
@@ -121,10 +114,11 @@ async def search_playbook(
             "WHERE playbookentry_fts MATCH :q AND p.client_id IN ('', :client) "
             "ORDER BY score DESC LIMIT :k"
         )
-        params = {"q": _fts5_query(words, "any", synonyms), "client": client_id, "k": limit}
+        query = _fts5_query([*words, *words, *synonyms], "any")
+        params = {"q": query, "client": client_id, "k": limit}
     else:
         sql = text(
-            f"SELECT p.id, {_ts_rank('p')} AS score "
+            "SELECT p.id, ts_rank(p.search_vector, w) + ts_rank(p.search_vector, q) AS score "
             "FROM playbookentry p, to_tsquery('english', :w) w, to_tsquery('english', :q) q "
             "WHERE p.client_id IN ('', :client) AND p.search_vector @@ q "
             "ORDER BY score DESC LIMIT :k"
