@@ -13,6 +13,7 @@ and the same questions answered by a LIKE scan of the client's rows.
 
     .venv/bin/python bench/advice_search.py                      # 100k and 1M on SQLite
     .venv/bin/python bench/advice_search.py --rows 100000 --database-url postgresql://…
+    .venv/bin/python bench/advice_search.py --rows 100000 --database-url … --keep  # re-time
 
 Databases are built once under bench/out/ and reused (`--rebuild` to start over).
 """
@@ -241,10 +242,15 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--database-url", help="PostgreSQL to fill (it is wiped first)")
     parser.add_argument("--rebuild", action="store_true", help="refill the SQLite files")
+    parser.add_argument(
+        "--keep", action="store_true", help="time the PostgreSQL rows an earlier run left"
+    )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     for rows in args.rows:
-        if args.database_url:
+        if args.database_url and args.keep:
+            url, fresh = args.database_url, False
+        elif args.database_url:
             url = args.database_url
             engine = sa.create_engine(sync_url(url))
             with engine.begin() as conn:
