@@ -4,8 +4,10 @@ the stand-up's (commands/standup.py, scheduler/checkins.py)."""
 
 from __future__ import annotations
 
+from bot import forms as chat_forms
 from bot.context import Context
 from bot.db.models_schedule import ScheduleKind
+from bot.forms import Form
 from bot.registry import registry
 from commands import standup as common
 
@@ -31,6 +33,17 @@ async def checkin(ctx: Context, text: str) -> None:
 )
 async def checkin_setup(ctx: Context, text: str) -> None:
     await common.setup(ctx, K, text)
+
+
+@chat_forms.opens("checkin setup")
+async def checkin_form(ctx: Context, text: str) -> Form | None:
+    """A bare `/caio checkin setup` opens a form pre-filled with this channel's settings."""
+    return await common.setup_form(ctx, K, text)
+
+
+@registry.action("form:checkin.setup")
+async def checkin_submitted(ctx: Context, value: str) -> None:
+    await common.setup_submitted(ctx, K, value)
 
 
 @registry.command("checkin show", summary="This channel's check-in", usage="checkin show")

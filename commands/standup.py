@@ -340,28 +340,41 @@ async def standup_setup(ctx: Context, text: str) -> None:
 @chat_forms.opens("standup setup")
 async def standup_form(ctx: Context, text: str) -> Form | None:
     """A bare `/caio standup setup` opens a form pre-filled with this channel's settings."""
+    return await setup_form(ctx, K, text)
+
+
+async def setup_form(ctx: Context, kind: ScheduleKind, text: str) -> Form | None:
+    """The setup form of a stand-up or check-in, pre-filled with this channel's settings
+    (a check-in asks for its cadence where a stand-up asks for its days); None when
+    something was typed after `setup`, which then runs as the one-line form."""
     if text.strip():
         return None
     async with ctx.bot.db.session() as session:
-        current = await find(session, ctx.client_id, K, ctx.address)
+        current = await find(session, ctx.client_id, kind, ctx.address)
         named = (await participants(session, [current]))[current.id or 0] if current else []
-    defaults = DEFAULTS[K]
+    defaults = DEFAULTS[kind]
     at = current.local_time if current else str(defaults["local_time"])
     tz = current.timezone if current else ctx.client.timezone
     minutes = current.window_minutes if current else int(str(defaults["window_minutes"]))
     window = f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
+    window = f"{minutes // 1440}d" if minutes % 1440 == 0 else window
     questions = questions_of(current) if current else ()
     people = " ".join(f"@{m.name}" for m in named) if current and current.participants else ""
+    days = current.days if current else str(defaults["days"])
+    if kind == ScheduleKind.STANDUP:
+        when = FormField("days", "Days", placeholder="mon-fri", initial=days)
+    else:
+        when = FormField(
+            "cadence",
+            "How often",
+            placeholder="weekly on fri · every 2 weeks on mon · monthly on 1st mon",
+            initial=cadence_line(current) if current else f"weekly on {days}",
+        )
     fields = (
         FormField(
             "when", "Time and time zone", placeholder="09:30 Europe/Berlin", initial=f"{at} {tz}"
         ),
-        FormField(
-            "days",
-            "Days",
-            placeholder="mon-fri",
-            initial=current.days if current else str(defaults["days"]),
-        ),
+        when,
         FormField("window", "Response window", placeholder="4h", initial=window),
         FormField(
             "participants",
@@ -379,9 +392,17 @@ async def standup_form(ctx: Context, text: str) -> Form | None:
             initial="\n".join(questions),
         ),
     )
-    return Form(
-        "standup.setup", "Stand-up setup", fields, submit_label="Save", usage=SETUP_USAGE[K]
-    )
+    title = "Stand-up setup" if kind == ScheduleKind.STANDUP else "Check-in setup"
+    return Form(f"{kind}.setup", title, fields, submit_label="Save", usage=SETUP_USAGE[kind])
+
+
+def cadence_line(schedule: Schedule) -> str:
+    """A check-in's cadence in the words of the one-line form, to pre-fill its form."""
+    if schedule.month_day:
+        return f"monthly on {schedule.month_day}"
+    if schedule.every_weeks > 1:
+        return f"every {schedule.every_weeks} weeks on {schedule.days}"
+    return f"weekly on {schedule.days}"
 
 
 def setup_line(submission: chat_forms.Submission) -> str:
@@ -390,6 +411,9 @@ def setup_line(submission: chat_forms.Submission) -> str:
     words = [f"at {shlex.quote(when[0])}"] if when else []
     if len(when) > 1:
         words.append(f"tz {shlex.quote(when[1])}")
+    # A cadence is several words of the grammar ("monthly on 1st mon"); each is quoted
+    # alone, so it stays words and cannot open a quote.
+    words += [shlex.quote(w) for w in submission.get("cadence").split()]
     for keyword, name in (("on", "days"), ("window", "window")):
         if submission.get(name):
             words.append(f"{keyword} {shlex.quote(submission.get(name))}")
@@ -404,7 +428,12 @@ def setup_line(submission: chat_forms.Submission) -> str:
 
 @registry.action("form:standup.setup")
 async def standup_submitted(ctx: Context, value: str) -> None:
-    ctx.spec = registry.commands["standup setup"]
+    await setup_submitted(ctx, K, value)
+
+
+async def setup_submitted(ctx: Context, kind: ScheduleKind, value: str) -> None:
+    """A submitted setup form, checked as the typed command would be."""
+    ctx.spec = registry.commands[f"{kind} setup"]
     if not ctx.may(ctx.spec.name):
         await ctx.refuse(ctx.spec.name)
         return
@@ -412,7 +441,7 @@ async def standup_submitted(ctx: Context, value: str) -> None:
     if submission is None:
         await ctx.usage("That form could not be read.")
         return
-    await setup(ctx, K, setup_line(submission))
+    await setup(ctx, kind, setup_line(submission))
 
 
 @registry.command("standup show", summary="This channel's stand-up", usage="standup show")

@@ -107,6 +107,27 @@ async def test_standup_setup_form_goes_through_the_one_line_parser(
     await chat.say("/cancel")
 
 
+async def test_checkin_setup_form_asks_how_often_and_keeps_the_answer(
+    chat: Chat, teams: Teams
+) -> None:
+    await teams.be("sam", Role.LEAD)
+    opened = await chat.say("/caio checkin setup")
+    assert "Check-in setup" in opened
+    assert "How often [weekly on fri]?" in await chat.say("16:00 Europe/Lisbon")
+    await chat.say("monthly on 1st mon")
+    await chat.say("")  # window: keep 1d
+    await chat.say("")  # participants: everyone
+    out = await chat.say("Where is AI on your roadmap?")
+    assert "set up" in out
+    shown = await chat.say("/caio checkin show")
+    assert "monthly on the 1st mon at 16:00 Europe/Lisbon" in shown
+    assert "Where is AI on your roadmap?" in shown
+    again = await chat.say("/caio checkin setup")
+    assert "Time and time zone [16:00 Europe/Lisbon]?" in again
+    assert "How often [monthly on 1st mon]?" in await chat.say("")
+    await chat.say("/cancel")
+
+
 async def test_standup_form_errors_read_like_the_one_line_form(chat: Chat, teams: Teams) -> None:
     await teams.be("sam", Role.LEAD)
     await chat.say("/caio standup setup")

@@ -71,6 +71,17 @@ async def test_standup_setup_modal_goes_through_the_one_line_parser(dc: DiscordH
     assert "Stand-up set up" in said and "07:30" in said and "America/New_York" in said
 
 
+async def test_checkin_setup_modal_asks_how_often(dc: DiscordHarness) -> None:
+    token = await dc.slash("run", DANA, (CAIO_ROLE,), text="checkin setup")
+    modal = dc.api.interactions[token].modal
+    assert modal is not None and modal["title"] == "Check-in setup"
+    labels = [c["label"] for c in modal["components"]]
+    assert labels[1] == "How often"
+    answers = {"when": "11:00 Asia/Tokyo", "cadence": "monthly on last fri", "window": "2d"}
+    await submit(dc, modal, answers, (CAIO_ROLE,))
+    assert "monthly on the last fri at 11:00 Asia/Tokyo" in dc.text(GENERAL)
+
+
 async def test_members_get_the_refusal_not_a_modal(dc: DiscordHarness) -> None:
     token = await dc.slash("run", DEV, (), text="decide Adopt pgvector")
     assert dc.api.interactions[token].response_type == 5

@@ -123,6 +123,22 @@ async def test_standup_setup_form_goes_through_the_one_line_parser(
     assert "08:45" in posted and "Europe/Berlin" in posted and "Shipped?" in posted
 
 
+async def test_checkin_setup_modal_asks_how_often(
+    slack: SlackHarness, slack_api: SlackStandIn
+) -> None:
+    await slack.command("checkin setup", user=CAIO)
+    await slack.settle()
+    view = opened_view(slack_api)
+    assert view["title"]["text"] == "Check-in setup"
+    initial = {b["block_id"]: b["element"].get("initial_value") for b in view["blocks"]}
+    assert initial["cadence"] == "weekly on fri" and initial["window"] == "1d"
+    answers = {"when": "15:30 UTC", "cadence": "every 2 weeks on thu", "window": "1d"}
+    await submit(slack, view, answers)
+    await slack.settle()
+    posted = slack_api.delivered("chat.postMessage")[-1].text
+    assert "every 2 weeks on thu at 15:30 UTC" in posted
+
+
 async def test_members_are_refused_without_a_modal(
     slack: SlackHarness, slack_api: SlackStandIn
 ) -> None:
