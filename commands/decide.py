@@ -185,7 +185,9 @@ async def _draft_from_thread(ctx: Context, text: str, history: tuple[str, ...] =
     if ctx.address.thread is None:
         await ctx.usage("Run it inside the thread the decision was discussed in.")
         return
-    lines = await _thread_lines(ctx, ctx.address) or list(history)
+    # What people said in the thread, when the platform gave it, is the discussion itself;
+    # our own record (question, answers, escalation) stands in when it did not.
+    lines = list(history) or await _thread_lines(ctx, ctx.address)
     if not lines:
         await ctx.reply(
             f"I have no record of this thread. Record it with `/caio {decisions.FORM}`.",

@@ -94,3 +94,20 @@ async def test_a_one_line_decision_needs_no_modal(dc: DiscordHarness) -> None:
     token = await dc.slash("run", DANA, (CAIO_ROLE,), text=line)
     assert dc.api.interactions[token].modal is None
     assert "Decision recorded" in dc.text(GENERAL)
+
+
+async def test_save_this_thread_as_a_decision_drafts_one_from_the_thread(
+    dc: DiscordHarness,
+) -> None:
+    await dc.slash("ask", question="pgvector or Pinecone for the FAQ bot?")
+    (thread,) = dc.threads_of(GENERAL)
+    await dc.say(thread, "pgvector: Postgres is already there", DEV)
+    await dc.say(
+        thread, "save this thread as a decision: Vector store", DANA, (CAIO_ROLE,), mention=True
+    )
+    draft = dc.api.in_channel(thread)[-1]
+    shown = dc.api.visible_text(draft)
+    assert "Draft decision from this thread" in shown and "Vector store" in shown
+    assert "Postgres is already there" in shown
+    await dc.click(draft, "Accept", DANA, (CAIO_ROLE,))
+    assert "accepted by dana" in dc.text(thread)

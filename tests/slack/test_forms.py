@@ -8,7 +8,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from tests.slack.conftest import CAIO, DANA, GENERAL, Reply, SlackHarness
+from tests.slack.conftest import CAIO, DANA, GENERAL, SAM, Reply, SlackHarness
 from tests.standins.slack_api import TEAM, SlackStandIn
 
 
@@ -156,3 +156,31 @@ async def test_an_expired_trigger_falls_back_to_the_one_line_usage(
     await slack.settle()
     said = slack_api.calls("response_url")[-1].args["text"]
     assert "Usage: `/caio decide &lt;title&gt; | context: …" in said
+
+
+async def test_save_this_thread_as_a_decision_drafts_one_from_the_thread(
+    slack: SlackHarness, slack_api: SlackStandIn
+) -> None:
+    root = slack_api.add_message(GENERAL, SAM, "pgvector or Pinecone for the FAQ bot?")
+    slack_api.add_message(GENERAL, DANA, "pgvector: Postgres is already there", root["ts"])
+    event = {
+        "type": "app_mention",
+        "user": CAIO,
+        "text": "<@UBOT> save this thread as a decision: Vector store",
+        "ts": slack_api.next_ts(),
+        "thread_ts": root["ts"],
+        "channel": GENERAL,
+    }
+    await slack.event(event)
+    await slack.settle()
+    (replies,) = slack_api.delivered("conversations.replies")
+    assert replies.args["ts"] == root["ts"]
+    draft = slack_api.delivered("chat.postMessage")[-1]
+    assert draft.args["thread_ts"] == root["ts"]
+    assert "Draft decision from this thread" in draft.text and "Vector store" in draft.text
+    assert "Postgres is already there" in draft.text
+    await slack.click(draft, "Accept", user=CAIO)
+    await slack.settle()
+    said = [c.text for c in slack_api.delivered("chat.postMessage")]
+    said += [c.text for c in slack_api.delivered("chat.update")]
+    assert any("accepted by carla" in text for text in said)
