@@ -145,11 +145,28 @@ class InteractionResponder:
         self.pending_private = False
         self.expired = False
         """Discord answered 401 / 50027: the token is gone even if our clock disagrees."""
+        self.placeholder: int | None = None
+        """The "thinking…" message's id, which Discord returns with the deferral."""
 
     async def defer(self, *, private: bool, thinking: bool) -> None:
-        await self.interaction.response.defer(ephemeral=private, thinking=thinking)
+        callback = await self.interaction.response.defer(ephemeral=private, thinking=thinking)
+        self.placeholder = callback.message_id if callback is not None else None
         self.pending = thinking
         self.pending_private = private
+
+    async def drop_placeholder(self) -> None:
+        """Past the token's 15 minutes "thinking…" can no longer be edited or removed through
+        the interaction, so the bot deletes it as its own message once the answer went over
+        REST; otherwise it would spin above the answer for good. An ephemeral one cannot be
+        reached and fades on its own."""
+        if not self.pending or self.pending_private or self.placeholder is None:
+            return
+        self.pending = False
+        channel = self.adapter.client.get_partial_messageable(self.interaction.channel_id or 0)
+        try:
+            await channel.get_partial_message(self.placeholder).delete()
+        except discord.HTTPException as e:
+            log.warning("the expired placeholder could not be removed", error=str(e))
 
     def live(self) -> bool:
         return not self.expired and not self.interaction.is_expired()
@@ -230,11 +247,12 @@ class InteractionResponder:
         if self.pending and self.live():
             try:
                 await self.interaction.delete_original_response()
+                self.pending = False
             except discord.HTTPException as e:
                 if not token_expired(e):
                     raise
-                log.info("the interaction expired before its reply could be removed")
-            self.pending = False
+                self.expired = True
+        await self.drop_placeholder()
 
 
 class ChannelResponder:
@@ -356,6 +374,13 @@ class DiscordAdapter:
                     raise
                 responder.expired = True
                 log.info("interaction expired; the reply goes over REST instead")
+                posted = await self._send_over_rest(message)
+                await responder.drop_placeholder()
+                return posted
+        return await self._send_over_rest(message)
+
+    async def _send_over_rest(self, message: Message) -> Posted:
+        assert message.address is not None
         forum = await self._forum(message.address)
         if forum is not None:
             return await self._forum_post(forum, message)

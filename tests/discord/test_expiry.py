@@ -52,3 +52,13 @@ async def test_a_public_answer_after_expiry_is_posted_over_rest(dc: DiscordHarne
     answer = dc.api.in_channel(question["id"])[-1]
     assert [b["label"] for b in dc.api.buttons(answer)][-1] == "Escalate"
     assert dc.followups(token) == []
+
+
+async def test_thinking_does_not_stay_above_an_answer_sent_after_expiry(dc: DiscordHarness) -> None:
+    dc.api.tokens_expire_on_ack = True
+    token = await dc.slash("ask", question="which vector database should we pick?")
+    placeholder = dc.api.interactions[token].original_id
+    assert placeholder is not None
+    assert dc.api.calls_to("DELETE", f"/channels/{GENERAL}/messages/{placeholder}")
+    assert [m["id"] for m in dc.api.in_channel(GENERAL) if m.get("webhook_id")] == []
+    assert dc.threads_of(GENERAL), "the answer itself still went out over REST"

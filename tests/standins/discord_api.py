@@ -473,6 +473,11 @@ class DiscordStandIn:
                 return self._post(channel_id, body)
             case "PATCH", ["channels", _, "messages", message_id]:
                 return self._edit(message_id, body)
+            case "DELETE", ["channels", _, "messages", message_id]:
+                if message_id not in self.messages or self.messages[message_id].get("_deleted"):
+                    raise DiscordError(404, 10008, "Unknown Message")
+                self.messages[message_id]["_deleted"] = True
+                return None
             case "GET", ["channels", channel_id]:
                 if channel_id not in self.channels:
                     raise DiscordError(404, 10003, "Unknown Channel")
