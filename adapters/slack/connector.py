@@ -39,7 +39,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
+from sqlmodel import col, select
 
 from adapters.slack import create_events as ce
 from adapters.slack.ack_gate import AckGate
@@ -47,7 +47,7 @@ from adapters.slack.forms import CALLBACK_PREFIX, errors_for, modal_view, submis
 from adapters.slack.oauth import INSTALL_PATH, REDIRECT_PATH, SlackInstaller
 from adapters.slack.render import Rendered, clicked, escape, home_view, is_progress, render
 from bot.adapter import DeliveryError
-from bot.db.models_slack import SlackEvent
+from bot.db.models_slack import SlackEvent, SlackMessagePart
 from bot.events import Action, Actor, Address, Inbound
 from bot.forms import Form
 from bot.home import home_for
@@ -65,7 +65,6 @@ EVENT_ID_TTL = timedelta(days=1)  # Slack retries for minutes; a day of ids is p
 UNREACHABLE = frozenset(
     {"user_not_found", "cannot_dm_bot", "user_disabled", "channel_not_found", "not_in_channel"}
 )
-OVERFLOW_KEEP = 500
 
 
 class _ProportionalJitter(Jitter):
@@ -222,8 +221,6 @@ class SlackAdapter:
             oauth_flow=self.installer.flow if self.installer else None,
         )
         self._names: dict[tuple[str, str], str] = {}
-        self._overflow: dict[str, list[str]] = {}
-        self._roots: dict[str, str] = {}
         self._budgets: dict[str, _Budget] = {}
         self.gate = AckGate()
         self._listen()
@@ -337,7 +334,7 @@ class SlackAdapter:
                     )
                 except SlackApiError:
                     log.exception("could not update the clicked message")
-        action = self._at_root(action)
+        action = await self._at_root(action)
         responder = SlackResponder(
             self, action.actor.id, body.get("response_url"), body.get("trigger_id")
         )
@@ -345,10 +342,10 @@ class SlackAdapter:
         if (body.get("view") or {}).get("type") == "home":
             await self.publish_home(action.address.workspace, action.actor.id)
 
-    def _at_root(self, action: Action) -> Action:
+    async def _at_root(self, action: Action) -> Action:
         """A click on the last part of a long message is about the whole message: name its
         first part (and that part's thread), as the handlers knew it when it was posted."""
-        root = self._roots.get(self._message_key(action.address, action.message_id))
+        root = await self._root_of(action.address, action.message_id)
         if root is None:
             return action
         thread = root if action.address.thread == action.message_id else action.address.thread
@@ -435,7 +432,7 @@ class SlackAdapter:
         tss = [await self._post(web_client, address, part) for part in parts]
         posted = Posted(address, tss[0])
         if len(tss) > 1:
-            self._remember_overflow(posted, tss[1:])
+            await self._remember_parts(address, tss[0], tss[1:])
         if message.files:
             await self._upload(web_client, address, message.files)
         return posted
@@ -470,36 +467,67 @@ class SlackAdapter:
                 channel=address.channel, thread_ts=address.thread, text=text
             )
 
-    @staticmethod
-    def _message_key(address: Address, ts: str) -> str:
-        """A Slack message is its channel and ts, whichever thread a click reports."""
-        return f"{address.workspace}/{address.channel}/{ts}"
+    # A Slack message is its channel and ts, whichever thread a click reports.
+    async def _root_of(self, address: Address, ts: str) -> str | None:
+        """The first message of the long one `ts` continues, if it continues one."""
+        async with self.bot.db.session() as session:
+            part = await session.get(SlackMessagePart, (address.workspace, address.channel, ts))
+        return part.root_ts if part is not None else None
 
-    def _remember_overflow(self, posted: Posted, tss: list[str]) -> None:
-        """The messages a long one continues in, and for each of them the one it continues
-        (its buttons sit on the last, so a click may name any of them)."""
-        self._overflow[self._message_key(posted.address, posted.message_id)] = tss
-        for ts in tss:
-            self._roots[self._message_key(posted.address, ts)] = posted.message_id
-        for kept in (self._overflow, self._roots):
-            while len(kept) > OVERFLOW_KEEP:
-                kept.pop(next(iter(kept)))
+    async def _parts_of(self, address: Address, root_ts: str) -> list[str]:
+        """The messages a long one continues in, in order."""
+        async with self.bot.db.session() as session:
+            rows = await session.exec(
+                select(SlackMessagePart.ts)
+                .where(
+                    SlackMessagePart.workspace == address.workspace,
+                    SlackMessagePart.channel == address.channel,
+                    SlackMessagePart.root_ts == root_ts,
+                )
+                .order_by(col(SlackMessagePart.position))
+            )
+            return list(rows)
+
+    async def _remember_parts(self, address: Address, root_ts: str, tss: list[str]) -> None:
+        """Record which messages continue `root_ts` (its buttons sit on the last, so a click
+        may name any of them); another process recording the same first wins."""
+        async with self.bot.db.session() as session:
+            await session.exec(
+                delete(SlackMessagePart).where(
+                    col(SlackMessagePart.workspace) == address.workspace,
+                    col(SlackMessagePart.channel) == address.channel,
+                    col(SlackMessagePart.root_ts) == root_ts,
+                )
+            )
+            for position, ts in enumerate(tss, start=1):
+                session.add(
+                    SlackMessagePart(
+                        workspace=address.workspace,
+                        channel=address.channel,
+                        ts=ts,
+                        root_ts=root_ts,
+                        position=position,
+                    )
+                )
+            try:
+                await session.commit()
+            except IntegrityError:
+                await session.rollback()
 
     async def update(self, posted: Posted, message: Message) -> None:
         address = posted.address
         budget = self._budgets.setdefault(address.workspace, _Budget())
         if is_progress(message) and not budget.take():
             return
-        root = self._roots.get(self._message_key(address, posted.message_id), posted.message_id)
+        root = await self._root_of(address, posted.message_id) or posted.message_id
         if address.thread in (root, posted.message_id):  # a channel message, clicked
             address = address.root
-        posted = Posted(address, root)
         web_client = await self.web_api(address.workspace)
         first, *rest = render(message)
         await web_client.chat_update(
             channel=address.channel, ts=root, text=first.text, blocks=first.blocks
         )
-        extra = self._overflow.get(self._message_key(address, root), [])
+        extra = await self._parts_of(address, root)
         for n, part in enumerate(rest):
             if n < len(extra):
                 await web_client.chat_update(
@@ -510,7 +538,7 @@ class SlackAdapter:
         for ts in extra[len(rest) :]:
             await web_client.chat_delete(channel=address.channel, ts=ts)
         if rest or extra:
-            self._remember_overflow(posted, extra[: len(rest)])
+            await self._remember_parts(address, root, extra[: len(rest)])
 
     async def open_thread(self, root: Posted, title: str) -> Address:
         """Slack threads hang off a message: the thread is the root's ts."""

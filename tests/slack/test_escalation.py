@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from bot.clock import ManualClock
 from bot.db.models import Escalation, EscalationStatus
-from tests.slack.conftest import CAIO, GENERAL, QUEUE, SAM, SlackHarness
-from tests.standins.slack_api import Call
+from config.settings import Settings
+from tests.slack.conftest import CAIO, GENERAL, QUEUE, SAM, SlackHarness, running_slack
+from tests.standins.slack_api import Call, SlackStandIn
 
 QUESTION = "can we send customer emails to OpenAI under our DPA?"
 
@@ -152,3 +154,22 @@ async def test_resolving_a_queue_message_too_long_for_one_slack_message(
     said = slack.api.calls("chat.postMessage")[-1]
     assert said.args["thread_ts"] == first_ts and "marked resolved" in said.text
     assert len([c for c in slack.api.calls("chat.postMessage") if c.args["channel"] == QUEUE]) == 3
+
+
+async def test_a_long_queue_message_still_resolves_whole_after_a_restart(
+    slack_settings: Settings, clock: ManualClock, slack_api: SlackStandIn
+) -> None:
+    """Which Slack message continues which is in the database: a click on the last part,
+    after the process that posted it is gone, still updates both parts."""
+    question = ("may prompts compare a<b & c>d for pricing? " * 64).strip()
+    async with running_slack(slack_settings, clock, slack_api) as before:
+        await before.command(f"escalate {question}")
+        await before.settle()
+    first_ts, last_ts = (m["ts"] for m in slack_api.messages[QUEUE])
+    last = [c for c in slack_api.calls("chat.postMessage") if c.args["channel"] == QUEUE][-1]
+    async with running_slack(slack_settings, clock, slack_api) as after:
+        await after.click(last, "Mark resolved", user=CAIO, ts=last_ts)
+        await after.settle()
+        head, tail = _queue_updates(after)
+    assert (head.args["ts"], tail.args["ts"]) == (first_ts, last_ts)
+    assert tail.buttons == ["Reopen"] and "Resolved." in tail.text
