@@ -1,9 +1,9 @@
 """Vector storage and search: float32 blobs in the `embedding` table, an in-process numpy index.
 
-pgvector is not used: the extension is not installed on this project's PostgreSQL, so both
-databases keep the same compact column and each process holds a matrix per client (the
-shipped playbook plus that client's own entries), topped up incrementally by row id.
-An exact dot-product scan costs O(n·d); docs/retrieval.md has the figures.
+Both databases keep the same compact column and each process holds a matrix per client
+(the shipped playbook plus that client's own entries), topped up incrementally by row id.
+An exact dot-product scan costs O(n·d). pgvector, measured here, was slower for searches
+scoped to one client (exact or HNSW); docs/retrieval.md has the figures.
 """
 
 from __future__ import annotations
