@@ -29,6 +29,10 @@ UNLINKED = (
     "This workspace is not linked to a client yet. "
     "Your CAIO can link it with `caio-bot clients add`."
 )
+DIRECT_HINT = (
+    "I only take commands here: ask with `/caio ask <question>`, answer a stand-up or "
+    "check-in with `/caio standup answer …` / `/caio checkin answer …`, or see `/caio help`."
+)
 
 
 class Bot:
@@ -174,6 +178,8 @@ class Bot:
                 for reply_handler in self.registry.thread_reply_handlers:
                     if await reply_handler(ctx, inbound):
                         return
+                if inbound.direct:  # in a thread people talk to each other; a DM is to us
+                    await ctx.reply(DIRECT_HINT)
             case Mention():
                 if self.registry.mention_handler is not None:
                     await self.registry.mention_handler(ctx, inbound)

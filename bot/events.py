@@ -67,12 +67,14 @@ class Action:
 
 @dataclass(frozen=True)
 class ThreadReply:
-    """A plain message posted in a thread (the CAIO answering in the queue, say)."""
+    """A plain message posted in a thread (the CAIO answering in the queue, say) or in a
+    direct message with the bot (`direct`), where nobody else is listening."""
 
     text: str
     actor: Actor
     address: Address
     message_id: str = ""
+    direct: bool = False
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,8 @@ def mention(
 
 
 def thread_reply(message: discord.Message, where: Address) -> ThreadReply:
-    return ThreadReply(message.content, actor(message.author), where, str(message.id))
+    direct = message.guild is None
+    return ThreadReply(message.content, actor(message.author), where, str(message.id), direct)
 
 
 def ignored(message: discord.Message, bot_id: int) -> bool:

@@ -96,7 +96,8 @@ def thread_reply_from(event: Payload, team: str, actor_name: str) -> ThreadReply
     actor = Actor(PLATFORM, event["user"], actor_name)
     thread = event.get("thread_ts") if in_thread(event) else None
     address = Address(PLATFORM, team, event["channel"], thread)
-    return ThreadReply(plain_text(event.get("text", "")), actor, address, event["ts"])
+    direct = event.get("channel_type") == "im"
+    return ThreadReply(plain_text(event.get("text", "")), actor, address, event["ts"], direct)
 
 
 def mention_from(

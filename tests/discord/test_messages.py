@@ -72,3 +72,19 @@ async def test_a_dm_reply_reaches_the_bot_as_a_thread_reply(dc: DiscordHarness) 
     assert reply.text == "shipped the eval harness"
     assert reply.address == Address("discord", GUILD, posted.address.channel)
     assert reply.actor.id == DEV["id"]
+
+
+async def test_a_dm_nobody_was_waiting_for_gets_a_hint_not_silence(dc: DiscordHarness) -> None:
+    dm = (await dc.adapter.send_direct(GUILD, DEV["id"], Message("Welcome!"))).address.channel
+    await dc.say(dm, "hey, how do I use you?", dm=True)
+    hint = dc.api.in_channel(dm)[-1]
+    assert hint["author"]["id"] == BOT_USER["id"]
+    assert "`/caio ask <question>`" in dc.api.visible_text(hint)
+
+
+async def test_plain_chatter_in_a_thread_gets_no_hint(dc: DiscordHarness) -> None:
+    await dc.slash("ask", question="how do we evaluate our RAG pipeline?")
+    (thread,) = dc.threads_of(GENERAL)
+    before = len(dc.api.in_channel(thread))
+    await dc.say(thread, "nice, thanks!", SAM)
+    assert len(dc.api.in_channel(thread)) == before + 1, "only sam's message"

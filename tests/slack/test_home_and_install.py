@@ -90,6 +90,22 @@ async def test_a_dm_to_the_bot_reaches_the_core_as_a_thread_reply(slack: SlackHa
     assert reply.address.channel == "DDANA" and reply.address.thread is None  # type: ignore[attr-defined]
 
 
+async def test_a_dm_nobody_was_waiting_for_gets_a_hint_not_silence(slack: SlackHarness) -> None:
+    dm = {
+        "type": "message",
+        "channel": "DDANA",
+        "user": DANA,
+        "text": "hey, how do I use you?",
+        "ts": "1764000400.000100",
+        "channel_type": "im",
+    }
+    await slack.event(dm)
+    await slack.settle()
+    (hint,) = slack.api.delivered("chat.postMessage")
+    assert hint.args["channel"] == "DDANA"
+    assert "`/caio ask &lt;question&gt;`" in hint.text and "`/caio help`" in hint.text
+
+
 @pytest.fixture
 async def multi(
     database_url: str, clock: ManualClock, slack_api: SlackStandIn
