@@ -42,7 +42,13 @@ def strip_bot_mention(text: str, bot_user_id: str | None) -> str:
 
 
 def team_of(body: Payload) -> str:
-    """The workspace (team id) an Events API, slash command or interaction payload is from."""
+    """Whose install an Events API, slash command or interaction payload came through: the
+    workspace's team id, or the organisation's enterprise id when the app is installed
+    org-wide on Enterprise Grid. One org-wide install serves every workspace of the org with
+    one token, so they are one client."""
+    enterprise = _org_wide_enterprise(body)
+    if enterprise:
+        return enterprise
     team = body.get("team_id") or body.get("team")
     if isinstance(team, Mapping):
         team = team.get("id")
@@ -51,6 +57,22 @@ def team_of(body: Payload) -> str:
         if isinstance(user, Mapping):
             team = user.get("team_id")
     return str(team or "")
+
+
+def _org_wide_enterprise(body: Payload) -> str:
+    """The enterprise id of an org-wide install, or "". Slash commands say so as the string
+    "true", interactions as a boolean, events in their `authorizations`."""
+    flag = body.get("is_enterprise_install")
+    authorizations = body.get("authorizations")
+    if flag is None and isinstance(authorizations, list) and authorizations:
+        first = authorizations[0]
+        flag = first.get("is_enterprise_install") if isinstance(first, Mapping) else None
+    if flag not in (True, "true"):
+        return ""
+    enterprise = body.get("enterprise_id") or body.get("enterprise")
+    if isinstance(enterprise, Mapping):
+        enterprise = enterprise.get("id")
+    return str(enterprise or "")
 
 
 def command_from(body: Payload) -> Command:

@@ -99,7 +99,12 @@ class SlackInstaller:
 
     async def _installed(self, args: AsyncSuccessArgs) -> BoltResponse:
         installation = args.installation
-        if installation.team_id:
+        if installation.is_enterprise_install and installation.enterprise_id:
+            # Org-wide (Enterprise Grid): every workspace of the org is this one client.
+            await link_installed_workspace(
+                self.bot, installation.enterprise_id, installation.enterprise_name or ""
+            )
+        elif installation.team_id:
             await link_installed_workspace(
                 self.bot, installation.team_id, installation.team_name or ""
             )
@@ -109,20 +114,30 @@ class SlackInstaller:
         log.warning("slack install failed", reason=args.reason, error=str(args.error or ""))
         return await args.default.failure(args)
 
-    async def bot_token(self, team_id: str) -> str | None:
-        found = await self.store.async_find_bot(enterprise_id=None, team_id=team_id)
+    async def bot_token(self, workspace: str) -> str | None:
+        """The bot token of a workspace's install, or of an org-wide install when `workspace`
+        is an enterprise id (see `create_events.team_of`)."""
+        found = await self.store.async_find_bot(enterprise_id=None, team_id=workspace)
+        if found is None:
+            found = await self.store.async_find_bot(
+                enterprise_id=workspace, team_id=None, is_enterprise_install=True
+            )
         return found.bot_token if found is not None else None
 
-    async def forget(self, team_id: str, event: Mapping[str, Any]) -> None:
-        """`app_uninstalled` drops all the workspace's tokens; `tokens_revoked` the listed ones."""
-        if event.get("type") == "app_uninstalled":
-            await self.store.async_delete_all(enterprise_id=None, team_id=team_id)
-        else:
+    async def forget(self, workspace: str, event: Mapping[str, Any]) -> None:
+        """`app_uninstalled` drops all the install's tokens; `tokens_revoked` the listed ones.
+        A workspace's rows and an org-wide install's rows are keyed differently: both go."""
+        keys = (
+            {"enterprise_id": None, "team_id": workspace},
+            {"enterprise_id": workspace, "team_id": None},
+        )
+        for key in keys:
+            if event.get("type") == "app_uninstalled":
+                await self.store.async_delete_all(**key)
+                continue
             tokens = event.get("tokens") or {}
             if tokens.get("bot"):
-                await self.store.async_delete_bot(enterprise_id=None, team_id=team_id)
+                await self.store.async_delete_bot(**key)
             for user_id in tokens.get("oauth") or []:
-                await self.store.async_delete_installation(
-                    enterprise_id=None, team_id=team_id, user_id=user_id
-                )
-        log.info("slack tokens removed", team=team_id, event=event.get("type"))
+                await self.store.async_delete_installation(**key, user_id=user_id)
+        log.info("slack tokens removed", workspace=workspace, event=event.get("type"))

@@ -39,7 +39,11 @@ app = typer.Typer(help="The CAIO's clients.", no_args_is_help=True)
 console = Console(width=120)
 T = TypeVar("T")
 
-SLACK = typer.Option([], "--slack", help="Slack team id (repeatable)")
+SLACK = typer.Option(
+    [],
+    "--slack",
+    help="Slack team id (T…), or an org-wide install's enterprise id (E…); repeatable",
+)
 DISCORD = typer.Option([], "--discord", help="Discord guild id (repeatable)")
 CONSOLE = typer.Option([], "--console", help="console workspace name (repeatable)")
 CAIO = typer.Option([], "--caio", help="PLATFORM:USER_ID[:NAME] who is the CAIO here (repeatable)")

@@ -87,12 +87,21 @@ class SlackHarness:
         return Reply(resp.status, text, time.perf_counter() - began)
 
     def command_payload(
-        self, text: str, *, user: str = DANA, channel: str = GENERAL, team: str = TEAM
+        self,
+        text: str,
+        *,
+        user: str = DANA,
+        channel: str = GENERAL,
+        team: str = TEAM,
+        enterprise: str | None = None,
     ) -> dict[str, str]:
         """The fields of a `/caio <text>` slash command (form-encoded over HTTP, a JSON
-        object in a Socket Mode envelope)."""
+        object in a Socket Mode envelope); `enterprise` makes it come through an org-wide
+        install of that Enterprise Grid org."""
         n = next(self._ids)
+        org = {"enterprise_id": enterprise, "enterprise_name": "Initech"} if enterprise else {}
         return {
+            **org,
             "token": "gIkuvaNzQIHg97ATvDxqgjtO",
             "team_id": team,
             "team_domain": "acme",
@@ -103,16 +112,24 @@ class SlackHarness:
             "command": "/caio",
             "text": text,
             "api_app_id": "A0CAIO",
-            "is_enterprise_install": "false",
+            "is_enterprise_install": "true" if enterprise else "false",
             "response_url": self.api.response_url(f"command-{n}"),
             "trigger_id": f"13345224609.738474920.{n:08d}",
         }
 
     async def command(
-        self, text: str, *, user: str = DANA, channel: str = GENERAL, team: str = TEAM
+        self,
+        text: str,
+        *,
+        user: str = DANA,
+        channel: str = GENERAL,
+        team: str = TEAM,
+        enterprise: str | None = None,
     ) -> Reply:
         """`/caio <text>` as Slack posts a slash command."""
-        form = self.command_payload(text, user=user, channel=channel, team=team)
+        form = self.command_payload(
+            text, user=user, channel=channel, team=team, enterprise=enterprise
+        )
         return await self.post(
             "/slack/events", urlencode(form).encode(), "application/x-www-form-urlencoded"
         )

@@ -12,10 +12,12 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from aiohttp import web
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from sqlmodel import select
 
 from adapters.slack import SlackAdapter
 from adapters.slack.connector import SocketModeRunner
 from bot.clock import ManualClock
+from bot.db.models import Question
 from bot.db.models_slack import BOTS_TABLE, INSTALLATIONS_TABLE
 from bot.directory import client_for
 from bot.http import BOT_KEY
@@ -23,7 +25,7 @@ from bot.runtime import WEB, WORKER, components_for
 from bot.wiring import build_bot, stop
 from tests.conftest import make_settings
 from tests.slack.conftest import CAIO, DANA, SECRET, SlackHarness, running_slack
-from tests.standins.slack_api import BOT_TOKEN, SlackStandIn
+from tests.standins.slack_api import BOT_TOKEN, Install, SlackStandIn
 
 
 def _home(slack: SlackHarness) -> str:
@@ -121,11 +123,20 @@ async def multi(
         yield harness
 
 
-async def test_install_maps_the_workspace_to_a_client_and_revocation_cleans_up(
-    multi: SlackHarness,
-) -> None:
-    session = multi.session
-    async with session.get(multi.base_url + "/slack/install", allow_redirects=False) as resp:
+def installations(harness: SlackHarness) -> AsyncSQLAlchemyInstallationStore:
+    """The OAuth tokens as slack_sdk stores them, to see what revocation left."""
+    return AsyncSQLAlchemyInstallationStore(
+        client_id="1234.5678",
+        engine=harness.bot.db.engine,
+        bots_table_name=BOTS_TABLE,
+        installations_table_name=INSTALLATIONS_TABLE,
+    )
+
+
+async def install(harness: SlackHarness) -> None:
+    """Walk the OAuth flow as an admin's browser does: install page, Slack, redirect back."""
+    session = harness.session
+    async with session.get(harness.base_url + "/slack/install", allow_redirects=False) as resp:
         assert resp.status in (200, 302)
         page = await resp.text()
         location = (
@@ -134,10 +145,15 @@ async def test_install_maps_the_workspace_to_a_client_and_revocation_cleans_up(
         )  # type: ignore[index]
         cookie = resp.headers["Set-Cookie"].split(";")[0]
     state = parse_qs(urlparse(location.replace("&amp;", "&")).query)["state"][0]
-    redirect = f"{multi.base_url}/slack/oauth_redirect?code=c0de&state={state}"
+    redirect = f"{harness.base_url}/slack/oauth_redirect?code=c0de&state={state}"
     async with session.get(redirect, headers={"Cookie": cookie}) as resp:
         assert resp.status == 200, await resp.text()
 
+
+async def test_install_maps_the_workspace_to_a_client_and_revocation_cleans_up(
+    multi: SlackHarness,
+) -> None:
+    await install(multi)
     (access,) = multi.api.calls("oauth.v2.access")
     assert access.args["code"] == "c0de"
     async with multi.bot.db.session() as db:
@@ -152,15 +168,45 @@ async def test_install_maps_the_workspace_to_a_client_and_revocation_cleans_up(
     revoked = {"type": "tokens_revoked", "tokens": {"oauth": ["UINSTALLER"], "bot": ["UBOTG"]}}
     assert (await multi.event(revoked, team="T0NEW")).status == 200
     await multi.settle()
-    store = AsyncSQLAlchemyInstallationStore(
-        client_id="1234.5678",
-        engine=multi.bot.db.engine,
-        bots_table_name=BOTS_TABLE,
-        installations_table_name=INSTALLATIONS_TABLE,
-    )
+    store = installations(multi)
     assert await store.async_find_bot(enterprise_id=None, team_id="T0NEW") is None
     async with multi.bot.db.session() as db:
         assert await client_for(db, "slack", "T0NEW") is not None  # the advice log stays
+
+
+async def test_an_org_wide_install_serves_every_workspace_of_the_org_as_one_client(
+    multi: SlackHarness,
+) -> None:
+    multi.api.install = Install(
+        team_id="",
+        bot_token="xoxb-initech",
+        enterprise_id="E0ORG",
+        enterprise_name="Initech",
+    )
+    await install(multi)
+    async with multi.bot.db.session() as db:
+        client = await client_for(db, "slack", "E0ORG")
+    assert client is not None and client.name == "Initech"
+
+    for team in ("T0ONE", "T0TWO"):
+        await multi.command("ask how do we test prompts?", team=team, enterprise="E0ORG")
+    await multi.settle()
+    asked = multi.api.delivered("chat.postMessage")
+    assert len(asked) >= 2 and all(call.token == "xoxb-initech" for call in asked)
+    async with multi.bot.db.session() as db:
+        questions = list(await db.exec(select(Question)))
+    assert {q.client_id for q in questions} == {client.id} and len(questions) == 2
+
+    revoked = {"type": "app_uninstalled"}
+    body = {**multi.event_payload(revoked, team="T0ONE"), "enterprise_id": "E0ORG"}
+    body["authorizations"][0].update(enterprise_id="E0ORG", is_enterprise_install=True)
+    await multi.post("/slack/events", json.dumps(body).encode(), "application/json")
+    await multi.settle()
+    store = installations(multi)
+    found = await store.async_find_bot(
+        enterprise_id="E0ORG", team_id=None, is_enterprise_install=True
+    )
+    assert found is None
 
 
 async def test_process_kinds_get_the_slack_parts_their_env_enables(
@@ -185,6 +231,9 @@ async def test_process_kinds_get_the_slack_parts_their_env_enables(
     worker_bot = build_bot(settings)
     worker_parts = components_for(worker_bot, WORKER, 0)
     assert "slack" in worker_bot.adapters
-    assert any(isinstance(p, SocketModeRunner) for p in worker_parts)
+    runners = [p for p in worker_parts if isinstance(p, SocketModeRunner)]
+    assert runners
+    for runner in runners:  # never connected, but its HTTP session is open from the start
+        await runner.stop()
     await stop(web_bot)
     await stop(worker_bot)

@@ -147,13 +147,16 @@ class SocketModeServer:
 
 @dataclass
 class Install:
-    """What `oauth.v2.access` answers for a code: the workspace being installed."""
+    """What `oauth.v2.access` answers for a code: the workspace being installed, or with
+    `enterprise_id` set, a whole Enterprise Grid org (org-wide install: no team)."""
 
     team_id: str = "T0NEW"
     team_name: str = "Globex"
     bot_token: str = "xoxb-globex"
     bot_user_id: str = "UBOTG"
     installer: str = "UINSTALLER"
+    enterprise_id: str | None = None
+    enterprise_name: str = ""
 
 
 @dataclass
@@ -408,7 +411,8 @@ class SlackStandIn:
 
     def _oauth_v2_access(self, args: dict[str, Any], _: str | None) -> dict[str, Any]:
         i = self.install
-        self.tokens[i.bot_token] = (i.team_id, i.bot_user_id)
+        org_wide = i.enterprise_id is not None
+        self.tokens[i.bot_token] = (i.enterprise_id or i.team_id, i.bot_user_id)
         return {
             "ok": True,
             "app_id": "A0CAIO",
@@ -417,7 +421,7 @@ class SlackStandIn:
             "token_type": "bot",
             "access_token": i.bot_token,
             "bot_user_id": i.bot_user_id,
-            "team": {"id": i.team_id, "name": i.team_name},
-            "enterprise": None,
-            "is_enterprise_install": False,
+            "team": None if org_wide else {"id": i.team_id, "name": i.team_name},
+            "enterprise": {"id": i.enterprise_id, "name": i.enterprise_name} if org_wide else None,
+            "is_enterprise_install": org_wide,
         }
