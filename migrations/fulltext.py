@@ -47,6 +47,12 @@ def _sqlite_create(table: str, columns: list[str]) -> None:
     )
 
 
+def _sqlite_drop(table: str) -> None:
+    for suffix in ("ai", "ad", "au"):
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_fts_{suffix}")
+    op.execute(f"DROP TABLE IF EXISTS {table}_fts")
+
+
 def _postgres_create(table: str, weighted: tuple[tuple[str, str], ...]) -> None:
     vector = " || ".join(
         f"setweight(to_tsvector('english', coalesce({c}, '')), '{w}')" for c, w in weighted
@@ -71,9 +77,7 @@ def drop_fulltext() -> None:
     dialect = op.get_bind().dialect.name
     for table in INDEXED:
         if dialect == "sqlite":
-            for suffix in ("ai", "ad", "au"):
-                op.execute(f"DROP TRIGGER IF EXISTS {table}_fts_{suffix}")
-            op.execute(f"DROP TABLE IF EXISTS {table}_fts")
+            _sqlite_drop(table)
         else:
             op.execute(f"DROP INDEX IF EXISTS ix_{table}_search_vector")
             op.execute(f"ALTER TABLE {table} DROP COLUMN IF EXISTS search_vector")
@@ -115,9 +119,7 @@ def scope_advice() -> None:
         )
         op.execute("DROP INDEX IF EXISTS ix_advice_search_vector")
         return
-    for suffix in ("ai", "ad", "au"):
-        op.execute(f"DROP TRIGGER IF EXISTS advice_fts_{suffix}")
-    op.execute("DROP TABLE IF EXISTS advice_fts")
+    _sqlite_drop("advice")
     cols = ", ".join((*_SCOPED_COLUMNS, "scope"))
     op.execute(
         f"CREATE VIRTUAL TABLE advice_fts USING fts5({cols}, content='', "
@@ -149,8 +151,6 @@ def unscope_advice() -> None:
         )
         op.execute("DROP INDEX IF EXISTS ix_advice_client_search_vector")
         return
-    for suffix in ("ai", "ad", "au"):
-        op.execute(f"DROP TRIGGER IF EXISTS advice_fts_{suffix}")
-    op.execute("DROP TABLE IF EXISTS advice_fts")
+    _sqlite_drop("advice")
     _sqlite_create("advice", [c for c, _ in INDEXED["advice"]] + list(SCOPES["advice"]))
     op.execute("INSERT INTO advice_fts(advice_fts) VALUES ('rebuild')")
