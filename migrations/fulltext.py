@@ -112,7 +112,11 @@ def scope_advice() -> None:
         available = "SELECT 1 FROM pg_available_extensions WHERE name = 'btree_gin'"
         if bind.execute(sa.text(available)).first() is None:
             return  # the plain GIN index over search_vector stays
-        op.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
+        try:
+            with bind.begin_nested():  # a role without CREATE on the database cannot add it
+                bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS btree_gin"))
+        except sa.exc.DBAPIError:
+            return
         op.execute(
             "CREATE INDEX ix_advice_client_search_vector ON advice "
             "USING GIN (client_id, search_vector)"

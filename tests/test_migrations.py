@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from bot.db.engine import sync_url
 from bot.db.migrate import alembic_config, upgrade
 from bot.db.registry import metadata
+from tests.conftest import PG_URL, requires_postgres
 
 
 def _is_fulltext(diff: object) -> bool:
@@ -35,3 +36,35 @@ def test_migrations_go_down_to_nothing_and_up_again(database_url: str) -> None:
     assert left == set()
     upgrade(database_url)
     test_models_match_migrations(database_url)
+
+
+@requires_postgres
+def test_a_role_that_may_not_create_extensions_still_upgrades() -> None:
+    """Managed PostgreSQL often withholds CREATE on the database: the upgrade keeps the
+    plain GIN index instead of failing on `btree_gin`."""
+    assert PG_URL is not None
+    admin = sa.create_engine(sync_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text("DROP DATABASE IF EXISTS caio_limited"))
+        conn.execute(sa.text("DROP ROLE IF EXISTS caio_limited"))
+        conn.execute(sa.text("CREATE ROLE caio_limited LOGIN"))
+        conn.execute(sa.text("CREATE DATABASE caio_limited"))
+    url = sa.make_url(sync_url(PG_URL)).set(database="caio_limited")
+    owner = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with owner.connect() as conn:
+        conn.execute(sa.text("REVOKE CREATE ON DATABASE caio_limited FROM PUBLIC"))
+        conn.execute(sa.text("GRANT USAGE, CREATE ON SCHEMA public TO caio_limited"))
+    owner.dispose()
+    limited = url.set(username="caio_limited", password=None)
+    try:
+        upgrade(limited.render_as_string(hide_password=False))
+        engine = sa.create_engine(limited)
+        with engine.connect() as conn:
+            indexes = {i["name"] for i in sa.inspect(conn).get_indexes("advice")}
+        engine.dispose()
+        assert "ix_advice_search_vector" in indexes
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text("DROP DATABASE IF EXISTS caio_limited WITH (FORCE)"))
+            conn.execute(sa.text("DROP ROLE IF EXISTS caio_limited"))
+        admin.dispose()
