@@ -29,6 +29,7 @@ from adapters.discord.render import ActionButton, Part, render
 from bot.adapter import DeliveryError
 from bot.db import fulltext
 from bot.db.models import Advice, Escalation, EscalationStatus
+from bot.db.models_discord import DiscordDirectChannel
 from bot.directory import client_for
 from bot.events import Address, Command, Inbound
 from bot.forms import Form
@@ -517,7 +518,7 @@ class DiscordAdapter:
     async def send_direct(self, workspace: str, user_id: str, message: Message) -> Posted:
         try:
             dm = await self.client.http.start_private_message(int(user_id))
-            self._dm_workspaces[int(dm["id"])] = workspace
+            await self._remember_dm(int(dm["id"]), workspace)
             return await self.send(message.to(Address(PLATFORM, workspace, str(dm["id"]))))
         except (discord.Forbidden, discord.NotFound) as e:
             if e.code in (CANNOT_DM, UNKNOWN_USER):
@@ -580,7 +581,7 @@ class DiscordAdapter:
 
     async def _inbound(self, message: discord.Message, bot_id: int) -> Inbound | None:
         if message.guild is None:
-            workspace = self._dm_workspace(message)
+            workspace = await self._dm_workspace(message)
             if workspace is None:
                 log.info("DM from someone in no guild we know", user=message.author.id)
                 return None
@@ -616,9 +617,27 @@ class DiscordAdapter:
         earlier = [m async for m in channel.history(limit=HISTORY, before=message)]
         return tuple(create_events.history_line(m, bot_id) for m in reversed(earlier))
 
-    def _dm_workspace(self, message: discord.Message) -> str | None:
+    async def _remember_dm(self, channel_id: int, workspace: str) -> None:
+        """The guild this DM channel is now used for, kept in the database so that a reply
+        after a restart still finds its client (one DM channel serves every guild the person
+        shares with the bot; the latest use wins)."""
+        if self._dm_workspaces.get(channel_id) == workspace:
+            return
+        async with self.bot.db.session() as session:
+            await session.merge(
+                DiscordDirectChannel(channel_id=str(channel_id), guild_id=workspace)
+            )
+            await session.commit()
+        self._dm_workspaces[channel_id] = workspace
+
+    async def _dm_workspace(self, message: discord.Message) -> str | None:
         known = self._dm_workspaces.get(message.channel.id)
+        if known is None:
+            async with self.bot.db.session() as session:
+                row = await session.get(DiscordDirectChannel, str(message.channel.id))
+            known = row.guild_id if row is not None else None
         if known is not None:
+            self._dm_workspaces[message.channel.id] = known
             return known
         shared = message.author.mutual_guilds or self.client.guilds
         return str(shared[0].id) if len(shared) == 1 else None

@@ -6,10 +6,21 @@ from __future__ import annotations
 import pytest
 
 from bot.adapter import DeliveryError
+from bot.clock import ManualClock
 from bot.events import Address, ThreadReply
 from bot.message import Message
-from tests.discord.conftest import DEV, GENERAL, GUILD, SAM, DiscordHarness
-from tests.standins.discord_api import BOT_USER
+from bot.wiring import stop
+from tests.discord.conftest import (
+    DEV,
+    GENERAL,
+    GUILD,
+    QUEUE,
+    SAM,
+    DiscordHarness,
+    discord_settings,
+    link_acme,
+)
+from tests.standins.discord_api import BOT_USER, DiscordStandIn
 
 
 async def test_a_mention_in_a_thread_answers_there_with_the_thread_as_context(
@@ -88,3 +99,25 @@ async def test_plain_chatter_in_a_thread_gets_no_hint(dc: DiscordHarness) -> Non
     before = len(dc.api.in_channel(thread))
     await dc.say(thread, "nice, thanks!", SAM)
     assert len(dc.api.in_channel(thread)) == before + 1, "only sam's message"
+
+
+async def test_a_dm_reply_after_a_restart_still_finds_its_guild(
+    database_url: str, discord_api: DiscordStandIn, clock: ManualClock
+) -> None:
+    """With the bot in two clients' guilds a DM says nothing about which one it is for; the
+    guild the bot last DMed that person for is in the database, not only in memory."""
+    discord_api.add_guild("1200000000000000002", "Globex")
+    settings = discord_settings(database_url, discord_api)
+    before = await DiscordHarness.started(discord_api, settings, clock)
+    await link_acme(before.bot, Address("discord", GUILD, QUEUE))
+    prompt = await before.adapter.send_direct(GUILD, DEV["id"], Message("What did you ship?"))
+    await stop(before.bot)
+
+    after = await DiscordHarness.started(discord_api, settings, clock)
+    try:
+        await after.say(prompt.address.channel, "shipped the eval harness", dm=True)
+        hint = after.api.in_channel(prompt.address.channel)[-1]
+        assert hint["author"]["id"] == BOT_USER["id"], "the reply reached the bot"
+        assert "`/caio ask <question>`" in after.api.visible_text(hint)
+    finally:
+        await stop(after.bot)
