@@ -111,6 +111,12 @@ async def _post_part(
         return [await post(part, [])] if part.content or part.embeds or part.view else []
 
 
+UNPLACED_DM = (
+    "I work for several teams and can't tell which one this message is for. "
+    "Use `/caio` in your team's server, e.g. `/caio ask <question>`."
+)
+
+
 def intents() -> discord.Intents:
     """Guilds (channels, roles, threads), guild and DM messages, and their content."""
     wanted = discord.Intents.none()
@@ -583,7 +589,9 @@ class DiscordAdapter:
         if message.guild is None:
             workspace = await self._dm_workspace(message)
             if workspace is None:
+                # No team to hand it to: say where to ask rather than stay silent.
                 log.info("DM from someone in no guild we know", user=message.author.id)
+                await message.channel.send(UNPLACED_DM)
                 return None
             where = Address(PLATFORM, workspace, str(message.channel.id))
             return create_events.thread_reply(message, where)

@@ -121,3 +121,19 @@ async def test_a_dm_reply_after_a_restart_still_finds_its_guild(
         assert "`/caio ask <question>`" in after.api.visible_text(hint)
     finally:
         await stop(after.bot)
+
+
+async def test_a_dm_the_bot_cannot_place_says_where_to_ask(
+    database_url: str, discord_api: DiscordStandIn, clock: ManualClock
+) -> None:
+    discord_api.add_guild("1200000000000000002", "Globex")
+    harness = await DiscordHarness.started(
+        discord_api, discord_settings(database_url, discord_api), clock
+    )
+    try:
+        dm = discord_api.open_dm(SAM["id"])
+        await harness.say(dm, "how do we evaluate our RAG pipeline?", SAM, dm=True)
+        (reply,) = [m for m in harness.api.in_channel(dm) if m["author"]["id"] == BOT_USER["id"]]
+        assert "can't tell which one" in reply["content"] and "/caio ask" in reply["content"]
+    finally:
+        await stop(harness.bot)

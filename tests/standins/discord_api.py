@@ -727,6 +727,10 @@ class DiscordStandIn:
         self.channels[thread_id] = thread
         return {**thread, "message": message}
 
+    def open_dm(self, user_id: str) -> str:
+        """The DM channel between the bot and a person, as when they write to it first."""
+        return str(self._dm(user_id)["id"])
+
     def _dm(self, user_id: str) -> dict[str, Any]:
         if user_id not in self._dms:
             channel_id = self.new_id()
