@@ -524,7 +524,7 @@ class DiscordAdapter:
     async def send_direct(self, workspace: str, user_id: str, message: Message) -> Posted:
         try:
             dm = await self.client.http.start_private_message(int(user_id))
-            await self._remember_dm(int(dm["id"]), workspace)
+            self._remember_dm(int(dm["id"]), workspace)
             return await self.send(message.to(Address(PLATFORM, workspace, str(dm["id"]))))
         except (discord.Forbidden, discord.NotFound) as e:
             if e.code in (CANNOT_DM, UNKNOWN_USER):
@@ -625,18 +625,22 @@ class DiscordAdapter:
         earlier = [m async for m in channel.history(limit=HISTORY, before=message)]
         return tuple(create_events.history_line(m, bot_id) for m in reversed(earlier))
 
-    async def _remember_dm(self, channel_id: int, workspace: str) -> None:
-        """The guild this DM channel is now used for, kept in the database so that a reply
-        after a restart still finds its client (one DM channel serves every guild the person
-        shares with the bot; the latest use wins)."""
+    def _remember_dm(self, channel_id: int, workspace: str) -> None:
+        """The guild this DM channel is now used for, also written to the database (in the
+        background, so a burst of stand-up prompts does not wait on it) so that a reply after
+        a restart still finds its client. One DM channel serves every guild the person
+        shares with the bot; the latest use wins."""
         if self._dm_workspaces.get(channel_id) == workspace:
             return
-        async with self.bot.db.session() as session:
-            await session.merge(
-                DiscordDirectChannel(channel_id=str(channel_id), guild_id=workspace)
-            )
-            await session.commit()
         self._dm_workspaces[channel_id] = workspace
+
+        async def store() -> None:
+            async with self.bot.db.session() as session:
+                row = DiscordDirectChannel(channel_id=str(channel_id), guild_id=workspace)
+                await session.merge(row)
+                await session.commit()
+
+        self.bot.spawn(store(), name=f"discord-dm-{channel_id}")
 
     async def _dm_workspace(self, message: discord.Message) -> str | None:
         known = self._dm_workspaces.get(message.channel.id)
