@@ -91,9 +91,10 @@ def parse_line(line: str, state: ConsoleState) -> Inbound | Directive | None:
         return Mention(
             text.replace("@caio-bot", "").replace("@caio", "").strip(), state.actor, state.address
         )
-    if state.address.thread is not None or state.address.channel.startswith("@"):
+    direct = state.address.channel.startswith("@")
+    if state.address.thread is not None or direct:
         # A thread, or a direct message with the bot (`/channel @you`), as on Slack.
-        return ThreadReply(text, state.actor, state.address)
+        return ThreadReply(text, state.actor, state.address, direct=direct)
     return Directive("chat", (text,))
 
 

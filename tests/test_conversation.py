@@ -114,3 +114,11 @@ async def test_queue_message_resolves_and_reopens(chat: Chat) -> None:
     reopened = await chat.say(chat.button(resolved, "Reopen"))
     assert "Escalation #1 reopened by dana" in reopened
     chat.button(reopened, "Mark resolved")
+
+
+async def test_a_direct_message_nobody_was_waiting_for_gets_a_hint(chat: Chat) -> None:
+    await chat.say("/channel @dev")
+    out = await chat.say("hey, can you help me with embeddings?")
+    assert "I only take commands here" in out and "/caio ask <question>" in out
+    await chat.say("/channel general")
+    assert "plain chat is not for me" in await chat.say("hey, can you help me?")

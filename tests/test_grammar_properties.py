@@ -79,6 +79,7 @@ LINES = st.one_of(
 
 @FAST
 @given(line=LINES)
+@example(line="\x00")  # the console reads a NUL as nothing typed
 async def test_any_console_line_gets_a_reply_and_no_crash(chat: Chat, line: str) -> None:
     reset(chat)
     keep_going = await chat.adapter.handle_line(line)
@@ -86,8 +87,9 @@ async def test_any_console_line_gets_a_reply_and_no_crash(chat: Chat, line: str)
     out = chat.pop()
     assert APOLOGY not in out, f"{line!r} crashed:\n{out}"
     assert "Traceback" not in out
-    word = line.strip().split(" ", 1)[0].lower()
-    if not line.strip() or word in {"/quit", "/exit"}:
+    typed = line.replace("\x00", "").strip()
+    word = typed.split(" ", 1)[0].lower()
+    if not typed or word in {"/quit", "/exit"}:
         assert keep_going == (word not in {"/quit", "/exit"})
         return
     assert keep_going
