@@ -28,7 +28,14 @@ from bot.message import Message
 from bot.registry import registry
 from bot.text import shorten
 from scheduler import checkins, claims, forms
-from scheduler.calendar import CalendarError, holiday, local_date, parse_date, zone
+from scheduler.calendar import (
+    CalendarError,
+    format_duration,
+    holiday,
+    local_date,
+    parse_date,
+    zone,
+)
 from scheduler.engine import FIRE, FIRE_NOW, fire_now
 from scheduler.store import (
     cadence_of,
@@ -159,7 +166,7 @@ async def describe(ctx: Context, schedule: Schedule, title: str | None = None) -
         ("Participants", who),
         (
             "Window",
-            f"{schedule.window_minutes // 60}h{schedule.window_minutes % 60 or ''} · "
+            f"{format_duration(schedule.window_minutes)} · "
             f"reminders {schedule.reminders} · summary to {where[schedule.report]} · "
             f"blockers to the CAIO after {schedule.blocker_hours:g}h",
         ),
@@ -356,8 +363,6 @@ async def setup_form(ctx: Context, kind: ScheduleKind, text: str) -> Form | None
     at = current.local_time if current else str(defaults["local_time"])
     tz = current.timezone if current else ctx.client.timezone
     minutes = current.window_minutes if current else int(str(defaults["window_minutes"]))
-    window = f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
-    window = f"{minutes // 1440}d" if minutes % 1440 == 0 else window
     questions = questions_of(current) if current else ()
     people = " ".join(f"@{m.name}" for m in named) if current and current.participants else ""
     days = current.days if current else str(defaults["days"])
@@ -375,7 +380,7 @@ async def setup_form(ctx: Context, kind: ScheduleKind, text: str) -> Form | None
             "when", "Time and time zone", placeholder="09:30 Europe/Berlin", initial=f"{at} {tz}"
         ),
         when,
-        FormField("window", "Response window", placeholder="4h", initial=window),
+        FormField("window", "Response window", placeholder="4h", initial=format_duration(minutes)),
         FormField(
             "participants",
             "Participants (@names)",

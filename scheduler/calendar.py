@@ -20,7 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_ALIASES = {"weekdays": "mon-fri", "daily": "mon-sun", "everyday": "mon-sun"}
 _NTH = {"1st": "1st", "2nd": "2nd", "3rd": "3rd", "4th": "4th", "5th": "5th", "last": "last"}
-_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?:in)?)?$")
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+(?:\.\d+)?)h)?(?:(\d+)m(?:in)?)?$")
 
 
 class CalendarError(ValueError):
@@ -50,12 +50,21 @@ def parse_time(text: str) -> time:
 
 
 def parse_duration(text: str) -> timedelta:
-    """`4h`, `90m`, `1d`, `1h30m`."""
+    """A duration as people type it anywhere in the bot: `4h`, `1.5h`, `90m`, `45min`, `1d`,
+    `1h30m` (stand-up windows, blocker escalation, hours logged)."""
     match = _DURATION.fullmatch(text.strip().lower())
     if not match or not any(match.groups()):
         raise CalendarError(f"not a duration: {text!r} (try 4h or 90m)")
-    days, hours, minutes = (int(g or 0) for g in match.groups())
-    return timedelta(days=days, hours=hours, minutes=minutes)
+    days, hours, minutes = match.groups()
+    return timedelta(days=int(days or 0), hours=float(hours or 0), minutes=int(minutes or 0))
+
+
+def format_duration(minutes: int) -> str:
+    """Minutes the way `parse_duration` reads them back: `1d`, `4h`, `1h30m`, `45m`."""
+    if minutes and minutes % (24 * 60) == 0:
+        return f"{minutes // (24 * 60)}d"
+    hours, rest = divmod(minutes, 60)
+    return (f"{hours}h" if hours else "") + (f"{rest}m" if rest or not hours else "")
 
 
 def parse_date(text: str) -> date:

@@ -17,17 +17,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db.models import Client
 from bot.db.models_practice import HoursAlert, HoursEntry
+from scheduler import calendar
 
 THRESHOLDS = (80, 100)
-_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+)m(?:in)?)?$")
 
 
 def parse_duration(text: str) -> int | None:
-    """`1h30m`, `90m`, `1.5h`, `2h` → minutes; None when it is not a duration."""
-    match = _DURATION.match(text.strip().lower())
-    if not match or not any(match.groups()):
+    """Time worked (`1h30m`, `90m`, `1.5h`) in minutes, at most a day; None otherwise."""
+    try:
+        minutes = round(calendar.parse_duration(text).total_seconds() / 60)
+    except calendar.CalendarError:
         return None
-    minutes = round(float(match.group(1) or 0) * 60) + int(match.group(2) or 0)
     return minutes if 0 < minutes <= 24 * 60 else None
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import select
 
 from bot.clock import ManualClock
 from bot.db.models_schedule import FireClaim, Schedule
-from scheduler.calendar import Cadence
+from scheduler.calendar import Cadence, format_duration, parse_duration
 from scheduler.engine import Engine
 from tests.conftest import Chat
 from tests.scheduler.helpers import set_client, team
@@ -133,3 +134,12 @@ def test_cadences_every_n_weeks_and_monthly() -> None:
     assert Cadence(time(9, 0), "UTC", "mon-fri").next_after(after - timedelta(hours=3)) == (
         datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
     )
+
+
+@pytest.mark.parametrize(
+    ("minutes", "shown"), [(240, "4h"), (90, "1h30m"), (45, "45m"), (1440, "1d"), (1500, "25h")]
+)
+def test_a_duration_is_shown_as_it_is_typed_and_reads_back(minutes: int, shown: str) -> None:
+    """Forms are pre-filled with what `show` prints, so it must parse back to the same."""
+    assert format_duration(minutes) == shown
+    assert parse_duration(shown) == timedelta(minutes=minutes)
