@@ -169,7 +169,7 @@ class InteractionResponder:
         if not self.pending or self.pending_private or self.placeholder is None:
             return
         self.pending = False
-        channel = self.adapter.client.get_partial_messageable(self.interaction.channel_id or 0)
+        channel = self.adapter.client.get_partial_messageable(channel_of(self.address))
         try:
             await channel.get_partial_message(self.placeholder).delete()
         except discord.HTTPException as e:

@@ -519,26 +519,28 @@ class SlackAdapter:
         budget = self._budgets.setdefault(address.workspace, _Budget())
         if is_progress(message) and not budget.take():
             return
-        root = await self._root_of(address, posted.message_id) or posted.message_id
-        if address.thread in (root, posted.message_id):  # a channel message, clicked
+        # `posted` names the first part: a click on a later one was mapped by `_at_root`.
+        root = posted.message_id
+        if address.thread == root:  # a channel message, clicked
             address = address.root
         web_client = await self.web_api(address.workspace)
         first, *rest = render(message)
         await web_client.chat_update(
             channel=address.channel, ts=root, text=first.text, blocks=first.blocks
         )
-        extra = await self._parts_of(address, root)
+        known = await self._parts_of(address, root)
+        parts = known[: len(rest)]
         for n, part in enumerate(rest):
-            if n < len(extra):
+            if n < len(parts):
                 await web_client.chat_update(
-                    channel=address.channel, ts=extra[n], text=part.text, blocks=part.blocks
+                    channel=address.channel, ts=parts[n], text=part.text, blocks=part.blocks
                 )
             else:
-                extra.append(await self._post(web_client, address, part))
-        for ts in extra[len(rest) :]:
+                parts.append(await self._post(web_client, address, part))
+        for ts in known[len(rest) :]:
             await web_client.chat_delete(channel=address.channel, ts=ts)
-        if rest or extra:
-            await self._remember_parts(address, root, extra[: len(rest)])
+        if parts != known:  # a streamed answer rewrites its text, not its parts, each time
+            await self._remember_parts(address, root, parts)
 
     async def open_thread(self, root: Posted, title: str) -> Address:
         """Slack threads hang off a message: the thread is the root's ts."""
