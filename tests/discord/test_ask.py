@@ -6,10 +6,11 @@ from __future__ import annotations
 from sqlmodel import select
 
 from bot.clock import ManualClock
-from bot.db.models import Workspace
+from bot.db.models import Advice, AdviceSource, Workspace
 from bot.events import Address
 from bot.wiring import stop
 from tests.discord.conftest import (
+    CLIENT,
     GENERAL,
     GUILD,
     QUEUE,
@@ -98,3 +99,31 @@ async def test_asked_inside_a_thread_the_streamed_answer_completes_the_interacti
     edits = discord_api.calls_to("PATCH", f"/webhooks/{APP_ID}/{token}/messages/")
     assert edits, "the placeholder is edited through the interaction that posted it"
     assert dc.threads_of(GENERAL) == [thread]
+
+
+async def test_a_question_answered_before_leads_with_that_answer(dc: DiscordHarness) -> None:
+    async with dc.bot.db.session() as session:
+        session.add(
+            Advice(
+                client_id=CLIENT,
+                question="How should we evaluate our RAG pipeline?",
+                answer="Build a golden set of 50 real questions first.",
+                source=AdviceSource.CAIO,
+                author="dana",
+                created_at=dc.bot.clock.now(),
+            )
+        )
+        await session.commit()
+    await dc.slash("ask", question="how should we evaluate our RAG pipeline?")
+    (thread,) = dc.threads_of(GENERAL)
+    shown = dc.api.visible_text(dc.api.in_channel(thread)[-1])
+    assert "Asked before" in shown and "dana (CAIO)" in shown
+    assert "golden set of 50 real questions" in shown
+
+
+async def test_nothing_relevant_says_so_and_offers_escalation(dc: DiscordHarness) -> None:
+    await dc.slash("ask", question="is the parking garage open on sunday?")
+    (thread,) = dc.threads_of(GENERAL)
+    answer = dc.api.in_channel(thread)[-1]
+    assert "couldn't find anything" in dc.api.visible_text(answer)
+    assert [b["label"] for b in dc.api.buttons(answer)][-1] == "Escalate"

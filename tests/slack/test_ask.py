@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.db.models import Advice, Feedback
-from tests.slack.conftest import GENERAL, SlackHarness
+from bot.db.models import Advice, AdviceSource, Feedback
+from tests.slack.conftest import CLIENT, GENERAL, SlackHarness
 
 QUESTION = "how should we evaluate our RAG pipeline before launch?"
 
@@ -69,3 +69,31 @@ async def test_typed_mentions_are_escaped_when_echoed(slack: SlackHarness) -> No
     assert "&lt;!channel&gt;" in posted
     for live in ("<!channel>", "<@U999>", "<!here>"):
         assert live not in posted
+
+
+async def test_a_question_answered_before_leads_with_that_answer(slack: SlackHarness) -> None:
+    async with slack.bot.db.session() as session:
+        session.add(
+            Advice(
+                client_id=CLIENT,
+                question="How should we evaluate our RAG pipeline before launch?",
+                answer="Build a golden set of 50 real questions first.",
+                source=AdviceSource.CAIO,
+                author="carla",
+                created_at=slack.bot.clock.now(),
+            )
+        )
+        await session.commit()
+    await slack.command(f"ask {QUESTION}")
+    await slack.settle()
+    answer = slack.api.calls("chat.postMessage")[-1]
+    assert "*Asked before*" in answer.text and "carla (CAIO)" in answer.text
+    assert "golden set of 50 real questions" in answer.text
+
+
+async def test_nothing_relevant_says_so_and_offers_escalation(slack: SlackHarness) -> None:
+    await slack.command("ask is the parking garage open on sunday?")
+    await slack.settle()
+    answer = slack.api.calls("chat.postMessage")[-1]
+    assert "couldn't find anything" in answer.text
+    assert answer.buttons[-1] == "Escalate"
