@@ -44,7 +44,23 @@ async def open_escalation(
     draft: Advice | None = None,
 ) -> Escalation:
     """Store the escalation, post it to the client's queue and open a thread there; one that
-    asks what an open escalation already asks is linked to that one's thread instead."""
+    asks what an open escalation already asks is linked to that one's thread instead.
+
+    A client's escalations open one at a time (in this process), so that two people asking
+    the same at once see each other's: the second is linked once the first has its thread."""
+    async with bot.lock(f"escalations:{client.id}"):
+        return await _open(bot, client, asker, question, origin, question_id, draft)
+
+
+async def _open(
+    bot: Bot,
+    client: Client,
+    asker: Member,
+    question: str,
+    origin: Address,
+    question_id: int | None,
+    draft: Advice | None,
+) -> Escalation:
     now = bot.clock.now()
     opened = await open_for_client(bot, client.id)
     same = await bot.advisor.retriever.duplicate_of(

@@ -173,3 +173,17 @@ async def test_a_long_queue_message_still_resolves_whole_after_a_restart(
         head, tail = _queue_updates(after)
     assert (head.args["ts"], tail.args["ts"]) == (first_ts, last_ts)
     assert tail.buttons == ["Reopen"] and "Resolved." in tail.text
+
+
+async def test_the_same_question_escalated_twice_at_once_is_queued_once(
+    slack: SlackHarness,
+) -> None:
+    """Both slash commands are acknowledged before either is handled, as when two people
+    send the same question within the same second."""
+    await slack.command(f"escalate {QUESTION}")
+    await slack.command(f"escalate {QUESTION.capitalize()}", user=SAM)
+    await slack.settle()
+    queued = [c for c in slack.api.calls("chat.postMessage") if c.args["channel"] == QUEUE]
+    assert len([c for c in queued if "Escalation #" in c.text]) == 1
+    linked = [c.text for c in queued if "linked to #1" in c.text]
+    assert linked and "Also asked by sam as #2" in linked[0]
