@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections import defaultdict
 from collections.abc import Coroutine
 from dataclasses import replace
 from typing import Any
@@ -53,15 +52,9 @@ class Bot:
         self.registry = registry
         self.adapters: dict[str, Adapter] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     def add_adapter(self, adapter: Adapter) -> None:
         self.adapters[adapter.platform] = adapter
-
-    def lock(self, key: str) -> asyncio.Lock:
-        """One lock per key in this process, for check-then-act steps that must not
-        interleave (two people escalating the same question at once)."""
-        return self._locks[key]
 
     # -- outbound -------------------------------------------------------------------------
     def adapter_for(self, address: Address) -> Adapter:

@@ -46,9 +46,9 @@ async def open_escalation(
     """Store the escalation, post it to the client's queue and open a thread there; one that
     asks what an open escalation already asks is linked to that one's thread instead.
 
-    A client's escalations open one at a time (in this process), so that two people asking
+    A client's escalations open one at a time, across processes, so that two people asking
     the same at once see each other's: the second is linked once the first has its thread."""
-    async with bot.lock(f"escalations:{client.id}"):
+    async with bot.db.lock(f"escalations:{client.id}"):
         return await _open(bot, client, asker, question, origin, question_id, draft)
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
@@ -54,6 +56,30 @@ class Database:
         self.dialect = self.engine.dialect.name
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    @asynccontextmanager
+    async def lock(self, key: str, *, timeout_seconds: int = 60) -> AsyncIterator[None]:
+        """Held by one holder at a time, across every process on this database, for
+        check-then-act steps that must not interleave (two people escalating the same
+        question at once, each to another `web` process).
+
+        On PostgreSQL this is a transaction-scoped advisory lock on a connection of its own,
+        so it is released when the block ends or the connection dies, and a wait longer than
+        `timeout_seconds` raises instead of hanging. SQLite serves one process (DESIGN.md),
+        where the in-process lock is the whole story; on PostgreSQL it also keeps a process
+        from tying up a pooled connection per waiter.
+        """
+        async with self._locks[key]:
+            if self.dialect != "postgresql":
+                yield
+                return
+            async with self.engine.connect() as conn, conn.begin():
+                await conn.execute(text(f"SET LOCAL lock_timeout = '{int(timeout_seconds)}s'"))
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
+                )
+                yield
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

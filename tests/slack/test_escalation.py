@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlmodel import select
 
 from bot.clock import ManualClock
 from bot.db.models import Escalation, EscalationStatus
 from config.settings import Settings
+from tests.conftest import requires_postgres
 from tests.slack.conftest import CAIO, GENERAL, QUEUE, SAM, SlackHarness, running_slack
 from tests.standins.slack_api import Call, SlackStandIn
 
@@ -187,3 +190,21 @@ async def test_the_same_question_escalated_twice_at_once_is_queued_once(
     assert len([c for c in queued if "Escalation #" in c.text]) == 1
     linked = [c.text for c in queued if "linked to #1" in c.text]
     assert linked and "Also asked by sam as #2" in linked[0]
+
+
+@requires_postgres
+async def test_two_web_processes_queue_the_same_question_once(
+    slack_settings: Settings, clock: ManualClock, slack_api: SlackStandIn
+) -> None:
+    """Several `web` processes share one PostgreSQL (DESIGN.md): the same question sent to
+    two of them at once still reaches the CAIO's queue once, the second linked to it."""
+    async with (
+        running_slack(slack_settings, clock, slack_api) as one,
+        running_slack(slack_settings, clock, slack_api) as other,
+    ):
+        await one.command(f"escalate {QUESTION}")
+        await other.command(f"escalate {QUESTION.capitalize()}", user=SAM)
+        await asyncio.gather(one.settle(), other.settle())
+    queued = [c.text for c in slack_api.calls("chat.postMessage") if c.args["channel"] == QUEUE]
+    assert len([t for t in queued if "Escalation #" in t]) == 1
+    assert any("linked to #1" in t for t in queued)
