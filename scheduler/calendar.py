@@ -20,7 +20,11 @@ from apscheduler.triggers.cron import CronTrigger
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_ALIASES = {"weekdays": "mon-fri", "daily": "mon-sun", "everyday": "mon-sun"}
 _NTH = {"1st": "1st", "2nd": "2nd", "3rd": "3rd", "4th": "4th", "5th": "5th", "last": "last"}
-_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+(?:\.\d+)?)h)?(?:(\d+)m(?:in)?)?$")
+_DURATION = re.compile(
+    r"^(?:(\d+)d(?:ays?)?)?(?:(\d+(?:\.\d+)?)h(?:rs?|ours?)?)?(?:(\d+)m(?:ins?|inutes?)?)?$"
+)
+# "1h30" as people write it in timesheets: minutes after hours need no unit.
+_BARE_MINUTES = re.compile(r"(h(?:rs?|ours?)?)([0-5]?\d)$")
 
 
 class CalendarError(ValueError):
@@ -50,9 +54,9 @@ def parse_time(text: str) -> time:
 
 
 def parse_duration(text: str) -> timedelta:
-    """A duration as people type it anywhere in the bot: `4h`, `1.5h`, `90m`, `45min`, `1d`,
-    `1h30m` (stand-up windows, blocker escalation, hours logged)."""
-    match = _DURATION.fullmatch(text.strip().lower())
+    """A duration as people type it anywhere in the bot: `4h`, `1.5h`, `2hrs`, `90m`,
+    `45mins`, `1d`, `1h30m`, `1h30` (stand-up windows, blocker escalation, hours logged)."""
+    match = _DURATION.fullmatch(_BARE_MINUTES.sub(r"\1\2m", text.strip().lower()))
     if not match or not any(match.groups()):
         raise CalendarError(f"not a duration: {text!r} (try 4h or 90m)")
     days, hours, minutes = match.groups()

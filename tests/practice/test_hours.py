@@ -13,13 +13,23 @@ from tests.practice.conftest import OTHER, Teams
 
 @pytest.mark.parametrize(
     ("text", "minutes"),
-    [("1h30m", 90), ("90m", 90), ("1.5h", 90), ("2h", 120), ("45min", 45), ("1H15M", 75)],
+    [
+        ("1h30m", 90),
+        ("1h30", 90),
+        ("90m", 90),
+        ("1.5h", 90),
+        ("2h", 120),
+        ("2hrs", 120),
+        ("45min", 45),
+        ("45mins", 45),
+        ("1H15M", 75),
+    ],
 )
 def test_durations(text: str, minutes: int) -> None:
     assert parse_duration(text) == minutes
 
 
-@pytest.mark.parametrize("text", ["soon", "0m", "h", "25h", "1h30", "-1h"])
+@pytest.mark.parametrize("text", ["soon", "0m", "h", "25h", "1h75", "90", "-1h"])
 def test_not_durations(text: str) -> None:
     assert parse_duration(text) is None
 
