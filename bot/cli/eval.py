@@ -1,8 +1,11 @@
 """`caio-bot eval FILE.jsonl`: retrieval quality on a golden set, each method side by side.
 
 Each line is `{"question": "...", "expected": ["playbook:<slug>", ...]}`; a question counts as
-found at rank r when any expected id is the r-th passage returned. By default the run uses a
-throw-away SQLite database holding only the playbook, so figures are reproducible anywhere.
+found at rank r when any expected id is the r-th passage returned. A line whose `expected` is
+empty is a question nothing should answer: the bot ought to say it does not know, and the
+run reports how often each method does (and how often it wrongly does so for the others).
+By default the run uses a throw-away SQLite database holding only the playbook, so figures
+are reproducible anywhere.
 """
 
 from __future__ import annotations
@@ -37,10 +40,14 @@ class Case:
 @dataclass(frozen=True)
 class Scores:
     method: str
-    recall_at_1: float
-    recall_at_3: float
-    mrr: float
+    recall_at_1: float | None
+    recall_at_3: float | None
+    mrr: float | None
     questions: int
+    # Shares of the questions nothing answers, and of the others, met with "I don't know";
+    # None where the set has none of them, or the method never declines (plain BM25).
+    declined_unanswerable: float | None = None
+    declined_answerable: float | None = None
 
 
 def read_cases(path: Path) -> list[Case]:
@@ -57,15 +64,34 @@ def read_cases(path: Path) -> list[Case]:
     return cases
 
 
-def score(method: str, ranks: list[int | None]) -> Scores:
-    """recall@k and MRR from the 1-based rank of each question's first expected id."""
-    n = len(ranks) or 1
+def _share(flags: list[bool]) -> float | None:
+    return sum(flags) / len(flags) if flags else None
+
+
+def score(
+    method: str,
+    ranks: list[int | None],
+    declined: list[bool] | None = None,
+    unanswerable: list[bool] | None = None,
+) -> Scores:
+    """recall@k and MRR from the 1-based rank of each answerable question's first expected
+    id; with `declined` (no passage returned) and `unanswerable` per question, how often
+    the bot said it did not know, to the questions nothing answers and to the others."""
+    unanswerable = unanswerable or [False] * len(ranks)
+    found = [r for r, skip in zip(ranks, unanswerable, strict=True) if not skip]
+    n = len(found)
     return Scores(
         method,
-        sum(1 for r in ranks if r is not None and r <= 1) / n,
-        sum(1 for r in ranks if r is not None and r <= 3) / n,
-        sum(1.0 / r for r in ranks if r is not None) / n,
-        len(ranks),
+        sum(1 for r in found if r is not None and r <= 1) / n if n else None,
+        sum(1 for r in found if r is not None and r <= 3) / n if n else None,
+        sum(1.0 / r for r in found if r is not None) / n if n else None,
+        n,
+        _share([d for d, u in zip(declined or [], unanswerable, strict=False) if u])
+        if declined and any(unanswerable)
+        else None,
+        _share([d for d, u in zip(declined or [], unanswerable, strict=False) if not u])
+        if declined and any(unanswerable)
+        else None,
     )
 
 
@@ -75,6 +101,7 @@ async def evaluate(
     results: list[Scores] = []
     for method in methods:
         ranks: list[int | None] = []
+        declined: list[bool] = []
         async with db.session() as session:
             for case in cases:
                 found = await retriever.search(
@@ -83,7 +110,10 @@ async def evaluate(
                 ids = [p.id for p in found.passages]
                 hit = next((i for i, pid in enumerate(ids, 1) if pid in case.expected), None)
                 ranks.append(hit)
-        results.append(score(method, ranks))
+                declined.append(not ids)
+        unanswerable = [not case.expected for case in cases]
+        # Plain BM25 returns whatever matched: it has no notion of "nothing relevant".
+        results.append(score(method, ranks, None if method == "bm25" else declined, unanswerable))
     return results
 
 
@@ -94,18 +124,30 @@ LABELS = {
 }
 
 
+def _figure(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
 def render(results: list[Scores], caption: str) -> Table:
     table = Table(title="Retrieval quality", caption=caption)
     for name in ("method", "recall@1", "recall@3", "MRR", "questions"):
         table.add_column(name, justify="left" if name == "method" else "right")
     for s in results:
-        table.add_row(
-            LABELS.get(s.method, s.method),
-            f"{s.recall_at_1:.3f}",
-            f"{s.recall_at_3:.3f}",
-            f"{s.mrr:.3f}",
-            str(s.questions),
-        )
+        figures = (s.recall_at_1, s.recall_at_3, s.mrr)
+        table.add_row(LABELS.get(s.method, s.method), *map(_figure, figures), str(s.questions))
+    return table
+
+
+def render_declines(results: list[Scores], unanswerable: int, answerable: int) -> Table:
+    """How often each method says "I don't know": rightly (nothing answers the question)
+    and wrongly (the set names an answer)."""
+    table = Table(title="Saying “I don't know”")
+    table.add_column("method")
+    table.add_column(f"to {unanswerable} unanswerable", justify="right")
+    table.add_column(f"to {answerable} answerable", justify="right")
+    for s in results:
+        label = LABELS.get(s.method, s.method)
+        table.add_row(label, _figure(s.declined_unanswerable), _figure(s.declined_answerable))
     return table
 
 
@@ -142,7 +184,8 @@ def eval_cmd(
     client: str = typer.Option("demo", "--client", help="whose advice log to search"),
 ) -> None:
     """Recall@1, recall@3 and MRR for plain BM25, the offline path and (with an embedding
-    model configured) the hybrid path."""
+    model configured) the hybrid path; with unanswerable questions in the set (empty
+    `expected`), how often each says it does not know."""
     try:
         cases = read_cases(file)
     except ValueError as exc:
@@ -155,4 +198,8 @@ def eval_cmd(
             upgrade(url)
             settings = settings.model_copy(update={"database_url": url})
         results, caption = asyncio.run(_run(settings, cases, client))
-    Console().print(render(results, caption))
+    console = Console()
+    console.print(render(results, caption))
+    unanswerable = sum(1 for c in cases if not c.expected)
+    if unanswerable:
+        console.print(render_declines(results, unanswerable, len(cases) - unanswerable))

@@ -82,6 +82,27 @@ async def test_eval_adds_the_hybrid_path_when_an_embedding_model_is_set(
     assert any(r.path.endswith("/embeddings") for r in standin.requests)
 
 
+async def test_eval_counts_how_often_unanswerable_questions_get_i_don_t_know(
+    tmp_path: Path,
+) -> None:
+    golden = tmp_path / "golden.jsonl"
+    lines = [
+        GOLDEN[0],
+        '{"question": "is the parking garage open on Sunday?", "expected": []}',
+        '{"question": "what is the meaning of life?", "expected": []}',
+    ]
+    golden.write_text("\n".join(lines) + "\n")
+    result = await run("eval", str(golden))
+    assert result.exit_code == 0, result.output
+    tables = result.output.split("Saying")
+    # Recall counts the one answerable question; both others are met with "I don't know",
+    # the answerable one never; plain BM25 cannot decline, so it has no figure there.
+    assert row(tables[0], "offline") == [1.0, 1.0, 1.0]
+    assert "to 2 unanswerable" in tables[1] and "to 1 answerable" in tables[1]
+    assert row(tables[1], "offline") == [1.0, 0.0]
+    assert row(tables[1], "plain BM25") == []
+
+
 async def test_eval_names_a_bad_line(tmp_path: Path) -> None:
     golden = tmp_path / "golden.jsonl"
     golden.write_text(GOLDEN[0] + '\n{"question": "no expected ids"}\n')
