@@ -37,7 +37,13 @@ log = structlog.get_logger(__name__)
 _Row = TypeVar("_Row", Advice, PlaybookEntry)
 Method = Literal["bm25", "offline", "hybrid"]
 
+# A passage counts as relevant by its words when it covers this share of the question's
+# content words, and at least two of them: one shared word is chance ("the meaning of life"
+# meets "mean reciprocal rank"). Where vectors judge meaning too, words must cover half.
+# Calibrated on answerable and unanswerable questions (docs/retrieval.md).
 MIN_COVERAGE = 0.34
+MIN_COVERAGE_WITH_VECTORS = 0.5
+MIN_COVERED_WORDS = 2
 ASKED_BEFORE = 0.6
 HEAD = 3
 # Vector hits are nudged by source before fusion, as the full-text SQL does with its weights.
@@ -169,10 +175,11 @@ class Retriever:
         if method == "bm25":
             return Retrieved(fuse(*playbook, *advice)[:limit], None)
         ranked = fuse(*playbook, *advice)
+        needed = MIN_COVERAGE_WITH_VECTORS if cosines else MIN_COVERAGE
         passing = [
             p
             for p in ranked
-            if self._covers(query, p) or cosines.get(p.id, 0.0) >= self.min_similarity
+            if self._covers(query, p, needed) or cosines.get(p.id, 0.0) >= self.min_similarity
         ]
         # Once something clears the bar the question is answerable, and the ranking's head is
         # kept even where a paraphrase shares few words with it (measured: docs/retrieval.md).
@@ -209,7 +216,7 @@ class Retriever:
                 found += [{stem(w) for w in p} for p in group]
         return found
 
-    def _covers(self, query: _Query, passage: Passage) -> bool:
+    def _covers(self, query: _Query, passage: Passage, needed: float) -> bool:
         """Does the passage mention enough of the question's content words (or synonyms)?"""
         if not query.wanted:
             return False
@@ -219,8 +226,9 @@ class Retriever:
             for s in query.wanted
             if s in found or any(alt <= found for alt in query.alternatives.get(s, []))
         )
-        needed = MIN_COVERAGE if len(query.wanted) > 1 else 1.0
-        return covered / len(query.wanted) >= needed
+        if len(query.wanted) == 1:
+            return covered == 1
+        return covered >= MIN_COVERED_WORDS and covered / len(query.wanted) >= needed
 
     async def _rankings(
         self, session: AsyncSession, client_id: str, query: _Query

@@ -192,3 +192,26 @@ async def test_clients_whose_ids_share_words_each_find_only_their_own_advice(cha
                     citable_only=citable_only,
                 )
                 assert [i for i, _ in found] == [rows[client_id].id]
+
+
+async def test_one_shared_word_does_not_make_an_answer(chat: Chat) -> None:
+    """ "Meaning" shares a stem with "mean reciprocal rank", and nothing else is shared: the
+    bot says it does not know instead of citing the RAG evaluation entry."""
+    await add_advice(chat.bot, "How do we report mean reciprocal rank?", "Average 1/rank.")
+    assert await search_ids(chat.bot, "what is the meaning of life?", "offline") == []
+    out = await chat.say("/caio ask what is the meaning of life?")
+    assert "couldn't find anything" in out
+
+
+async def test_with_vectors_the_words_must_cover_half_the_question(
+    hybrid_chat: Chat, standin: OpenAIStandIn
+) -> None:
+    """Two of five words in common lets the offline path answer; where the vectors say the
+    meaning is elsewhere, that is not enough."""
+    standin.embed = concept_vectors({"food": ["pizza"]})
+    row = await add_advice(
+        hybrid_chat.bot, "Catering for the hackathon lunch?", "Book it a week ahead."
+    )
+    question = "pizza toppings for the hackathon lunch: pepperoni?"
+    assert f"advice:{row.id}" in await search_ids(hybrid_chat.bot, question, "offline")
+    assert await search_ids(hybrid_chat.bot, question) == []
