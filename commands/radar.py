@@ -13,12 +13,13 @@ from bot.text import shorten
 @registry.command(
     "radar",
     summary="The client's tech radar (adopt, trial, assess, hold)",
-    usage="radar",
+    usage="radar [set <tech> <adopt|trial|assess|hold> [quadrant] [reason] | history <tech> | "
+    "export [csv|json]]",
     example="radar",
 )
 async def show(ctx: Context, text: str) -> None:
     if text.strip():
-        await ctx.usage("Try `/caio help radar`.")
+        await ctx.usage(f"I don't understand `{shorten(text.strip(), 60)}`")
         return
     async with ctx.bot.db.session() as session:
         rows = await radar.blips(session, ctx.client_id)

@@ -23,6 +23,8 @@ async def test_set_move_show_and_history(chat: Chat, teams: Teams, clock: Manual
     new = await chat.say("/caio radar set Ragas assess")
     assert "Ragas is new: say its quadrant" in new
     assert "Usage: `/caio radar set" in await chat.say("/caio radar set pgvector maybe")
+    typo = await chat.say("/caio radar adopt pgvector")
+    assert "I don't understand `adopt pgvector`" in typo and "[set <tech>" in typo
 
     clock.advance(timedelta(days=3))
     moved = await chat.say("/caio radar set langchain hold too much magic for our team")
