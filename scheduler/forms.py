@@ -111,8 +111,10 @@ def parse(text: str) -> Form:
         word = words[i].lower()
         args = _take(words, i + 1)
         i += 1 + len(args)
-        if word == "at" and len(args) == 1:
+        if word == "at" and args:
             form.at = f"{parse_time(args[0]):%H:%M}"
+            if args[1:]:  # "at 09:30 mon-fri", as people say it
+                form.days = day_spec(",".join(args[1:]))
         elif word == "on" and args:
             if form.month_day is not None or (args[0][:1].isdigit() or args[0] == "last"):
                 form.month_day = month_day_spec(args)

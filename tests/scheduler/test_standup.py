@@ -126,3 +126,10 @@ async def test_malformed_input_gets_usage_not_a_traceback(chat: Chat) -> None:
         assert "Traceback" not in out and "went wrong" not in out
     await chat.say("/as dana")
     assert "Only the CAIO, a lead or an admin" in await chat.say("/caio standup setup at 9:00")
+
+
+async def test_days_may_follow_the_time_without_on(chat: Chat) -> None:
+    await chat.say("/as dana caio")
+    out = await chat.say("/caio standup setup at 10:15 tue,thu")
+    assert "When: on tue,thu at 10:15" in out
+    assert "not a day" in await chat.say("/caio standup setup at 10:15 lunchtime")
