@@ -183,9 +183,7 @@ def eval_cmd(
     ),
     client: str = typer.Option("demo", "--client", help="whose advice log to search"),
 ) -> None:
-    """Recall@1, recall@3 and MRR for plain BM25, the offline path and (with an embedding
-    model configured) the hybrid path; with unanswerable questions in the set (empty
-    `expected`), how often each says it does not know."""
+    """Retrieval quality on a golden set: recall@1, recall@3, MRR, "I don't know" per method."""
     try:
         cases = read_cases(file)
     except ValueError as exc:
