@@ -175,6 +175,13 @@ def words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
+def says_something(text: str) -> bool:
+    """Is this worth posting as a question? Three characters at least, one of them a letter
+    or digit: "???" or a lone emoji asks nothing, and would be posted for the team to see."""
+    stripped = text.strip()
+    return len(stripped) >= 3 and any(ch.isalnum() for ch in stripped)
+
+
 def terms(text: str, limit: int = 16) -> list[str]:
     """The content words of a query: no stopwords, no repeats, at most `limit`. Redaction
     placeholders are not content: "[REDACTED:openai-key]" must not search for "openai"."""

@@ -6,6 +6,7 @@ from bot.answering import answer_question, open_question_thread, record_question
 from bot.context import Context
 from bot.events import Mention
 from bot.registry import registry
+from bot.text import says_something
 from commands import decide
 
 MAX_QUESTION = 4000
@@ -20,7 +21,7 @@ INTENTS = {"save this thread as a decision": decide.save_thread}
     example="ask how should we evaluate our RAG pipeline before launch?",
 )
 async def ask(ctx: Context, text: str) -> None:
-    if len(text.strip()) < 3:
+    if not says_something(text):
         await ctx.usage("What would you like to ask?")
         return
     if len(text) > MAX_QUESTION:

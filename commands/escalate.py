@@ -22,7 +22,7 @@ from bot.events import Action, Address, ThreadReply
 from bot.message import Button, Message, Posted
 from bot.permissions import CAIO
 from bot.registry import registry
-from bot.text import row_id
+from bot.text import row_id, says_something
 
 
 async def _escalate(
@@ -68,7 +68,7 @@ async def _escalate(
     example="escalate can we send customer emails to OpenAI under our DPA?",
 )
 async def escalate(ctx: Context, text: str) -> None:
-    if len(text.strip()) < 3:
+    if not says_something(text):
         await ctx.usage("What should the CAIO answer?")
         return
     await _escalate(ctx, redact(text.strip()), ctx.address)

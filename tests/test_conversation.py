@@ -95,6 +95,10 @@ async def test_help_lists_what_the_caller_may_run(chat: Chat) -> None:
 
 async def test_bad_input_gets_a_short_usage_line(chat: Chat) -> None:
     assert "Usage: `/caio ask <question>`" in await chat.say("/caio ask")
+    # Nothing to ask is not posted for the channel to see.
+    nothing = await chat.say("/caio ask ???")
+    assert "What would you like to ask?" in nothing and "asked:" not in nothing
+    assert "What should the CAIO answer?" in await chat.say("/caio escalate 🤖 🤖 !")
     assert "I don't know `/caio frobnicate`" in await chat.say("/caio frobnicate now")
     await chat.say("/as dana caio")
     assert "Usage: `/caio answer <id> <text>`" in await chat.say("/caio answer soon")
