@@ -64,34 +64,29 @@ def read_cases(path: Path) -> list[Case]:
     return cases
 
 
-def _share(flags: list[bool]) -> float | None:
-    return sum(flags) / len(flags) if flags else None
-
-
 def score(
-    method: str,
-    ranks: list[int | None],
-    declined: list[bool] | None = None,
-    unanswerable: list[bool] | None = None,
+    method: str, ranks: list[int | None], unanswerable: list[bool], declined: list[bool] | None
 ) -> Scores:
     """recall@k and MRR from the 1-based rank of each answerable question's first expected
-    id; with `declined` (no passage returned) and `unanswerable` per question, how often
-    the bot said it did not know, to the questions nothing answers and to the others."""
-    unanswerable = unanswerable or [False] * len(ranks)
+    id; with `declined` (no passage returned) per question, how often the bot said it did
+    not know, to the questions nothing answers and to the others."""
     found = [r for r, skip in zip(ranks, unanswerable, strict=True) if not skip]
     n = len(found)
+
+    def declined_share(to_unanswerable: bool) -> float | None:
+        if declined is None or not any(unanswerable):
+            return None
+        flags = [d for d, u in zip(declined, unanswerable, strict=True) if u == to_unanswerable]
+        return sum(flags) / len(flags) if flags else None
+
     return Scores(
         method,
         sum(1 for r in found if r is not None and r <= 1) / n if n else None,
         sum(1 for r in found if r is not None and r <= 3) / n if n else None,
         sum(1.0 / r for r in found if r is not None) / n if n else None,
         n,
-        _share([d for d, u in zip(declined or [], unanswerable, strict=False) if u])
-        if declined and any(unanswerable)
-        else None,
-        _share([d for d, u in zip(declined or [], unanswerable, strict=False) if not u])
-        if declined and any(unanswerable)
-        else None,
+        declined_share(True),
+        declined_share(False),
     )
 
 
@@ -113,7 +108,7 @@ async def evaluate(
                 declined.append(not ids)
         unanswerable = [not case.expected for case in cases]
         # Plain BM25 returns whatever matched: it has no notion of "nothing relevant".
-        results.append(score(method, ranks, None if method == "bm25" else declined, unanswerable))
+        results.append(score(method, ranks, unanswerable, None if method == "bm25" else declined))
     return results
 
 
