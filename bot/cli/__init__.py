@@ -15,6 +15,7 @@ app = typer.Typer(
     help="caio-bot: a fractional CAIO's advisory bot for Slack, Discord and the terminal.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
 )
 app.command("console")(console.console)
 app.command("serve")(serve.serve)
