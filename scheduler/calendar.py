@@ -110,6 +110,26 @@ def month_day_spec(words: list[str]) -> str:
     raise CalendarError("monthly needs a day: `on 1st mon`, `on last fri` or `on 15`")
 
 
+_ORDINAL_WORDS = {"1st": "first", "2nd": "second", "3rd": "third", "4th": "fourth", "5th": "fifth"}
+_DAY_WORDS = dict(
+    zip(
+        DAY_NAMES,
+        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+        strict=True,
+    )
+)
+
+
+def _month_day_words(spec: str) -> str:
+    """`1st mon` → "first Monday", `last fri` → "last Friday", `15` → "15th", as shown."""
+    if spec.isdigit():
+        n = int(spec)
+        suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+        return f"{n}{suffix}"
+    nth, day = spec.split()
+    return f"{_ORDINAL_WORDS.get(nth, nth)} {_DAY_WORDS[day]}"
+
+
 @dataclass(frozen=True)
 class Cadence:
     """When a schedule fires, in its own zone."""
@@ -132,7 +152,7 @@ class Cadence:
 
     def describe(self) -> str:
         if self.month_day:
-            when = f"monthly on the {self.month_day}"
+            when = f"monthly on the {_month_day_words(self.month_day)}"
         elif self.every_weeks > 1:
             when = f"every {self.every_weeks} weeks on {self.days}"
         else:

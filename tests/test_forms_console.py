@@ -120,7 +120,7 @@ async def test_checkin_setup_form_asks_how_often_and_keeps_the_answer(
     out = await chat.say("Where is AI on your roadmap?")
     assert "set up" in out
     shown = await chat.say("/caio checkin show")
-    assert "monthly on the 1st mon at 16:00 Europe/Lisbon" in shown
+    assert "monthly on the first Monday at 16:00 Europe/Lisbon" in shown
     assert "Where is AI on your roadmap?" in shown
     again = await chat.say("/caio checkin setup")
     assert "Time and time zone [16:00 Europe/Lisbon]?" in again

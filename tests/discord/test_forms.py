@@ -79,7 +79,7 @@ async def test_checkin_setup_modal_asks_how_often(dc: DiscordHarness) -> None:
     assert labels[1] == "How often"
     answers = {"when": "11:00 Asia/Tokyo", "cadence": "monthly on last fri", "window": "2d"}
     await submit(dc, modal, answers, (CAIO_ROLE,))
-    assert "monthly on the last fri at 11:00 Asia/Tokyo" in dc.text(GENERAL)
+    assert "monthly on the last Friday at 11:00 Asia/Tokyo" in dc.text(GENERAL)
 
 
 async def test_members_get_the_refusal_not_a_modal(dc: DiscordHarness) -> None:

@@ -143,3 +143,12 @@ def test_a_duration_is_shown_as_it_is_typed_and_reads_back(minutes: int, shown: 
     """Forms are pre-filled with what `show` prints, so it must parse back to the same."""
     assert format_duration(minutes) == shown
     assert parse_duration(shown) == timedelta(minutes=minutes)
+
+
+@pytest.mark.parametrize(
+    ("month_day", "shown"),
+    [("1st mon", "first Monday"), ("last fri", "last Friday"), ("15", "15th"), ("2", "2nd")],
+)
+def test_a_monthly_day_is_shown_in_words(month_day: str, shown: str) -> None:
+    cadence = Cadence(time(10, 0), "UTC", month_day=month_day)
+    assert cadence.describe() == f"monthly on the {shown} at 10:00 UTC"

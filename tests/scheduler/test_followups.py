@@ -134,7 +134,7 @@ async def test_checkins_every_two_weeks_and_monthly_report_to_the_caio(
         "/caio checkin setup monthly on 1st mon at 10:00 tz UTC report caio participants @lee "
         'questions "Where is AI on your roadmap?"'
     )
-    assert "monthly on the 1st mon at 10:00 UTC" in out and "Next: Mon 07 Dec 10:00 UTC" in out
+    assert "monthly on the first Monday at 10:00 UTC" in out and "Next: Mon 07 Dec 10:00 UTC" in out
     engine = Engine(chat.bot)
     fired: list[str] = []
     day = datetime(2026, 11, 25, 0, 0, tzinfo=UTC)
