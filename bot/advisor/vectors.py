@@ -28,6 +28,7 @@ log = structlog.get_logger(__name__)
 
 ENTRY_CHARS = 1500
 CATCH_UP = 64  # advice rows embedded on the ask path at most; `index rebuild` does the rest
+SCAN = 1024  # newer advice rows looked at per search for a missing vector
 QUERY_CACHE = 512
 
 Progress = Callable[[int], None]
@@ -238,6 +239,11 @@ class VectorIndex:
     async def _catch_up_advice(
         self, session: AsyncSession, client_id: str, matrix: _ClientIndex
     ) -> None:
+        """Embed the client's advice that has no vector for this model yet, oldest first.
+
+        Only rows without one: with several processes, the one that logged an answer has
+        usually embedded it already (reusing the question's vector), and embedding it again
+        elsewhere would pay the endpoint once per process for the same text."""
         if matrix.advice_mark == 0:
             mark = await session.exec(
                 select(func.max(Embedding.ref_id)).where(
@@ -247,21 +253,34 @@ class VectorIndex:
                 )
             )
             matrix.advice_mark = mark.one() or 0
-        pending = list(
+        embedded = (
+            select(Embedding.id)
+            .where(
+                Embedding.kind == "advice",
+                Embedding.model == self.model,
+                col(Embedding.ref_id) == col(Advice.id),
+            )
+            .exists()
+        )
+        newer = list(
             await session.exec(
-                select(Advice)
+                select(Advice.id, embedded)
                 .where(Advice.client_id == client_id, col(Advice.id) > matrix.advice_mark)
                 .order_by(col(Advice.id))
-                .limit(CATCH_UP)
+                .limit(SCAN)
             )
         )
-        if pending:
+        missing = [int(i) for i, done in newer if not done and i is not None][:CATCH_UP]
+        if missing:
             try:
-                await self.index_advice(session, pending)
+                await self.index_advice(session, await _advice_rows(session, missing))
             except IntegrityError:
                 # Another process embedded the same rows first: theirs are as good as ours.
                 await session.rollback()
-            matrix.advice_mark = pending[-1].id or matrix.advice_mark
+        if len(missing) == CATCH_UP:
+            matrix.advice_mark = missing[-1]
+        elif newer:
+            matrix.advice_mark = int(newer[-1][0] or matrix.advice_mark)
 
     def _row(
         self, client_id: str, kind: str, ref_id: int, chunk: int, text: str, vector: np.ndarray
@@ -277,6 +296,13 @@ class VectorIndex:
             vector=to_blob(vector),
             created_at=datetime.now(UTC),
         )
+
+
+async def _advice_rows(session: AsyncSession, ids: list[int]) -> list[Advice]:
+    rows = await session.exec(
+        select(Advice).where(col(Advice.id).in_(ids)).order_by(col(Advice.id))
+    )
+    return list(rows)
 
 
 async def stored_models(session: AsyncSession) -> dict[str, int]:

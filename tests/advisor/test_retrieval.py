@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.advisor.retrieval import Retriever
+from bot.clock import ManualClock
 from bot.core import Bot
 from bot.db import fulltext
 from bot.db.models import Advice, AdviceSource, Feedback
 from bot.db.models_embedding import Embedding, RetrievalPolicy
 from bot.directory import ensure_client
-from bot.wiring import DEMO_CLIENT
-from tests.advisor.conftest import concept_vectors
-from tests.conftest import START, Chat
+from bot.wiring import DEMO_CLIENT, build_bot, stop
+from tests.advisor.conftest import EMBED_MODEL, concept_vectors
+from tests.conftest import START, Chat, make_settings
 from tests.standins.openai_server import OpenAIStandIn
 
 
@@ -215,3 +216,32 @@ async def test_with_vectors_the_words_must_cover_half_the_question(
     question = "pizza toppings for the hackathon lunch: pepperoni?"
     assert f"advice:{row.id}" in await search_ids(hybrid_chat.bot, question, "offline")
     assert await search_ids(hybrid_chat.bot, question) == []
+
+
+async def test_an_answer_is_embedded_once_however_many_processes_search(
+    hybrid_chat: Chat, standin: OpenAIStandIn, database_url: str, clock: ManualClock
+) -> None:
+    """Two processes share the database: advice one of them has embedded is not sent to the
+    endpoint again by the other, which finds the stored vector instead."""
+    settings = make_settings(
+        database_url, openai_base_url=standin.base_url, CAIO_EMBEDDING_MODEL=EMBED_MODEL
+    )
+    one, other = hybrid_chat.bot, build_bot(settings, clock=clock)
+    await add_advice(one, "Which vector database should we pick?", "pgvector.")
+    await search_ids(other, "which vector database?")  # the other process is up and indexed
+    await add_advice(one, "How do we version our prompts?", "In git, with evals.")
+    await search_ids(one, "prompt versions?")
+    assert embedded_texts(standin).count("How do we version our prompts?") == 1
+    found = await search_ids(other, "how should prompts be versioned?")
+    assert embedded_texts(standin).count("How do we version our prompts?") == 1
+    assert found and "advice:2" in found
+    await stop(other)
+
+
+def embedded_texts(standin: OpenAIStandIn) -> list[str]:
+    texts: list[str] = []
+    for request in standin.requests:
+        if request.path.endswith("/embeddings"):
+            raw = request.body["input"]
+            texts += [raw] if isinstance(raw, str) else raw
+    return texts
