@@ -355,15 +355,12 @@ class Retriever:
                 return key
         if self.vectors is None or not earlier:
             return None
-        scored: list[tuple[float, int]] = []
         try:
-            mine = await self.vectors.embed_query(question)
-            for key, text in earlier:
-                scored.append((float(await self.vectors.embed_query(text) @ mine), key))
+            mine, *theirs = await self.vectors.embed_queries([question, *(t for _, t in earlier)])
         except APIError as exc:
             log.warning("embedding endpoint failed, comparing words only", error=str(exc))
             return None
-        best = max(scored)
+        best = max((float(v @ mine), key) for (key, _), v in zip(earlier, theirs, strict=True))
         return best[1] if best[0] >= self.duplicate_similarity else None
 
     def _asked_before(

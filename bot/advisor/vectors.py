@@ -119,12 +119,21 @@ class VectorIndex:
 
     async def embed_query(self, text: str) -> np.ndarray:
         """The question's vector, computed once: its advice entry reuses it when logged."""
-        key = text_hash(text)
-        if key not in self._queries:
-            self._queries[key] = (await self.embedder.embed([text]))[0]
-            if len(self._queries) > QUERY_CACHE:
-                self._queries.popitem(last=False)
-        return self._queries[key]
+        return (await self.embed_queries([text]))[0]
+
+    async def embed_queries(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Vectors for several questions, the ones not seen before in one request (comparing
+        a question with every open escalation must not cost a round trip each)."""
+        keys = [text_hash(t) for t in texts]
+        missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._queries}
+        if missing:
+            fresh = await self.embedder.embed(list(missing.values()))
+            for key, vector in zip(missing, fresh, strict=True):
+                self._queries[key] = vector
+        found = [self._queries[k] for k in keys]
+        while len(self._queries) > QUERY_CACHE:
+            self._queries.popitem(last=False)
+        return found
 
     async def search(
         self, session: AsyncSession, client_id: str, query: np.ndarray, kind: str, k: int = 20

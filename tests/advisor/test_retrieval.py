@@ -245,3 +245,15 @@ def embedded_texts(standin: OpenAIStandIn) -> list[str]:
             raw = request.body["input"]
             texts += [raw] if isinstance(raw, str) else raw
     return texts
+
+
+async def test_comparing_with_open_escalations_is_one_request(
+    hybrid_bot: Bot, standin: OpenAIStandIn
+) -> None:
+    """The escalation lock is held while a question is compared with every open one: their
+    vectors come in one request, not a round trip each."""
+    standin.embed = concept_vectors({"limits": ["rate limit", "throttl"]})
+    earlier = [(1, "Which vector database?"), (2, "How do we hire?"), (3, "Rate limits in prod?")]
+    retriever = hybrid_bot.advisor.retriever
+    assert await retriever.duplicate_of("Provider throttles us, what now?", earlier) == 3
+    assert len([r for r in standin.requests if r.path.endswith("/embeddings")]) == 1
