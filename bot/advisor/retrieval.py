@@ -38,12 +38,13 @@ _Row = TypeVar("_Row", Advice, PlaybookEntry)
 Method = Literal["bm25", "offline", "hybrid"]
 
 # A passage counts as relevant by its words when it covers this share of the question's
-# content words, and at least two of them: one shared word is chance ("the meaning of life"
-# meets "mean reciprocal rank"). Where vectors judge meaning too, words must cover half.
-# Calibrated on answerable and unanswerable questions (docs/retrieval.md).
+# content words. Where vectors judge meaning too, words must cover half the question and
+# at least two words: one shared word is chance ("the meaning of life" meets "mean
+# reciprocal rank"), and the cosine vouches for a short question's real matches. Without
+# vectors one of two words must do ("cursor safety" meets "coding assistants safely" only
+# on "cursor"). Calibrated on answerable and unanswerable questions (docs/retrieval.md).
 MIN_COVERAGE = 0.34
 MIN_COVERAGE_WITH_VECTORS = 0.5
-MIN_COVERED_WORDS = 2
 ASKED_BEFORE = 0.6
 HEAD = 3
 # Vector hits are nudged by source before fusion, as the full-text SQL does with its weights.
@@ -175,11 +176,11 @@ class Retriever:
         if method == "bm25":
             return Retrieved(fuse(*playbook, *advice)[:limit], None)
         ranked = fuse(*playbook, *advice)
-        needed = MIN_COVERAGE_WITH_VECTORS if cosines else MIN_COVERAGE
         passing = [
             p
             for p in ranked
-            if self._covers(query, p, needed) or cosines.get(p.id, 0.0) >= self.min_similarity
+            if self._covers(query, p, strict=bool(cosines))
+            or cosines.get(p.id, 0.0) >= self.min_similarity
         ]
         # Once something clears the bar the question is answerable, and the ranking's head is
         # kept even where a paraphrase shares few words with it (measured: docs/retrieval.md).
@@ -216,8 +217,9 @@ class Retriever:
                 found += [{stem(w) for w in p} for p in group]
         return found
 
-    def _covers(self, query: _Query, passage: Passage, needed: float) -> bool:
-        """Does the passage mention enough of the question's content words (or synonyms)?"""
+    def _covers(self, query: _Query, passage: Passage, *, strict: bool) -> bool:
+        """Does the passage mention enough of the question's content words (or synonyms)?
+        `strict` where vectors also judge: half the words, two at least."""
         if not query.wanted:
             return False
         found = stems(f"{passage.title} {passage.text}")
@@ -228,7 +230,9 @@ class Retriever:
         )
         if len(query.wanted) == 1:
             return covered == 1
-        return covered >= MIN_COVERED_WORDS and covered / len(query.wanted) >= needed
+        if strict:
+            return covered >= 2 and covered / len(query.wanted) >= MIN_COVERAGE_WITH_VECTORS
+        return covered / len(query.wanted) >= MIN_COVERAGE
 
     async def _rankings(
         self, session: AsyncSession, client_id: str, query: _Query

@@ -89,7 +89,7 @@ async def test_eval_counts_how_often_unanswerable_questions_get_i_don_t_know(
     lines = [
         GOLDEN[0],
         '{"question": "is the parking garage open on Sunday?", "expected": []}',
-        '{"question": "what is the meaning of life?", "expected": []}',
+        '{"question": "will it rain in Berlin tomorrow?", "expected": []}',
     ]
     golden.write_text("\n".join(lines) + "\n")
     result = await run("eval", str(golden))

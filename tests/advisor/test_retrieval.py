@@ -195,20 +195,19 @@ async def test_clients_whose_ids_share_words_each_find_only_their_own_advice(cha
                 assert [i for i, _ in found] == [rows[client_id].id]
 
 
-async def test_one_shared_word_does_not_make_an_answer(chat: Chat) -> None:
-    """ "Meaning" shares a stem with "mean reciprocal rank", and nothing else is shared: the
-    bot says it does not know instead of citing the RAG evaluation entry."""
-    await add_advice(chat.bot, "How do we report mean reciprocal rank?", "Average 1/rank.")
-    assert await search_ids(chat.bot, "what is the meaning of life?", "offline") == []
-    out = await chat.say("/caio ask what is the meaning of life?")
-    assert "couldn't find anything" in out
+async def test_a_two_word_question_needs_only_one_word_offline(chat: Chat) -> None:
+    """Chat questions are short, and a crude stem misses some forms ("safety" / "safely"):
+    without vectors, one of two words is enough."""
+    assert (await search_ids(chat.bot, "cursor safety", "offline"))[:1] == [
+        "playbook:coding-assistants-safely"
+    ]
 
 
 async def test_with_vectors_the_words_must_cover_half_the_question(
     hybrid_chat: Chat, standin: OpenAIStandIn
 ) -> None:
     """Two of five words in common lets the offline path answer; where the vectors say the
-    meaning is elsewhere, that is not enough."""
+    meaning is elsewhere, that is not enough, and neither is one word of two."""
     standin.embed = concept_vectors({"food": ["pizza"]})
     row = await add_advice(
         hybrid_chat.bot, "Catering for the hackathon lunch?", "Book it a week ahead."
@@ -216,6 +215,7 @@ async def test_with_vectors_the_words_must_cover_half_the_question(
     question = "pizza toppings for the hackathon lunch: pepperoni?"
     assert f"advice:{row.id}" in await search_ids(hybrid_chat.bot, question, "offline")
     assert await search_ids(hybrid_chat.bot, question) == []
+    assert await search_ids(hybrid_chat.bot, "pizza or lunch?") == []
 
 
 async def test_an_answer_is_embedded_once_however_many_processes_search(
