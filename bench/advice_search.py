@@ -2,8 +2,9 @@
 
 Fills an advice log with synthetic entries (questions and answers drawn from the
 playbook's own vocabulary, word frequencies kept, spread over many clients with a few big
-ones), then times the two searches the bot runs, through the app's own code
-(`bot.db.fulltext.search_advice` on the async engine):
+ones; with `--topical`, each entry draws four words in five from one playbook entry, as
+real advice is about one thing), then times the two searches the bot runs, through the
+app's own code (`bot.db.fulltext.search_advice` on the async engine):
 
 - `search` — `/caio advice search <terms>`: every term must match, newest first;
 - `retrieve` — the advisor's retrieval: any term may match, best bm25 first, on the
@@ -12,6 +13,7 @@ ones), then times the two searches the bot runs, through the app's own code
 and the same questions answered by a LIKE scan of the client's rows.
 
     .venv/bin/python bench/advice_search.py                      # 100k and 1M on SQLite
+    .venv/bin/python bench/advice_search.py --rows 1000000 --topical
     .venv/bin/python bench/advice_search.py --rows 100000 --database-url postgresql://…
     .venv/bin/python bench/advice_search.py --rows 100000 --database-url … --keep  # re-time
 
@@ -47,13 +49,39 @@ SEED = 20261124
 START = datetime(2024, 1, 1, tzinfo=UTC)
 
 
-def vocabulary() -> tuple[list[str], list[int]]:
+Vocabulary = tuple[list[str], list[int]]
+
+
+def _words(text: str) -> Counter[str]:
+    return Counter(w.lower() for w in re.findall(r"[A-Za-z][A-Za-z-]{1,20}", text))
+
+
+def vocabulary() -> Vocabulary:
     """Words of the shipped playbook with their frequencies: real advice, real skew."""
     counts: Counter[str] = Counter()
     for path in sorted((ROOT / "config" / "playbook").glob("*.md")):
-        counts.update(w.lower() for w in re.findall(r"[A-Za-z][A-Za-z-]{1,20}", path.read_text()))
+        counts.update(_words(path.read_text()))
     words = list(counts)
     return words, [counts[w] for w in words]
+
+
+def topics() -> list[Vocabulary]:
+    """Each playbook entry's own words and frequencies: one topic each."""
+    found: list[Vocabulary] = []
+    for path in sorted((ROOT / "config" / "playbook").glob("*.md")):
+        counts = _words(path.read_text())
+        words = list(counts)
+        found.append((words, [counts[w] for w in words]))
+    return found
+
+
+def text(rng: random.Random, k: int, topic: Vocabulary | None, background: Vocabulary) -> str:
+    """`k` words: from the whole playbook, or (topical) four in five from one entry's words."""
+    if topic is None:
+        return " ".join(rng.choices(*background, k=k))
+    own = rng.choices(*topic, k=k)
+    other = rng.choices(*background, k=k)
+    return " ".join(o if rng.random() < 0.8 else b for o, b in zip(own, other, strict=True))
 
 
 def client_sizes(rows: int, clients: int) -> list[int]:
@@ -65,10 +93,12 @@ def client_sizes(rows: int, clients: int) -> list[int]:
     return sizes
 
 
-def fill(url: str, rows: int, clients: int) -> None:
-    """Insert `rows` advice entries across `clients` clients, through the FTS triggers."""
+def fill(url: str, rows: int, clients: int, topical: bool = False) -> None:
+    """Insert `rows` advice entries across `clients` clients, through the FTS triggers;
+    `topical`: each entry about one playbook topic, as real advice is."""
     rng = random.Random(SEED)
-    words, freq = vocabulary()
+    background = vocabulary()
+    subjects = topics()
     engine = sa.create_engine(sync_url(url))
     sizes = client_sizes(rows, clients)
     with engine.begin() as conn:
@@ -89,8 +119,9 @@ def fill(url: str, rows: int, clients: int) -> None:
     batch: list[dict[str, object]] = []
     for n, size in enumerate(sizes):
         for _ in range(size):
-            q = " ".join(rng.choices(words, freq, k=rng.randint(8, 16))) + "?"
-            a = " ".join(rng.choices(words, freq, k=rng.randint(30, 70))) + "."
+            topic = rng.choice(subjects) if topical else None
+            q = text(rng, rng.randint(8, 16), topic, background) + "?"
+            a = text(rng, rng.randint(30, 70), topic, background) + "."
             source = rng.choices(("ai", "caio", "import"), (70, 25, 5))[0]
             # Some AI drafts get rated; only the helpful ones may ground later answers.
             rated = rng.choices((None, "helpful", "not_helpful"), (72, 20, 8))[0]
@@ -243,6 +274,12 @@ def main() -> None:
     parser.add_argument("--database-url", help="PostgreSQL to fill (it is wiped first)")
     parser.add_argument("--rebuild", action="store_true", help="refill the SQLite files")
     parser.add_argument(
+        "--topical",
+        action="store_true",
+        help="each entry drawn mostly from one playbook entry's words (default: the whole "
+        "playbook's, so every entry holds every common word: the worst case)",
+    )
+    parser.add_argument(
         "--keep", action="store_true", help="time the PostgreSQL rows an earlier run left"
     )
     args = parser.parse_args()
@@ -259,7 +296,8 @@ def main() -> None:
             engine.dispose()
             fresh = True
         else:
-            path = OUT / f"advice-{rows}-{args.clients}.db"
+            kind = "-topical" if args.topical else ""
+            path = OUT / f"advice-{rows}-{args.clients}{kind}.db"
             fresh = args.rebuild or not path.exists()
             if fresh:
                 path.unlink(missing_ok=True)
@@ -267,7 +305,7 @@ def main() -> None:
         upgrade(url)  # also brings a reused file up to today's schema
         if fresh:
             print(f"filling {rows:,} rows over {args.clients} clients …")
-            fill(url, rows, args.clients)
+            fill(url, rows, args.clients, args.topical)
         sizes = client_sizes(rows, args.clients)
         timings = asyncio.run(measure(url, args.clients, sizes, args.queries))
         report(rows, "PostgreSQL" if args.database_url else "SQLite", timings)
