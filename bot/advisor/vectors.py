@@ -28,7 +28,6 @@ log = structlog.get_logger(__name__)
 
 ENTRY_CHARS = 1500
 CATCH_UP = 64  # advice rows embedded on the ask path at most; `index rebuild` does the rest
-SCAN = 1024  # newer advice rows looked at per search for a missing vector
 QUERY_CACHE = 512
 
 Progress = Callable[[int], None]
@@ -262,6 +261,9 @@ class VectorIndex:
                 )
             )
             matrix.advice_mark = mark.one() or 0
+        top = (
+            await session.exec(select(func.max(Advice.id)).where(Advice.client_id == client_id))
+        ).one() or 0
         embedded = (
             select(Embedding.id)
             .where(
@@ -271,25 +273,28 @@ class VectorIndex:
             )
             .exists()
         )
-        newer = list(
+        missing = list(
             await session.exec(
-                select(Advice.id, embedded)
-                .where(Advice.client_id == client_id, col(Advice.id) > matrix.advice_mark)
+                select(Advice)
+                .where(
+                    Advice.client_id == client_id,
+                    col(Advice.id) > matrix.advice_mark,
+                    col(Advice.id) <= top,
+                    ~embedded,
+                )
                 .order_by(col(Advice.id))
-                .limit(SCAN)
+                .limit(CATCH_UP)
             )
         )
-        missing = [int(i) for i, done in newer if not done and i is not None][:CATCH_UP]
+        # Past this, everything up to `top` has a vector, unless more than one batch was due.
+        reached = (missing[-1].id or top) if len(missing) == CATCH_UP else top
         if missing:
             try:
-                await self.index_advice(session, await _advice_rows(session, missing))
+                await self.index_advice(session, missing)
             except IntegrityError:
                 # Another process embedded the same rows first: theirs are as good as ours.
                 await session.rollback()
-        if len(missing) == CATCH_UP:
-            matrix.advice_mark = missing[-1]
-        elif newer:
-            matrix.advice_mark = int(newer[-1][0] or matrix.advice_mark)
+        matrix.advice_mark = reached
 
     def _row(
         self, client_id: str, kind: str, ref_id: int, chunk: int, text: str, vector: np.ndarray
@@ -305,13 +310,6 @@ class VectorIndex:
             vector=to_blob(vector),
             created_at=datetime.now(UTC),
         )
-
-
-async def _advice_rows(session: AsyncSession, ids: list[int]) -> list[Advice]:
-    rows = await session.exec(
-        select(Advice).where(col(Advice.id).in_(ids)).order_by(col(Advice.id))
-    )
-    return list(rows)
 
 
 async def stored_models(session: AsyncSession) -> dict[str, int]:
