@@ -19,7 +19,15 @@ from apscheduler.triggers.cron import CronTrigger
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_ALIASES = {"weekdays": "mon-fri", "daily": "mon-sun", "everyday": "mon-sun"}
-_NTH = {"1st": "1st", "2nd": "2nd", "3rd": "3rd", "4th": "4th", "5th": "5th", "last": "last"}
+# Which weekday of the month, as typed and stored (`1st mon`), and as shown (first Monday).
+_NTH = {
+    "1st": "first",
+    "2nd": "second",
+    "3rd": "third",
+    "4th": "fourth",
+    "5th": "fifth",
+    "last": "last",
+}
 _DURATION = re.compile(
     r"^(?:(\d+)d(?:ays?)?)?(?:(\d+(?:\.\d+)?)h(?:rs?|ours?)?)?(?:(\d+)m(?:ins?|inutes?)?)?$"
 )
@@ -106,11 +114,10 @@ def month_day_spec(words: list[str]) -> str:
     if len(words) == 1 and words[0].isdigit() and 1 <= int(words[0]) <= 31:
         return words[0]
     if len(words) == 2 and words[0].lower() in _NTH and words[1][:3].lower() in DAY_NAMES:
-        return f"{_NTH[words[0].lower()]} {words[1][:3].lower()}"
+        return f"{words[0].lower()} {words[1][:3].lower()}"
     raise CalendarError("monthly needs a day: `on 1st mon`, `on last fri` or `on 15`")
 
 
-_ORDINAL_WORDS = {"1st": "first", "2nd": "second", "3rd": "third", "4th": "fourth", "5th": "fifth"}
 _DAY_WORDS = dict(
     zip(
         DAY_NAMES,
@@ -127,7 +134,7 @@ def _month_day_words(spec: str) -> str:
         suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
         return f"{n}{suffix}"
     nth, day = spec.split()
-    return f"{_ORDINAL_WORDS.get(nth, nth)} {_DAY_WORDS[day]}"
+    return f"{_NTH[nth]} {_DAY_WORDS[day]}"
 
 
 @dataclass(frozen=True)
