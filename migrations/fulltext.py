@@ -86,7 +86,7 @@ def drop_fulltext() -> None:
 # The advice row's scope as two tokens: its client id in hex, and the same followed by 1 if
 # the row may ground an answer (the CAIO's answers, imports, AI drafts rated helpful) or 0.
 # Hex keeps every client id one token no stemmer changes, and has an even length, so the
-# two kinds never collide; bot.db.fulltext.scope_token is its twin.
+# two kinds never collide. Revision 0010 replaced this index with one per client.
 _SCOPE = (
     "lower(hex({row}.client_id)) || ' ' || lower(hex({row}.client_id)) || "
     "CASE WHEN {row}.source IN ('caio', 'import') OR {row}.feedback = 'helpful' "

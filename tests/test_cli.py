@@ -41,7 +41,7 @@ def test_db_upgrade_creates_a_fresh_database(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         heads = conn.execute("SELECT count(*) FROM alembic_version").fetchone()[0]
-    assert {"client", "member", "question", "advice", "escalation", "advice_fts"} <= tables
+    assert {"client", "member", "question", "advice", "escalation", "playbookentry_fts"} <= tables
     assert heads >= 1
 
 

@@ -3,6 +3,12 @@
 Both return row ids with a score where larger is better, so callers need not know the
 dialect. Terms are plain words (see `bot.text.terms`), so nothing a user types can break
 the query syntax.
+
+On SQLite each client's advice has an FTS5 table of its own (`advice_table`), made the
+first time that client's advice is searched. FTS5's bm25 counts every query term's rows
+across the whole table before it scores anything, so with one shared table every search
+paid for the largest client's log; with a table per client it pays for its own
+(docs/benchmarks-core.md).
 """
 
 from __future__ import annotations
@@ -10,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 Mode = Literal["any", "all"]
@@ -18,7 +25,18 @@ Mode = Literal["any", "all"]
 # The CAIO's own answers outrank imports, which outrank AI drafts.
 SOURCE_WEIGHT = {"caio": 2.0, "import": 1.5, "ai": 1.0}
 
-_SQLITE_WEIGHT = "CASE a.source WHEN 'caio' THEN 2.0 WHEN 'import' THEN 1.5 ELSE 1.0 END"
+# A ranked search scores at most this many of a client's matches, the newest: scoring all
+# 11k-27k matches of a client with 90k rows of advice took 50 ms (docs/benchmarks-core.md).
+# Only a very large log ever reaches it, and vectors still search all of it.
+RANKED_CANDIDATES = 2000
+
+_WEIGHT = "CASE a.source WHEN 'caio' THEN 2.0 WHEN 'import' THEN 1.5 ELSE 1.0 END"
+
+# What a client's advice table indexes, and the one token that marks a row that may ground
+# an answer: the CAIO's answers, imports, and AI drafts someone marked helpful (the same
+# rule as `bot.advisor.retrieval.citable`).
+_COLUMNS = "question, answer, tags, citable"
+_CITABLE = "CASE WHEN {row}.source IN ('caio', 'import') OR {row}.feedback = 'helpful' THEN '1' END"
 
 
 def _fts5_query(words: list[str], mode: Mode) -> str:
@@ -26,15 +44,90 @@ def _fts5_query(words: list[str], mode: Mode) -> str:
     return joiner.join(f'"{w}"' for w in words)
 
 
-def scope_token(client_id: str, *, citable_only: bool) -> str:
-    """The advice index's token for a client's rows (the client id in hex), or for the rows
-    among them that may ground an answer (followed by 1); migrations/fulltext.py writes them."""
-    return client_id.encode().hex() + ("1" if citable_only else "")
-
-
 def _tsquery(words: list[str], mode: Mode) -> str:
     joiner = " | " if mode == "any" else " & "
     return joiner.join(words)
+
+
+def advice_table(client_id: str) -> str:
+    """The name of a client's advice index on SQLite: its id in hex, safe in any identifier."""
+    return f"advice_fts_{client_id.encode().hex()}"
+
+
+def _values(row: str) -> str:
+    return f"{row}.question, {row}.answer, {row}.tags, {_CITABLE.format(row=row)}"
+
+
+def create_advice_table(conn: Connection, client_id: str) -> bool:
+    """Make a client's advice index, with the triggers that keep it in step, and index the
+    advice the client already has; False if it was there already.
+
+    The index is contentless, so taking a row out needs exactly the values it went in
+    with; the triggers give them. The caller runs this in a write transaction, so no row
+    is indexed twice (by the backfill and a trigger) or missed.
+    """
+    table = advice_table(client_id)
+    exists = text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :t")
+    if conn.execute(exists, {"t": table}).first() is not None:
+        return False
+    client = "'" + client_id.replace("'", "''") + "'"
+    insert = f"INSERT INTO {table}(rowid, {_COLUMNS}) SELECT new.id, {_values('new')}"
+    delete = (
+        f"INSERT INTO {table}({table}, rowid, {_COLUMNS}) SELECT 'delete', old.id, {_values('old')}"
+    )
+    for ddl in (
+        f"CREATE VIRTUAL TABLE {table} USING fts5({_COLUMNS}, content='', "
+        "tokenize='porter unicode61')",
+        f"CREATE TRIGGER {table}_ai AFTER INSERT ON advice WHEN new.client_id = {client} "
+        f"BEGIN {insert}; END",
+        f"CREATE TRIGGER {table}_ad AFTER DELETE ON advice WHEN old.client_id = {client} "
+        f"BEGIN {delete}; END",
+        # Only changes to what is indexed touch it; a row moving between clients leaves one
+        # client's table and joins the other's.
+        f"CREATE TRIGGER {table}_au AFTER UPDATE OF question, answer, tags, client_id, source, "
+        f"feedback ON advice WHEN {client} IN (old.client_id, new.client_id) BEGIN "
+        f"{delete} WHERE old.client_id = {client}; {insert} WHERE new.client_id = {client}; END",
+        f"INSERT INTO {table}(rowid, {_COLUMNS}) SELECT a.id, {_values('a')} FROM advice AS a "
+        f"WHERE a.client_id = {client}",
+    ):
+        conn.execute(text(ddl))
+    return True
+
+
+def drop_advice_tables(conn: Connection) -> None:
+    """Remove every client's advice index and its triggers."""
+    tables = conn.execute(
+        text(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'advice#_fts#_%' "
+            "ESCAPE '#' AND sql LIKE 'CREATE VIRTUAL TABLE%'"
+        )
+    ).scalars()
+    for table in list(tables):
+        for suffix in ("ai", "ad", "au"):
+            conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_{suffix}"))
+        conn.execute(text(f"DROP TABLE {table}"))
+
+
+async def _ensure_advice_table(session: AsyncSession, client_id: str) -> str:
+    """The client's advice index on SQLite, made now if this is its first search."""
+    table = advice_table(client_id)
+    exists = text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :t")
+    if (await session.exec(exists, params={"t": table})).first() is not None:  # type: ignore[call-overload]
+        return table
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine)
+    # BEGIN IMMEDIATE takes the write lock before looking, so two processes searching a new
+    # client at once make its table once.
+    async with engine.connect() as conn:
+        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            await conn.run_sync(create_advice_table, client_id)
+        except BaseException:
+            await conn.exec_driver_sql("ROLLBACK")
+            raise
+        await conn.exec_driver_sql("COMMIT")
+    return table
 
 
 async def search_advice(
@@ -46,44 +139,60 @@ async def search_advice(
     limit: int = 20,
     newest_first: bool = False,
     citable_only: bool = False,
+    candidates: int = RANKED_CANDIDATES,
 ) -> list[tuple[int, float]]:
     """Advice ids of one client matching `words`, best first (or newest first).
 
     `citable_only` keeps what may ground an answer: the CAIO's answers, imports, and AI
-    drafts someone marked helpful (see `bot.advisor.retrieval.citable`)."""
+    drafts someone marked helpful (see `bot.advisor.retrieval.citable`). Best first ranks
+    the newest `candidates` matches only."""
     if not words:
         return []
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     order = "a.created_at DESC" if newest_first else "score DESC"
     if dialect == "sqlite":
-        # The client (and what is citable) is one token in the MATCH, so FTS5 scores only
-        # this client's matching rows instead of every client's (docs/benchmarks-core.md).
-        scope = scope_token(client_id, citable_only=citable_only)
-        match = f'scope : "{scope}" AND {{question answer tags}} : ({_fts5_query(words, mode)})'
-        # Newest first needs no score, and bm25 would walk every term's whole posting list.
-        score = "0.0" if newest_first else f"-bm25(advice_fts, 2.0, 1.0, 2.0, 0) * {_SQLITE_WEIGHT}"
+        table = await _ensure_advice_table(session, client_id)
+        match = f"{{question answer tags}} : ({_fts5_query(words, mode)})"
+        if citable_only:
+            match = f'citable : "1" AND {match}'
+        if newest_first:
+            # No score: bm25 would count every term's rows in the index for nothing.
+            select, newest = "0.0", ""
+        else:
+            select = f"-bm25({table}, 2.0, 1.0, 2.0, 0) * {_WEIGHT}"
+            # Rowids grow with time, and FTS5 walks a match newest first without scoring.
+            newest = (
+                f"AND {table}.rowid >= coalesce((SELECT rowid FROM {table} WHERE {table} "
+                "MATCH :q ORDER BY rowid DESC LIMIT 1 OFFSET :skip), 0) "
+            )
         sql = text(
-            f"SELECT a.id, {score} AS score "
-            "FROM advice_fts JOIN advice a ON a.id = advice_fts.rowid "
-            # The index narrows; the table's own client_id keeps tenants apart.
-            f"WHERE advice_fts MATCH :q AND a.client_id = :client ORDER BY {order} LIMIT :k"
+            f"SELECT a.id, {select} AS score "
+            f"FROM {table} JOIN advice a ON a.id = {table}.rowid "
+            # The index is the client's; the table's own client_id keeps tenants apart.
+            f"WHERE {table} MATCH :q {newest}AND a.client_id = :client ORDER BY {order} LIMIT :k"
         )
-        params = {"q": match, "client": client_id, "k": limit}
+        params = {"q": match, "skip": candidates - 1}
     else:
         citable = (
             " AND (a.source IN ('caio', 'import') OR a.feedback = 'helpful')"
             if citable_only
             else ""
         )
-        sql = text(
-            "SELECT a.id, ts_rank(a.search_vector, q) * CASE a.source WHEN 'caio' THEN 2.0 "
-            "WHEN 'import' THEN 1.5 ELSE 1.0 END AS score "
+        matches = (
             "FROM advice a, to_tsquery('english', :q) q "
-            f"WHERE a.client_id = :client AND a.search_vector @@ q{citable} "
-            f"ORDER BY {order} LIMIT :k"
+            f"WHERE a.client_id = :client AND a.search_vector @@ q{citable}"
         )
-        params = {"q": _tsquery(words, mode), "client": client_id, "k": limit}
-    rows = await session.exec(sql, params=params)  # type: ignore[call-overload]
+        if newest_first:
+            sql = text(f"SELECT a.id, 0.0 AS score {matches} ORDER BY {order} LIMIT :k")
+        else:
+            sql = text(
+                f"WITH newest AS (SELECT a.id, a.source, a.search_vector {matches} "
+                "ORDER BY a.id DESC LIMIT :n) "
+                f"SELECT a.id, ts_rank(a.search_vector, q) * {_WEIGHT} AS score "
+                f"FROM newest a, to_tsquery('english', :q) q ORDER BY {order} LIMIT :k"
+            )
+        params = {"q": _tsquery(words, mode), "n": candidates}
+    rows = await session.exec(sql, params={**params, "client": client_id, "k": limit})  # type: ignore[call-overload]
     return [(int(r[0]), float(r[1])) for r in rows]
 
 
