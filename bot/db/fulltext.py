@@ -32,11 +32,11 @@ RANKED_CANDIDATES = 2000
 
 _WEIGHT = "CASE a.source WHEN 'caio' THEN 2.0 WHEN 'import' THEN 1.5 ELSE 1.0 END"
 
-# What a client's advice table indexes, and the one token that marks a row that may ground
-# an answer: the CAIO's answers, imports, and AI drafts someone marked helpful (the same
-# rule as `bot.advisor.retrieval.citable`).
+# What a client's advice table indexes (`citable` holds "1" for a row that may ground an
+# answer), and the SQL for what may: the CAIO's answers, imports, and AI drafts someone
+# marked helpful (the rule `bot.advisor.retrieval.citable` applies to passages).
 _COLUMNS = "question, answer, tags, citable"
-_CITABLE = "CASE WHEN {row}.source IN ('caio', 'import') OR {row}.feedback = 'helpful' THEN '1' END"
+_CITABLE = "{row}.source IN ('caio', 'import') OR {row}.feedback = 'helpful'"
 _EXISTS = text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :t")
 
 
@@ -56,7 +56,8 @@ def advice_table(client_id: str) -> str:
 
 
 def _values(row: str) -> str:
-    return f"{row}.question, {row}.answer, {row}.tags, {_CITABLE.format(row=row)}"
+    citable = _CITABLE.format(row=row)
+    return f"{row}.question, {row}.answer, {row}.tags, CASE WHEN {citable} THEN '1' END"
 
 
 def create_advice_table(conn: Connection, client_id: str) -> None:
@@ -174,11 +175,7 @@ async def search_advice(
         )
         params = {"q": match, "skip": candidates - 1}
     else:
-        citable = (
-            " AND (a.source IN ('caio', 'import') OR a.feedback = 'helpful')"
-            if citable_only
-            else ""
-        )
+        citable = f" AND ({_CITABLE.format(row='a')})" if citable_only else ""
         matches = (
             "FROM advice a, to_tsquery('english', :q) q "
             f"WHERE a.client_id = :client AND a.search_vector @@ q{citable}"
