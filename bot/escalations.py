@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+import structlog
 from sqlmodel import col, select
 
+from bot.db.engine import LockTimeout
 from bot.db.models import (
     Advice,
     AdviceSource,
@@ -26,6 +28,12 @@ from bot.text import row_id, shorten
 
 if TYPE_CHECKING:
     from bot.core import Bot
+
+log = structlog.get_logger(__name__)
+
+# How long an escalation waits for another process to finish opening one for the same
+# client (its queue post may be held up by a rate limit) before it opens without waiting.
+LOCK_WAIT_SECONDS = 60
 
 
 def format_due(client: Client, escalation: Escalation) -> str:
@@ -47,9 +55,15 @@ async def open_escalation(
     asks what an open escalation already asks is linked to that one's thread instead.
 
     A client's escalations open one at a time, across processes, so that two people asking
-    the same at once see each other's: the second is linked once the first has its thread."""
-    async with bot.db.lock(f"escalations:{client.id}"):
-        return await _open(bot, client, asker, question, origin, question_id, draft)
+    the same at once see each other's: the second is linked once the first has its thread.
+    If the one before takes longer than `LOCK_WAIT_SECONDS`, this one is queued without
+    waiting: the CAIO may see the question twice, but no asker loses theirs."""
+    try:
+        async with bot.db.lock(f"escalations:{client.id}", timeout_seconds=LOCK_WAIT_SECONDS):
+            return await _open(bot, client, asker, question, origin, question_id, draft)
+    except LockTimeout:
+        log.warning("escalation lock busy, opening without it", client=client.id)
+    return await _open(bot, client, asker, question, origin, question_id, draft)
 
 
 async def _open(

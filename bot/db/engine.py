@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -47,6 +48,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class LockTimeout(Exception):
+    """`Database.lock` waited its whole timeout for another holder; nothing ran."""
+
+
 class Database:
     """Owns the engine; hands out sessions. Knows which full-text dialect is in use."""
 
@@ -66,9 +71,9 @@ class Database:
 
         On PostgreSQL this is a transaction-scoped advisory lock on a connection of its own,
         so it is released when the block ends or the connection dies, and a wait longer than
-        `timeout_seconds` raises instead of hanging. SQLite serves one process (DESIGN.md),
-        where the in-process lock is the whole story; on PostgreSQL it also keeps a process
-        from tying up a pooled connection per waiter.
+        `timeout_seconds` raises `LockTimeout` instead of hanging. SQLite serves one process
+        (DESIGN.md), where the in-process lock is the whole story; on PostgreSQL it also
+        keeps a process from tying up a pooled connection per waiter.
         """
         async with self._locks[key]:
             if self.dialect != "postgresql":
@@ -76,9 +81,15 @@ class Database:
                 return
             async with self.engine.connect() as conn, conn.begin():
                 await conn.execute(text(f"SET LOCAL lock_timeout = '{int(timeout_seconds)}s'"))
-                await conn.execute(
-                    text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
-                )
+                try:
+                    await conn.execute(
+                        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                        {"key": key},
+                    )
+                except OperationalError as exc:
+                    if getattr(exc.orig, "sqlstate", None) == "55P03":  # lock_not_available
+                        raise LockTimeout(key) from exc
+                    raise
                 yield
 
     @asynccontextmanager

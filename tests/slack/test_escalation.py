@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
+from bot import escalations
 from bot.clock import ManualClock
+from bot.db.engine import sync_url
 from bot.db.models import Escalation, EscalationStatus
 from config.settings import Settings
 from tests.conftest import requires_postgres
-from tests.slack.conftest import CAIO, GENERAL, QUEUE, SAM, SlackHarness, running_slack
+from tests.slack.conftest import CAIO, CLIENT, GENERAL, QUEUE, SAM, SlackHarness, running_slack
 from tests.standins.slack_api import Call, SlackStandIn
 
 QUESTION = "can we send customer emails to OpenAI under our DPA?"
@@ -208,3 +212,22 @@ async def test_two_web_processes_queue_the_same_question_once(
     queued = [c.text for c in slack_api.calls("chat.postMessage") if c.args["channel"] == QUEUE]
     assert len([t for t in queued if "Escalation #" in t]) == 1
     assert any("linked to #1" in t for t in queued)
+
+
+@requires_postgres
+async def test_an_escalation_kept_waiting_by_another_process_is_queued_anyway(
+    slack: SlackHarness, slack_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process is still opening one of this client's escalations (its queue post
+    held up by a rate limit): after the wait this one reaches the queue, not an error."""
+    monkeypatch.setattr(escalations, "LOCK_WAIT_SECONDS", 1)
+    engine = sa.create_engine(sync_url(slack_settings.database_url))
+    key = {"key": f"escalations:{CLIENT}"}
+    with engine.connect() as other_process:
+        other_process.execute(sa.text("SELECT pg_advisory_lock(hashtextextended(:key, 0))"), key)
+        await slack.command(f"escalate {QUESTION}")
+        await slack.settle()
+        other_process.execute(sa.text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))"), key)
+    engine.dispose()
+    queued = [c.text for c in slack.api.calls("chat.postMessage") if c.args["channel"] == QUEUE]
+    assert any("Escalation #1" in t and QUESTION in t for t in queued)
