@@ -5,13 +5,16 @@ PostgreSQL: a stored generated `tsvector` column with a GIN index.
 
 Revision 0001 created the advice index with the row's client, source and feedback as
 columns of their own; 0007 replaces them with scope tokens per row (`scope_advice`),
-because FTS5's bm25 walks the posting list of every phrase in a query, the scope's too.
+because FTS5's bm25 walks the posting list of every phrase in a query, the scope's too;
+0010 gives each client an index of its own (`index_advice_per_client`).
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+from bot.db.fulltext import create_advice_table, drop_advice_tables
 
 # Searched columns per table, with their weight for PostgreSQL's setweight.
 INDEXED: dict[str, tuple[tuple[str, str], ...]] = {
@@ -158,3 +161,25 @@ def unscope_advice() -> None:
     _sqlite_drop("advice")
     _sqlite_create("advice", [c for c, _ in INDEXED["advice"]] + list(SCOPES["advice"]))
     op.execute("INSERT INTO advice_fts(advice_fts) VALUES ('rebuild')")
+
+
+def index_advice_per_client() -> None:
+    """Replace the shared advice index with one per client that has advice (revision 0010);
+    a new client's is made on its first search (`bot.db.fulltext`). SQLite only: the
+    PostgreSQL GIN index already leads with the client."""
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        return
+    _sqlite_drop("advice")
+    clients = bind.execute(sa.text("SELECT DISTINCT client_id FROM advice")).scalars()
+    for client_id in list(clients):
+        create_advice_table(bind, client_id)
+
+
+def share_advice_index() -> None:
+    """Back to revision 0007's one advice index for every client."""
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        return
+    drop_advice_tables(bind)
+    scope_advice()

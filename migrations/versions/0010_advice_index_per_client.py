@@ -13,11 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-from alembic import op
-
-from bot.db.fulltext import create_advice_table, drop_advice_tables
-from migrations.fulltext import scope_advice
+from migrations.fulltext import index_advice_per_client, share_advice_index
 
 revision: str = "0010"
 down_revision: str | Sequence[str] | None = "0009"
@@ -26,20 +22,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        return
-    for suffix in ("ai", "ad", "au"):
-        op.execute(f"DROP TRIGGER IF EXISTS advice_fts_{suffix}")
-    op.execute("DROP TABLE IF EXISTS advice_fts")
-    clients = bind.execute(sa.text("SELECT DISTINCT client_id FROM advice")).scalars()
-    for client_id in list(clients):
-        create_advice_table(bind, client_id)
+    index_advice_per_client()
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        return
-    drop_advice_tables(bind)
-    scope_advice()
+    share_advice_index()
