@@ -34,6 +34,25 @@ START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # a Tuesday morning
 requires_postgres = pytest.mark.skipif(not PG_URL, reason="set CAIO_TEST_DATABASE_URL")
 
 
+def _offers_pgvector(url: str | None) -> bool:
+    if not url:
+        return False
+    engine = sa.create_engine(sync_url(url))
+    try:
+        with engine.connect() as conn:
+            offered = "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'"
+            return conn.execute(sa.text(offered)).first() is not None
+    finally:
+        engine.dispose()
+
+
+# The test database's migrations turn pgvector on wherever its server offers it.
+PGVECTOR = _offers_pgvector(PG_URL)
+requires_pgvector = pytest.mark.skipif(
+    not PGVECTOR, reason="set CAIO_TEST_DATABASE_URL to a PostgreSQL with pgvector installed"
+)
+
+
 def _reset_postgres(url: str) -> None:
     engine = sa.create_engine(sync_url(url))
     with engine.begin() as conn:

@@ -1,16 +1,15 @@
-"""Vector storage and search: float32 blobs in the `embedding` table, an in-process numpy index.
+"""Embedding what has no vector yet, and asking a store for the nearest entries.
 
-Both databases keep the same compact column and each process holds a matrix per client
-(the shipped playbook plus that client's own entries), topped up incrementally by row id.
-An exact dot-product scan costs O(n·d). pgvector, measured here, was slower for searches
-scoped to one client (exact or HNSW); docs/retrieval.md has the figures.
+Both databases keep each vector as a float32 blob in the `embedding` table. Searching it is
+the store's job (`bot.advisor.vector_stores`): pgvector where PostgreSQL has it enabled, an
+in-process matrix otherwise.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
@@ -21,6 +20,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.advisor.embeddings import Embedder, text_hash
+from bot.advisor.vector_stores import VectorStore, choose_store, to_blob
 from bot.db.models import Advice, PlaybookEntry
 from bot.db.models_embedding import Embedding
 
@@ -48,60 +48,10 @@ def advice_text(row: Advice) -> str:
     return row.question
 
 
-def to_blob(vector: np.ndarray) -> bytes:
-    return np.asarray(vector, dtype="<f4").tobytes()
-
-
-def from_blob(blob: bytes) -> np.ndarray:
-    return np.frombuffer(blob, dtype="<f4")
-
-
 @dataclass
-class _Matrix:
-    """The vectors of one kind of entry: rows grow by doubling, so adding one never copies
-    the lot, and a re-embedded piece overwrites its row in place."""
+class _Marks:
+    """How far this process has made sure one client's entries have vectors."""
 
-    refs: list[int] = field(default_factory=list)
-    rows: dict[tuple[int, int], int] = field(default_factory=dict)
-    data: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
-    size: int = 0
-
-    def put(self, ref_id: int, chunk: int, vector: np.ndarray) -> None:
-        slot = self.rows.get((ref_id, chunk))
-        if slot is None:
-            if self.size == len(self.data):
-                grown = np.zeros((max(64, 2 * self.size), len(vector)), dtype=np.float32)
-                if self.size:
-                    grown[: self.size] = self.data[: self.size]
-                self.data = grown
-            slot = self.size
-            self.size += 1
-            self.refs.append(ref_id)
-            self.rows[(ref_id, chunk)] = slot
-        self.data[slot] = vector
-
-    def top(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """The best `k` entries by cosine, an entry scoring its best piece: one matrix-vector
-        product and a partial sort, O(n·d + n)."""
-        if self.size == 0 or self.data.shape[1] != len(query):
-            return []
-        scores = self.data[: self.size] @ query
-        wanted = min(self.size, 4 * k)
-        head = np.argpartition(-scores, wanted - 1)[:wanted]
-        best: dict[int, float] = {}
-        for i in head[np.argsort(-scores[head])]:
-            best.setdefault(self.refs[i], float(scores[i]))
-            if len(best) == k:
-                break
-        return list(best.items())
-
-
-@dataclass
-class _ClientIndex:
-    """What one process holds for one client: the shipped playbook and the client's own."""
-
-    matrices: dict[str, _Matrix] = field(default_factory=dict)
-    last_id: int = 0
     advice_mark: int = 0
     playbook_checked: bool = False
 
@@ -113,8 +63,9 @@ class VectorIndex:
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
         self.model = embedder.model
-        self._clients: dict[str, _ClientIndex] = {}
+        self._clients: dict[str, _Marks] = {}
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._store: VectorStore | None = None
 
     async def embed_query(self, text: str) -> np.ndarray:
         """The question's vector, computed once: its advice entry reuses it when logged."""
@@ -138,32 +89,20 @@ class VectorIndex:
         self, session: AsyncSession, client_id: str, query: np.ndarray, kind: str, k: int = 20
     ) -> list[tuple[int, float]]:
         """Row ids of `kind` nearest to `query`, with cosine similarity, best first."""
-        index = await self.refresh(session, client_id)
-        matrix = index.matrices.get(kind)
-        return matrix.top(query, k) if matrix is not None else []
+        await self._embed_missing(session, client_id)
+        if self._store is None:
+            self._store = await choose_store(session)
+        return await self._store.nearest(session, client_id, self.model, query, kind, k)
 
-    async def refresh(self, session: AsyncSession, client_id: str) -> _ClientIndex:
-        """Embed entries that have no vector yet, then load rows newer than the last seen."""
-        index = self._clients.setdefault(client_id, _ClientIndex())
-        if not index.playbook_checked:
+    async def _embed_missing(self, session: AsyncSession, client_id: str) -> None:
+        """Embed the playbook if it changed (once per process) and the client's advice that
+        has no vector yet."""
+        marks = self._clients.setdefault(client_id, _Marks())
+        if not marks.playbook_checked:
             await self._warn_on_other_models(session)
             await self.index_playbook(session, client_id)
-            index.playbook_checked = True
-        await self._catch_up_advice(session, client_id, index)
-        rows = await session.exec(
-            select(Embedding)
-            .where(
-                col(Embedding.client_id).in_(["", client_id]),
-                Embedding.model == self.model,
-                col(Embedding.id) > index.last_id,
-            )
-            .order_by(col(Embedding.id))
-        )
-        for row in rows:
-            matrix = index.matrices.setdefault(row.kind, _Matrix())
-            matrix.put(row.ref_id, row.chunk, from_blob(row.vector))
-            index.last_id = max(index.last_id, row.id or 0)
-        return index
+            marks.playbook_checked = True
+        await self._catch_up_advice(session, client_id, marks)
 
     async def _warn_on_other_models(self, session: AsyncSession) -> None:
         others = {m: n for m, n in (await stored_models(session)).items() if m != self.model}
@@ -244,15 +183,13 @@ class VectorIndex:
                 progress(len(batch))
         return done
 
-    async def _catch_up_advice(
-        self, session: AsyncSession, client_id: str, matrix: _ClientIndex
-    ) -> None:
+    async def _catch_up_advice(self, session: AsyncSession, client_id: str, marks: _Marks) -> None:
         """Embed the client's advice that has no vector for this model yet, oldest first.
 
         Only rows without one: with several processes, the one that logged an answer has
         usually embedded it already (reusing the question's vector), and embedding it again
         elsewhere would pay the endpoint once per process for the same text."""
-        if matrix.advice_mark == 0:
+        if marks.advice_mark == 0:
             mark = await session.exec(
                 select(func.max(Embedding.ref_id)).where(
                     Embedding.client_id == client_id,
@@ -260,7 +197,7 @@ class VectorIndex:
                     Embedding.model == self.model,
                 )
             )
-            matrix.advice_mark = mark.one() or 0
+            marks.advice_mark = mark.one() or 0
         top = (
             await session.exec(select(func.max(Advice.id)).where(Advice.client_id == client_id))
         ).one() or 0
@@ -278,7 +215,7 @@ class VectorIndex:
                 select(Advice)
                 .where(
                     Advice.client_id == client_id,
-                    col(Advice.id) > matrix.advice_mark,
+                    col(Advice.id) > marks.advice_mark,
                     col(Advice.id) <= top,
                     ~embedded,
                 )
@@ -294,7 +231,7 @@ class VectorIndex:
             except IntegrityError:
                 # Another process embedded the same rows first: theirs are as good as ours.
                 await session.rollback()
-        matrix.advice_mark = reached
+        marks.advice_mark = reached
 
     def _row(
         self, client_id: str, kind: str, ref_id: int, chunk: int, text: str, vector: np.ndarray

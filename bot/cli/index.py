@@ -1,4 +1,5 @@
-"""`caio-bot index rebuild`: recompute every embedding with the configured model;
+"""`caio-bot index rebuild`: recompute every embedding with the configured model (and turn
+pgvector on where PostgreSQL has gained it since the upgrade);
 `caio-bot index stale-after CLIENT DAYS`: when that client's advice is cited as possibly stale."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sqlmodel import col, select
 from bot.advisor.embeddings import Embedder
 from bot.advisor.playbook import read_playbook, sync_playbook
 from bot.advisor.vectors import VectorIndex, stored_models
+from bot.db import pgvector
 from bot.db.engine import Database
 from bot.db.models import Advice, Client, PlaybookEntry
 from bot.db.models_embedding import Embedding, RetrievalPolicy
@@ -31,15 +33,16 @@ def rebuild() -> None:
     if not settings.embedding_model:
         typer.echo("CAIO_EMBEDDING_MODEL is not set: full-text search needs no index", err=True)
         raise typer.Exit(1)
-    dropped, made = asyncio.run(rebuild_index(settings))
+    dropped, made, in_sql = asyncio.run(rebuild_index(settings))
+    where = "pgvector" if in_sql else "each process's memory"
     typer.echo(
         f"index rebuilt with {settings.embedding_model}: {made} entries embedded, "
-        f"{dropped} vectors of other models dropped"
+        f"{dropped} vectors of other models dropped; searched in {where}"
     )
 
 
-async def rebuild_index(settings: Settings, *, show: bool = True) -> tuple[int, int]:
-    """Returns (vectors dropped, entries embedded)."""
+async def rebuild_index(settings: Settings, *, show: bool = True) -> tuple[int, int, bool]:
+    """Returns (vectors dropped, entries embedded, whether pgvector holds them)."""
     db = Database(settings.database_url)
     embedder = Embedder(settings)
     index = VectorIndex(embedder)
@@ -74,7 +77,9 @@ async def rebuild_index(settings: Settings, *, show: bool = True) -> tuple[int, 
                         break
                     made += await index.index_advice(session, rows, progress=step)
                     last = rows[-1].id or last
-        return dropped, made
+        async with db.engine.begin() as conn:
+            in_sql = await conn.run_sync(pgvector.enable)
+        return dropped, made, in_sql
     finally:
         await embedder.close()
         await db.close()

@@ -24,7 +24,7 @@ from bot.wiring import DEMO_CLIENT
 from config.settings import get_settings
 from tests.advisor.conftest import concept_vectors
 from tests.advisor.test_retrieval import add_advice
-from tests.conftest import Chat
+from tests.conftest import PGVECTOR, Chat
 from tests.standins.openai_server import OpenAIStandIn
 
 GOLDEN = [
@@ -134,6 +134,7 @@ async def test_index_rebuild_recomputes_every_vector_after_a_model_change(
     monkeypatch.setenv("CAIO_EMBEDDING_MODEL", "model-a")
     first = await run("index", "rebuild")
     assert first.exit_code == 0, first.output
+    assert f"searched in {'pgvector' if PGVECTOR else 'each process'}" in first.output
     assert await count_by_model(database_url) == {"model-a": entries + advice}
 
     monkeypatch.setenv("CAIO_EMBEDDING_MODEL", "model-b")

@@ -1,0 +1,116 @@
+"""pgvector on PostgreSQL, where the extension can be enabled: nearest entries found in SQL.
+
+The float32 blob in `embedding.vector` stays the one place a vector is written, on every
+database. Where pgvector is enabled, `embedding.vec` holds the same vector as pgvector's
+type, copied from the blob by `sync` (revision 0011 and `caio-bot index rebuild` for all
+rows, each search for the few rows written since). A process then holds no matrix, and
+every process sees a vector the moment it is committed. Whether to use it is decided by
+the column being there, so a database without the extension keeps the in-process index.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sqlalchemy as sa
+import structlog
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+log = structlog.get_logger(__name__)
+
+COLUMN = "vec"
+UNSYNCED_INDEX = "ix_embedding_unsynced"
+SYNC_BATCH = 500
+
+_NEAREST = sa.text(
+    f"SELECT ref_id, -({COLUMN} <#> CAST(:query AS vector)) AS score FROM embedding "
+    "WHERE client_id IN ('', :client_id) AND model = :model AND kind = :kind AND dim = :dim "
+    f"AND {COLUMN} IS NOT NULL ORDER BY {COLUMN} <#> CAST(:query AS vector) LIMIT :limit"
+)
+
+
+def enable(conn: sa.Connection) -> bool:
+    """Add `embedding.vec` where pgvector is installed or can be created by this role, and
+    copy every stored vector into it. False, changing nothing, where it cannot."""
+    if conn.dialect.name != "postgresql":
+        return False
+    available = "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'"
+    if conn.execute(sa.text(available)).first() is None:
+        return False
+    try:
+        with conn.begin_nested():  # creating it takes a superuser unless an admin already did
+            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS vector"))
+    except sa.exc.DBAPIError as exc:
+        log.warning("pgvector is available but cannot be enabled", error=str(exc.orig))
+        return False
+    conn.execute(sa.text(f"ALTER TABLE embedding ADD COLUMN IF NOT EXISTS {COLUMN} vector"))
+    # Finds the rows still to copy without reading the ones already copied.
+    conn.execute(
+        sa.text(
+            f"CREATE INDEX IF NOT EXISTS {UNSYNCED_INDEX} ON embedding (client_id) "
+            f"WHERE {COLUMN} IS NULL"
+        )
+    )
+    sync(conn)
+    return True
+
+
+def disable(conn: sa.Connection) -> None:
+    """Back to the blob alone; the extension stays, as other schemas may use it."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text(f"DROP INDEX IF EXISTS {UNSYNCED_INDEX}"))
+        conn.execute(sa.text(f"ALTER TABLE embedding DROP COLUMN IF EXISTS {COLUMN}"))
+
+
+def sync(conn: sa.Connection, client_id: str | None = None) -> int:
+    """Copy blobs into `vec` for rows that lack it (one client's and the shipped playbook's,
+    or all); returns how many. Two processes copying the same row write the same value."""
+    scope = "AND client_id IN ('', :client_id)" if client_id is not None else ""
+    pending = sa.text(
+        f"SELECT id, vector FROM embedding WHERE {COLUMN} IS NULL {scope} LIMIT {SYNC_BATCH}"
+    )
+    fill = sa.text(f"UPDATE embedding SET {COLUMN} = CAST(:vec AS vector) WHERE id = :id")
+    copied = 0
+    while rows := conn.execute(pending, {"client_id": client_id}).all():
+        conn.execute(fill, [{"id": i, "vec": literal(np.frombuffer(b, "<f4"))} for i, b in rows])
+        copied += len(rows)
+    return copied
+
+
+def literal(vector: np.ndarray) -> str:
+    """pgvector's text form; float32 → Python float → text reads back as the same float32."""
+    return "[" + ",".join(map(str, vector.tolist())) + "]"
+
+
+async def in_use(session: AsyncSession) -> bool:
+    """Whether this database has `embedding.vec` (checked once per process by the caller)."""
+    if (await session.connection()).dialect.name != "postgresql":
+        return False
+    found = await session.exec(  # type: ignore[call-overload]
+        sa.text(
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = 'embedding' AND column_name = :column"
+        ),
+        params={"column": COLUMN},
+    )
+    return found.first() is not None
+
+
+async def nearest(
+    session: AsyncSession, client_id: str, model: str, query: np.ndarray, kind: str, limit: int
+) -> list[tuple[int, float]]:
+    """Rows of `kind` by inner product with `query`, best first: an exact scan of the
+    client's rows and the shipped playbook's, after copying any not yet in `vec`."""
+    if await session.run_sync(lambda s: sync(s.connection(), client_id)):
+        await session.commit()
+    rows = await session.exec(  # type: ignore[call-overload]
+        _NEAREST,
+        params={
+            "query": literal(query),
+            "client_id": client_id,
+            "model": model,
+            "kind": kind,
+            "dim": len(query),
+            "limit": limit,
+        },
+    )
+    return [(int(ref_id), float(score)) for ref_id, score in rows]

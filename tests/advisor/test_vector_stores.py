@@ -1,0 +1,132 @@
+"""pgvector, where PostgreSQL has it, answers as the in-process index does, and finds
+vectors stored before it was enabled. Skipped without a PostgreSQL that offers pgvector;
+elsewhere, every hybrid retrieval test runs through it too."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+from alembic import command
+
+from bot.advisor.vector_stores import MemoryStore, PgVectorStore, to_blob
+from bot.clock import ManualClock
+from bot.db.engine import Database, sync_url
+from bot.db.migrate import alembic_config, upgrade
+from bot.db.models_embedding import Embedding
+from bot.wiring import DEMO_CLIENT, bootstrap_console, build_bot, stop
+from tests.advisor.conftest import EMBED_MODEL, concept_vectors
+from tests.advisor.test_cli import run
+from tests.advisor.test_retrieval import add_advice, embedded_texts, search_ids
+from tests.conftest import START, make_settings, requires_pgvector
+from tests.standins.openai_server import OpenAIStandIn
+
+pytestmark = requires_pgvector
+
+
+def _unsynced(url: str) -> int:
+    engine = sa.create_engine(sync_url(url))
+    with engine.connect() as conn:
+        count = conn.execute(sa.text("SELECT count(*) FROM embedding WHERE vec IS NULL")).scalar()
+    engine.dispose()
+    return int(count or 0)
+
+
+def _unit(rng: np.random.Generator, dim: int) -> np.ndarray:
+    vector = rng.standard_normal(dim).astype(np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+async def test_pgvector_finds_what_the_in_process_index_finds(database_url: str) -> None:
+    """Same entries, same order, same scores: the shipped playbook and the client's own,
+    an entry scoring its best piece, other clients and models left out."""
+    rng = np.random.default_rng(7)
+    rows = []
+    for ref_id in range(1, 301):
+        client = ("", DEMO_CLIENT, "other")[ref_id % 3]
+        kind = "playbook" if client == "" else "advice"
+        for chunk in range(1 + ref_id % 2):
+            rows.append((client, kind, ref_id, chunk, EMBED_MODEL, _unit(rng, 16)))
+    rows.append((DEMO_CLIENT, "advice", 900, 0, "older-model", _unit(rng, 16)))
+    db = Database(database_url)
+    async with db.session() as session:
+        for client, kind, ref_id, chunk, model, vector in rows:
+            session.add(
+                Embedding(
+                    client_id=client,
+                    kind=kind,
+                    ref_id=ref_id,
+                    chunk=chunk,
+                    model=model,
+                    dim=len(vector),
+                    text_hash=f"{ref_id}.{chunk}",
+                    vector=to_blob(vector),
+                    created_at=START,
+                )
+            )
+        await session.commit()
+        for _ in range(5):
+            query = _unit(rng, 16)
+            for kind in ("playbook", "advice"):
+                memory = await MemoryStore().nearest(
+                    session, DEMO_CLIENT, EMBED_MODEL, query, kind, 10
+                )
+                sql = await PgVectorStore().nearest(
+                    session, DEMO_CLIENT, EMBED_MODEL, query, kind, 10
+                )
+                assert len(memory) == 10
+                assert [r for r, _ in sql] == [r for r, _ in memory]
+                assert [s for _, s in sql] == pytest.approx([s for _, s in memory], abs=1e-5)
+                owners = {ref_id % 3 for ref_id, _ in sql}
+                assert owners == ({0} if kind == "playbook" else {1})
+    await db.close()
+
+
+@pytest.mark.filterwarnings("ignore:Did not recognize type 'vector'")
+async def test_vectors_stored_before_pgvector_was_enabled_are_found(
+    database_url: str, standin: OpenAIStandIn, clock: ManualClock
+) -> None:
+    """A database that upgrades to pgvector keeps its vectors: the upgrade copies them, and
+    nothing is sent to the embedding endpoint again."""
+    standin.embed = concept_vectors({"vector store": ["vector database", "numeric fingerprints"]})
+    settings = make_settings(
+        database_url, openai_base_url=standin.base_url, CAIO_EMBEDDING_MODEL=EMBED_MODEL
+    )
+    command.downgrade(alembic_config(database_url), "0010")
+    try:
+        before = build_bot(settings, clock=clock)
+        await bootstrap_console(before)
+        row = await add_advice(before, "Which vector database should we pick?", "pgvector.")
+        await search_ids(before, "which vector database?")  # embeds the advice, in memory
+        await stop(before)
+    finally:
+        upgrade(database_url)
+    assert _unsynced(database_url) == 0
+
+    after = build_bot(settings, clock=clock)
+    found = await search_ids(after, "where do we keep numeric fingerprints of our docs?")
+    await stop(after)
+    assert found[:1] == [f"advice:{row.id}"]
+    assert embedded_texts(standin).count("Which vector database should we pick?") == 1
+
+
+@pytest.mark.filterwarnings("ignore:Did not recognize type 'vector'")
+async def test_index_rebuild_turns_pgvector_on_when_it_was_installed_later(
+    database_url: str, standin: OpenAIStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The operator installs pgvector after upgrading: `caio-bot index rebuild` starts using
+    it and says so."""
+    command.downgrade(alembic_config(database_url), "0010")
+    command.stamp(alembic_config(database_url), "head")  # as if 0011 ran without pgvector
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("OPENAI_BASE_URL", standin.base_url)
+    monkeypatch.setenv("CAIO_EMBEDDING_MODEL", EMBED_MODEL)
+    result = await run("index", "rebuild")
+    assert result.exit_code == 0, result.output
+    assert "searched in pgvector" in result.output
+    assert _unsynced(database_url) == 0
+    engine = sa.create_engine(sync_url(database_url))
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM embedding")).scalar()
+    engine.dispose()
