@@ -5,6 +5,12 @@ Measures, per size and dimension: building the matrix from stored float32 blobs 
 process does on its first search for a client), the memory it holds, and the latency of one
 top-20 query (matrix-vector product + partial sort), p50 and p95 over repeated queries.
 
+With `--pgvector postgresql://…/DB` (a scratch database: its `embedding` table is
+replaced) it times pgvector instead, for 384-d vectors all owned by one client, the worst
+case: copying the blobs into `vec` (what revision 0011 does on upgrade) and, once
+`VACUUM FULL` has dropped the rows the copy left behind, one top-20 query through
+`PgVectorStore`.
+
 With `--fulltext-db sqlite:///bench/out/advice-1000000-300.db` (made by bench/advice_search.py)
 it also times the offline path's full-text part (words plus synonyms, playbook and advice)
 through `Retriever.search` for that log's biggest client, on the golden set's questions.
@@ -21,7 +27,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from bot.advisor.vectors import _Matrix, from_blob, to_blob
+from bot.advisor.vector_stores import _Matrix, from_blob, to_blob
 
 QUERIES = 50
 BLOCK = 100_000
@@ -83,13 +89,78 @@ async def fulltext(url: str) -> tuple[str, int, float, float]:
     return client, rows, statistics.median(timings), timings[int(0.95 * len(timings)) - 1]
 
 
+async def pgvector_bench(
+    url: str, size: int, rng: np.random.Generator
+) -> tuple[float, float, float]:
+    """(seconds to copy blobs into `vec`, p50 ms, p95 ms) for `size` 384-d rows of one client."""
+    import sqlalchemy as sa
+
+    from bot.db import pgvector
+    from bot.db.engine import Database, sync_url
+    from bot.db.migrate import upgrade
+
+    engine = sa.create_engine(sync_url(url))
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    upgrade(url)
+    with engine.begin() as conn:
+        pgvector.disable(conn)  # loaded as blobs first, as a database that upgrades has them
+        for start in range(0, size, BLOCK):
+            block = rng.standard_normal((min(BLOCK, size - start), 384), dtype=np.float32)
+            block /= np.linalg.norm(block, axis=1, keepdims=True)
+            raw = conn.connection.dbapi_connection
+            assert raw is not None
+            with raw.cursor().copy(  # type: ignore[attr-defined]
+                "COPY embedding (client_id, kind, ref_id, chunk, model, dim, text_hash, "
+                "vector, created_at) FROM STDIN"
+            ) as copy:
+                for offset, vector in enumerate(block):
+                    copy.write_row(
+                        ("big", "advice", start + offset, 0, "m", 384, "", to_blob(vector), "now")
+                    )
+    began = time.perf_counter()
+    with engine.begin() as conn:
+        pgvector.enable(conn)
+    copied = time.perf_counter() - began
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("VACUUM FULL ANALYZE embedding"))  # copying left a dead row each
+    engine.dispose()
+    from bot.advisor.vector_stores import PgVectorStore
+
+    db = Database(url)
+    store = PgVectorStore()
+    timings = []
+    async with db.session() as session:
+        for _ in range(QUERIES):
+            query = rng.standard_normal(384, dtype=np.float32)
+            query /= np.linalg.norm(query)
+            began = time.perf_counter()
+            await store.nearest(session, "big", "m", query, "advice", 20)
+            timings.append((time.perf_counter() - began) * 1000)
+    await db.close()
+    timings.sort()
+    return copied, statistics.median(timings), timings[int(0.95 * len(timings)) - 1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--dims", type=int, nargs="+", default=[384, 1536])
     parser.add_argument("--max-gib", type=float, default=8.0, help="skip larger matrices")
     parser.add_argument("--fulltext-db", help="also time offline retrieval on this database")
+    parser.add_argument("--pgvector", help="time pgvector on this scratch PostgreSQL database")
     args = parser.parse_args()
+    if args.pgvector:
+        table = Table(title="Vector search: pgvector exact scan, one client's rows (384-d)")
+        for name in ("entries", "copy blobs into vec (s)", "p50 ms", "p95 ms"):
+            table.add_column(name, justify="right")
+        for size in args.sizes:
+            copied, p50, p95 = asyncio.run(
+                pgvector_bench(args.pgvector, size, np.random.default_rng(7))
+            )
+            table.add_row(f"{size:,}", f"{copied:.0f}", f"{p50:.1f}", f"{p95:.1f}")
+        Console().print(table)
+        return
     if args.fulltext_db:
         client, rows, p50, p95 = asyncio.run(fulltext(args.fulltext_db))
         Console().print(

@@ -80,6 +80,16 @@ async def test_pgvector_finds_what_the_in_process_index_finds(database_url: str)
                 owners = {ref_id % 3 for ref_id, _ in sql}
                 assert owners == ({0} if kind == "playbook" else {1})
     await db.close()
+    engine = sa.create_engine(sync_url(database_url))
+    with engine.connect() as conn:
+        copies = conn.execute(
+            sa.text("SELECT vector, vec::real[] FROM embedding WHERE vec IS NOT NULL")
+        )
+        pairs = [(np.frombuffer(blob, "<f4"), np.array(vec, np.float32)) for blob, vec in copies]
+    engine.dispose()
+    # Every piece of the playbook's and the client's own, any model, bit for bit.
+    assert len(pairs) == len([r for r in rows if r[0] in ("", DEMO_CLIENT)])
+    assert all(np.array_equal(blob, vec) for blob, vec in pairs)
 
 
 @pytest.mark.filterwarnings("ignore:Did not recognize type 'vector'")
