@@ -8,7 +8,7 @@ import asyncio
 
 import typer
 from rich.progress import Progress
-from sqlalchemy import delete, func
+from sqlalchemy import Connection, delete, func
 from sqlmodel import col, select
 
 from bot.advisor.embeddings import Embedder
@@ -77,12 +77,30 @@ async def rebuild_index(settings: Settings, *, show: bool = True) -> tuple[int, 
                         break
                     made += await index.index_advice(session, rows, progress=step)
                     last = rows[-1].id or last
-        async with db.engine.begin() as conn:
-            in_sql = await conn.run_sync(pgvector.enable)
+                in_sql = await _copy_into_pgvector(db, progress)
         return dropped, made, in_sql
     finally:
         await embedder.close()
         await db.close()
+
+
+async def _copy_into_pgvector(db: Database, progress: Progress) -> bool:
+    """Turn pgvector on if it can be, then copy the new vectors into it a batch per
+    transaction, so searches in running processes wait for a batch at most."""
+    async with db.engine.connect() as conn:
+        in_sql = await conn.run_sync(pgvector.enable)
+        await conn.commit()
+        if in_sql:
+            total = await conn.run_sync(pgvector.pending)
+            task = progress.add_task("copying into pgvector", total=total)
+
+            def copy(sync_conn: Connection) -> int:
+                return pgvector.sync(
+                    sync_conn, commit_each=True, progress=lambda n: progress.advance(task, n)
+                )
+
+            await conn.run_sync(copy)
+    return in_sql
 
 
 @app.command("stale-after")

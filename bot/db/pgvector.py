@@ -10,6 +10,8 @@ the column being there, so a database without the extension keeps the in-process
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import sqlalchemy as sa
 import structlog
@@ -21,6 +23,10 @@ COLUMN = "vec"
 UNSYNCED_INDEX = "ix_embedding_unsynced"
 SYNC_BATCH = 500
 
+_HAS_COLUMN = sa.text(
+    "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+    f"AND table_name = 'embedding' AND column_name = '{COLUMN}'"
+)
 _NEAREST = sa.text(
     f"SELECT ref_id, -({COLUMN} <#> CAST(:query AS vector)) AS score FROM embedding "
     "WHERE client_id IN ('', :client_id) AND model = :model AND kind = :kind AND dim = :dim "
@@ -29,10 +35,12 @@ _NEAREST = sa.text(
 
 
 def enable(conn: sa.Connection) -> bool:
-    """Add `embedding.vec` where pgvector is installed or can be created by this role, and
-    copy every stored vector into it. False, changing nothing, where it cannot."""
+    """Add `embedding.vec` where pgvector is installed or can be created by this role; true
+    if it is there. False, changing nothing, where it cannot. Copying is `sync`'s job."""
     if conn.dialect.name != "postgresql":
         return False
+    if conn.execute(_HAS_COLUMN).first() is not None:
+        return True  # and no ALTER TABLE, whose lock would stall every search meanwhile
     available = "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'"
     if conn.execute(sa.text(available)).first() is None:
         return False
@@ -54,7 +62,6 @@ def enable(conn: sa.Connection) -> bool:
             f"CREATE INDEX IF NOT EXISTS {UNSYNCED_INDEX} ON embedding (id) WHERE {COLUMN} IS NULL"
         )
     )
-    sync(conn)
     return True
 
 
@@ -66,9 +73,18 @@ def disable(conn: sa.Connection) -> None:
         conn.execute(sa.text("ALTER TABLE embedding ALTER COLUMN vector SET STORAGE EXTENDED"))
 
 
-def sync(conn: sa.Connection, client_id: str | None = None) -> int:
+def sync(
+    conn: sa.Connection,
+    client_id: str | None = None,
+    *,
+    commit_each: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Copy blobs into `vec` for rows that lack it (one client's and the shipped playbook's,
-    or all); returns how many. Two processes copying the same row write the same value."""
+    or all); returns how many. Two processes copying the same row write the same value.
+
+    `commit_each` commits every batch, so a long copy beside a running bot holds no row
+    for longer than a batch takes."""
     scope = "AND client_id IN ('', :client_id)" if client_id is not None else ""
     pending = sa.text(
         f"SELECT id, vector FROM embedding WHERE {COLUMN} IS NULL AND id > :after {scope} "
@@ -85,7 +101,18 @@ def sync(conn: sa.Connection, client_id: str | None = None) -> int:
         conn.execute(fill, {"ids": [i for i, _ in rows], "vecs": vecs})
         copied += len(rows)
         after = rows[-1][0]
+        if commit_each:
+            conn.commit()
+        if progress is not None:
+            progress(len(rows))
     return copied
+
+
+def pending(conn: sa.Connection) -> int:
+    """Rows whose vector `sync` has yet to copy."""
+    return int(
+        conn.execute(sa.text(f"SELECT count(*) FROM embedding WHERE {COLUMN} IS NULL")).scalar_one()
+    )
 
 
 def literal(vector: np.ndarray) -> str:
@@ -99,14 +126,7 @@ async def in_use(session: AsyncSession) -> bool:
     """Whether this database has `embedding.vec` (checked once per process by the caller)."""
     if (await session.connection()).dialect.name != "postgresql":
         return False
-    found = await session.exec(  # type: ignore[call-overload]
-        sa.text(
-            "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
-            "AND table_name = 'embedding' AND column_name = :column"
-        ),
-        params={"column": COLUMN},
-    )
-    return found.first() is not None
+    return (await session.exec(_HAS_COLUMN)).first() is not None  # type: ignore[call-overload]
 
 
 async def nearest(

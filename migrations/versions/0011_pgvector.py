@@ -1,6 +1,7 @@
 """pgvector on PostgreSQL where the extension is available and this role may enable it:
-`embedding.vec` beside the float32 blob, filled from it (`bot.db.pgvector`). Elsewhere,
-and on SQLite, nothing changes and the in-process index keeps answering.
+`embedding.vec` beside the float32 blob, filled from it (`bot.db.pgvector`). The copy
+holds the table while it runs: about 3 minutes for a million vectors (docs/retrieval.md).
+Elsewhere, and on SQLite, nothing changes and the in-process index keeps answering.
 
 Revision ID: 0011
 Revises: 0010
@@ -21,7 +22,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pgvector.enable(op.get_bind())
+    bind = op.get_bind()
+    if pgvector.enable(bind):
+        pgvector.sync(bind)
 
 
 def downgrade() -> None:
