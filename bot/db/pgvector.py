@@ -81,14 +81,15 @@ def sync(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Copy blobs into `vec` for rows that lack it (one client's and the shipped playbook's,
-    or all); returns how many. Two processes copying the same row write the same value.
+    or all); returns how many. A row another process is copying is left to it: waiting
+    would stall this search, and taking rows in two orders could deadlock.
 
     `commit_each` commits every batch, so a long copy beside a running bot holds no row
     for longer than a batch takes."""
     scope = "AND client_id IN ('', :client_id)" if client_id is not None else ""
     pending = sa.text(
         f"SELECT id, vector FROM embedding WHERE {COLUMN} IS NULL AND id > :after {scope} "
-        f"ORDER BY id LIMIT {SYNC_BATCH}"
+        f"ORDER BY id LIMIT {SYNC_BATCH} FOR UPDATE SKIP LOCKED"
     )
     fill = sa.text(
         f"UPDATE embedding SET {COLUMN} = CAST(batch.vec AS vector) "

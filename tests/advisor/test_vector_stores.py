@@ -4,6 +4,8 @@ elsewhere, every hybrid retrieval test runs through it too."""
 
 from __future__ import annotations
 
+import asyncio
+
 import numpy as np
 import pytest
 import sqlalchemy as sa
@@ -11,6 +13,7 @@ from alembic import command
 
 from bot.advisor.vector_stores import MemoryStore, PgVectorStore, to_blob
 from bot.clock import ManualClock
+from bot.db import pgvector
 from bot.db.engine import Database, sync_url
 from bot.db.migrate import alembic_config, upgrade
 from bot.db.models_embedding import Embedding
@@ -140,3 +143,46 @@ async def test_index_rebuild_turns_pgvector_on_when_it_was_installed_later(
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM embedding")).scalar()
     engine.dispose()
+
+
+async def test_a_search_does_not_wait_for_rows_another_process_is_copying(
+    database_url: str,
+) -> None:
+    """Another process holds one new row while it copies it: this search goes on without
+    it instead of stalling (or deadlocking), and finds it once that copy is committed."""
+    rng = np.random.default_rng(11)
+    db = Database(database_url)
+    async with db.session() as session:
+        for ref_id in (1, 2):
+            vector = _unit(rng, 16)
+            session.add(
+                Embedding(
+                    client_id=DEMO_CLIENT,
+                    kind="advice",
+                    ref_id=ref_id,
+                    model=EMBED_MODEL,
+                    dim=16,
+                    text_hash=str(ref_id),
+                    vector=to_blob(vector),
+                    created_at=START,
+                )
+            )
+        await session.commit()
+    other = sa.create_engine(sync_url(database_url))
+    with other.connect() as conn:
+        conn.execute(sa.text("SELECT id FROM embedding WHERE ref_id = 1 FOR UPDATE"))
+        async with db.session() as session:
+            found = await asyncio.wait_for(
+                PgVectorStore().nearest(session, DEMO_CLIENT, EMBED_MODEL, vector, "advice", 5),
+                timeout=30,  # a guard against hanging: without SKIP LOCKED this waits forever
+            )
+        assert [ref_id for ref_id, _ in found] == [2]
+        assert pgvector.sync(conn, DEMO_CLIENT) == 1  # its copy goes on: row 1 only
+        conn.commit()
+    other.dispose()
+    async with db.session() as session:
+        found = await PgVectorStore().nearest(
+            session, DEMO_CLIENT, EMBED_MODEL, vector, "advice", 5
+        )
+    await db.close()
+    assert sorted(ref_id for ref_id, _ in found) == [1, 2]
