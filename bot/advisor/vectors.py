@@ -57,8 +57,9 @@ class _Marks:
 
 
 class VectorIndex:
-    """Embeds what is missing, keeps each client's vectors in memory, answers nearest-entry
-    queries. The embedding model's name scopes everything: other models' rows are ignored."""
+    """Embeds what is missing and answers nearest-entry queries through the store this
+    database calls for. The embedding model's name scopes everything: other models' rows
+    are ignored."""
 
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
