@@ -68,6 +68,19 @@ async def test_vectors_find_a_paraphrase_full_text_alone_misses(
         assert ("advice", "stand-in-embed") in [(r.kind, r.model) for r in stored]
 
 
+async def test_the_team_s_own_best_answer_is_cited_before_the_playbook_s(chat: Chat) -> None:
+    """The best match of each source scores alike after fusion; the answer the CAIO gave
+    this team comes first, as it speaks to their case."""
+    row = await add_advice(
+        chat.bot,
+        "Postgres with pgvector, or a dedicated vector database?",
+        "Stay on pgvector with an HNSW index until you pass a few million vectors.",
+    )
+    found = await search_ids(chat.bot, "should we move off pgvector to a vector database?")
+    assert found[0] == f"advice:{row.id}"
+    assert "playbook:vector-stores" in found[1:3]
+
+
 async def test_the_caio_s_answer_ranks_above_an_ai_draft(chat: Chat) -> None:
     draft = await add_advice(
         chat.bot,
