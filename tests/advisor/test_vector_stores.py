@@ -40,6 +40,23 @@ def _unit(rng: np.random.Generator, dim: int) -> np.ndarray:
     return vector / np.linalg.norm(vector)
 
 
+def _stored(
+    client: str, kind: str, ref_id: int, model: str, vector: np.ndarray, chunk: int = 0
+) -> Embedding:
+    """A vector as the bot stores it: the blob alone, `vec` left for the copy."""
+    return Embedding(
+        client_id=client,
+        kind=kind,
+        ref_id=ref_id,
+        chunk=chunk,
+        model=model,
+        dim=len(vector),
+        text_hash=f"{ref_id}.{chunk}",
+        vector=to_blob(vector),
+        created_at=START,
+    )
+
+
 async def test_pgvector_finds_what_the_in_process_index_finds(database_url: str) -> None:
     """Same entries, same order, same scores: the shipped playbook and the client's own,
     an entry scoring its best piece, other clients and models left out."""
@@ -54,19 +71,7 @@ async def test_pgvector_finds_what_the_in_process_index_finds(database_url: str)
     db = Database(database_url)
     async with db.session() as session:
         for client, kind, ref_id, chunk, model, vector in rows:
-            session.add(
-                Embedding(
-                    client_id=client,
-                    kind=kind,
-                    ref_id=ref_id,
-                    chunk=chunk,
-                    model=model,
-                    dim=len(vector),
-                    text_hash=f"{ref_id}.{chunk}",
-                    vector=to_blob(vector),
-                    created_at=START,
-                )
-            )
+            session.add(_stored(client, kind, ref_id, model, vector, chunk))
         await session.commit()
         for _ in range(5):
             query = _unit(rng, 16)
@@ -155,18 +160,7 @@ async def test_a_search_does_not_wait_for_rows_another_process_is_copying(
     async with db.session() as session:
         for ref_id in (1, 2):
             vector = _unit(rng, 16)
-            session.add(
-                Embedding(
-                    client_id=DEMO_CLIENT,
-                    kind="advice",
-                    ref_id=ref_id,
-                    model=EMBED_MODEL,
-                    dim=16,
-                    text_hash=str(ref_id),
-                    vector=to_blob(vector),
-                    created_at=START,
-                )
-            )
+            session.add(_stored(DEMO_CLIENT, "advice", ref_id, EMBED_MODEL, vector))
         await session.commit()
     other = sa.create_engine(sync_url(database_url))
     with other.connect() as conn:
