@@ -26,6 +26,10 @@ class Passage:
     def row_id(self) -> str:
         return self.id.split(":", 1)[1]
 
+    def sections(self) -> list[str]:
+        """The text cut at its `## ` headings: a playbook entry's parts (advice has one)."""
+        return self.text.split("\n## ")
+
     def citation(self) -> str:
         """How a reader sees where advice came from: topic, or who gave it and when."""
         if self.kind == "playbook":

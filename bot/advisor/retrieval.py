@@ -178,7 +178,7 @@ class Retriever:
         # answer comes first (measured on bench/retrieval_advice_short.jsonl).
         if method == "bm25":
             return Retrieved(fuse(*advice, *playbook)[:limit], None)
-        ranked = fuse(*advice, *playbook)
+        ranked = self._by_focus(query, fuse(*advice, *playbook), cosines)
         passing = [
             p
             for p in ranked
@@ -220,22 +220,52 @@ class Retriever:
                 found += [{stem(w) for w in p} for p in group]
         return found
 
+    @staticmethod
+    def _covered(query: _Query, text: str) -> int:
+        """How many of the question's content words the text names (a synonym counts)."""
+        found = stems(text)
+        return sum(
+            1
+            for s in query.wanted
+            if s in found or any(alt <= found for alt in query.alternatives.get(s, []))
+        )
+
     def _covers(self, query: _Query, passage: Passage, *, strict: bool) -> bool:
         """Does the passage mention enough of the question's content words (or synonyms)?
         `strict` where vectors also judge: half the words, two at least."""
         if not query.wanted:
             return False
-        found = stems(f"{passage.title} {passage.text}")
-        covered = sum(
-            1
-            for s in query.wanted
-            if s in found or any(alt <= found for alt in query.alternatives.get(s, []))
-        )
+        covered = self._covered(query, f"{passage.title} {passage.text}")
         if len(query.wanted) == 1:
             return covered == 1
         if strict:
             return covered >= 2 and covered / len(query.wanted) >= MIN_COVERAGE_WITH_VECTORS
         return covered / len(query.wanted) >= MIN_COVERAGE
+
+    def _by_focus(
+        self, query: _Query, fused: list[Passage], cosines: dict[str, float]
+    ) -> list[Passage]:
+        """The fused ranking with each passage's absolute match added: the share of the
+        question that its best section names (with the title), or its cosine if higher.
+
+        Fusion scales every ranking by its own best, so each source's best match scores
+        alike however weakly it matches: a past answer sharing one word with the question
+        was cited above the playbook entry that answers it. Words covered and cosine are on
+        one scale for both sources; judging a section rather than the whole passage keeps a
+        600-word playbook entry from covering more by length alone than a 60-word answer,
+        and the cosine keeps a paraphrase sharing no word from being buried
+        (docs/retrieval.md). Equal scores keep the fused order."""
+        if not query.wanted:
+            return fused
+
+        def focus(passage: Passage) -> float:
+            best = max(
+                self._covered(query, f"{passage.title} {section}") for section in passage.sections()
+            )
+            return max(best / len(query.wanted), cosines.get(passage.id, 0.0))
+
+        scored = [replace(p, score=p.score + focus(p)) for p in fused]
+        return sorted(scored, key=lambda p: -p.score)
 
     async def _rankings(
         self, session: AsyncSession, client_id: str, query: _Query

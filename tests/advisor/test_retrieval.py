@@ -68,17 +68,31 @@ async def test_vectors_find_a_paraphrase_full_text_alone_misses(
         assert ("advice", "stand-in-embed") in [(r.kind, r.model) for r in stored]
 
 
-async def test_the_team_s_own_best_answer_is_cited_before_the_playbook_s(chat: Chat) -> None:
-    """The best match of each source scores alike after fusion; the answer the CAIO gave
-    this team comes first, as it speaks to their case."""
+async def test_the_team_s_own_answer_to_the_same_question_is_cited_first(chat: Chat) -> None:
     row = await add_advice(
         chat.bot,
-        "Postgres with pgvector, or a dedicated vector database?",
-        "Stay on pgvector with an HNSW index until you pass a few million vectors.",
+        "Our support bot makes up refund rules, how do we stop it?",
+        "Put the refund policy in the prompt, make it cite the clause, refuse otherwise.",
     )
-    found = await search_ids(chat.bot, "should we move off pgvector to a vector database?")
+    found = await search_ids(chat.bot, "the support bot keeps inventing refund rules, help")
     assert found[0] == f"advice:{row.id}"
-    assert "playbook:vector-stores" in found[1:3]
+    assert "playbook:hallucination-and-grounding" in found[1:3]
+
+
+async def test_a_past_answer_sharing_a_few_words_does_not_push_the_playbook_aside(
+    chat: Chat,
+) -> None:
+    """Each source's best match scores alike after fusion, however weak; the team's answer
+    on picking a model must not be cited before the entry on rate limits."""
+    row = await add_advice(
+        chat.bot,
+        "Which OpenAI model should we use for summarising support tickets?",
+        "gpt-4o-mini: grade 50 real tickets against the larger model before deciding.",
+    )
+    question = "We keep getting 429 errors from OpenAI in our nightly batch job, what should we do?"
+    found = await search_ids(chat.bot, question)
+    assert found[0] == "playbook:rate-limits-and-retries"
+    assert f"advice:{row.id}" in found
 
 
 async def test_the_caio_s_answer_ranks_above_an_ai_draft(chat: Chat) -> None:
