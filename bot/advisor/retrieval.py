@@ -5,6 +5,8 @@ Every source is ranked up to two ways and the rankings are merged by relative sc
 - the database's full-text engine (FTS5 porter / PostgreSQL `english`) on the question's
   content words plus the field's synonyms (config/synonyms.toml);
 - with an embedding endpoint, cosine similarity of the question to each entry.
+Since fusion scores each source's best alike, each passage then adds how well it matches
+on a scale both sources share (words its best section names, or its cosine).
 A passage is kept only if it covers enough of the question (synonyms count) or is close
 enough in meaning, so the bot says "I don't know" instead of citing noise. The CAIO's
 answers rank above imports and AI drafts, and old or superseded advice is marked.
@@ -174,8 +176,9 @@ class Retriever:
         method = method or self.method
         query = await self._prepare(session, client_id, question, method)
         playbook, advice, cosines = await self._rankings(session, client_id, query)
-        # Each source's best match scores alike after fusion; on that tie the team's own
-        # answer comes first (measured on bench/retrieval_advice_short.jsonl).
+        # Each source's best match scores alike after fusion. Plain BM25 (the baseline
+        # `caio-bot eval` compares against) leaves it at that, the team's answer first on a
+        # tie; the other methods then add how well each passage matches (`_by_focus`).
         if method == "bm25":
             return Retrieved(fuse(*advice, *playbook)[:limit], None)
         ranked = self._by_focus(query, fuse(*advice, *playbook), cosines)
