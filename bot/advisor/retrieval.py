@@ -257,7 +257,11 @@ class Retriever:
         one scale for both sources; judging a section rather than the whole passage keeps a
         600-word playbook entry from covering more by length alone than a 60-word answer,
         and the cosine keeps a paraphrase sharing no word from being buried
-        (docs/retrieval.md). Equal scores keep the fused order."""
+        (docs/retrieval.md). Equal sums keep the fused order.
+
+        Passages keep their fused score: the offline answer quotes a further source only if
+        it scored half the best's (`bot.advisor.service.SECONDARY_FLOOR`), and a match
+        added to every on-topic passage would let nearly all of them through."""
         if not query.wanted:
             return fused
 
@@ -267,8 +271,7 @@ class Retriever:
             )
             return max(best / len(query.wanted), cosines.get(passage.id, 0.0))
 
-        scored = [replace(p, score=p.score + focus(p)) for p in fused]
-        return sorted(scored, key=lambda p: -p.score)
+        return sorted(fused, key=lambda p: -(p.score + focus(p)))
 
     async def _rankings(
         self, session: AsyncSession, client_id: str, query: _Query

@@ -80,3 +80,9 @@ async def test_a_different_question_is_queued_on_its_own(chat: Chat) -> None:
     await chat.say("/caio escalate how do we handle OpenAI rate limits in production?")
     other = await chat.say("/caio escalate can we send customer emails to OpenAI under our DPA?")
     assert "Escalation #2" in other and "linked" not in other
+
+
+async def test_the_offline_answer_quotes_only_sources_near_the_best(chat: Chat) -> None:
+    """Entries that merely name a vector database too are left out of the quoted answer."""
+    out = await chat.say("/caio ask which vector database should we use?")
+    assert "Sources: [1] Playbook: Vector stores — pgvector or a dedicated database?)" in out
