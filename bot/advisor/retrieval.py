@@ -5,8 +5,9 @@ Every source is ranked up to two ways and the rankings are merged by relative sc
 - the database's full-text engine (FTS5 porter / PostgreSQL `english`) on the question's
   content words plus the field's synonyms (config/synonyms.toml);
 - with an embedding endpoint, cosine similarity of the question to each entry.
-Since fusion scores each source's best alike, each passage then adds how well it matches
-on a scale both sources share (words its best section names, or its cosine).
+Since fusion scores each source's best alike, passages are then ordered by that score plus
+how well each matches on a scale both sources share (words its best section names, or its
+cosine).
 A passage is kept only if it covers enough of the question (synonyms count) or is close
 enough in meaning, so the bot says "I don't know" instead of citing noise. The CAIO's
 answers rank above imports and AI drafts, and old or superseded advice is marked.
@@ -178,7 +179,7 @@ class Retriever:
         playbook, advice, cosines = await self._rankings(session, client_id, query)
         # Each source's best match scores alike after fusion. Plain BM25 (the baseline
         # `caio-bot eval` compares against) leaves it at that, the team's answer first on a
-        # tie; the other methods then add how well each passage matches (`_by_focus`).
+        # tie; the other methods then order by how well each passage matches (`_by_focus`).
         if method == "bm25":
             return Retrieved(fuse(*advice, *playbook)[:limit], None)
         ranked = self._by_focus(query, fuse(*advice, *playbook), cosines)
@@ -248,8 +249,8 @@ class Retriever:
     def _by_focus(
         self, query: _Query, fused: list[Passage], cosines: dict[str, float]
     ) -> list[Passage]:
-        """The fused ranking with each passage's absolute match added: the share of the
-        question that its best section names (with the title), or its cosine if higher.
+        """The fused ranking reordered by fused score plus absolute match: the share of the
+        question that a passage's best section names (with the title), or its cosine.
 
         Fusion scales every ranking by its own best, so each source's best match scores
         alike however weakly it matches: a past answer sharing one word with the question
