@@ -18,7 +18,7 @@ INTENTS = {"save this thread as a decision": decide.save_thread}
     "ask",
     summary="Ask for advice; answered in a thread, with sources",
     usage="ask <question>",
-    example="ask how should we evaluate our RAG pipeline before launch?",
+    example="ask where should we keep our embeddings?",
 )
 async def ask(ctx: Context, text: str) -> None:
     if not says_something(text):

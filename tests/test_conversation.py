@@ -90,7 +90,17 @@ async def test_help_lists_what_the_caller_may_run(chat: Chat) -> None:
     await chat.say("/as dana caio")
     assert "`/caio answer <id> <text>`" in await chat.say("/caio help")
     usage = await chat.say("/caio help ask")
-    assert "e.g. `/caio ask how should we evaluate" in usage
+    assert "e.g. `/caio ask where should we keep our embeddings?`" in usage
+
+
+async def test_the_help_s_example_question_is_answered_from_the_entry_it_is_about(
+    chat: Chat,
+) -> None:
+    """The first question a new user tries, offline: its words are not the entry's title."""
+    usage = await chat.say("/caio help ask")
+    example = usage.split("e.g. `", 1)[1].split("`", 1)[0]
+    answer = await chat.say(example)
+    assert "Sources: [1] Playbook: Vector stores — pgvector or a dedicated database?" in answer
 
 
 async def test_bad_input_gets_a_short_usage_line(chat: Chat) -> None:
