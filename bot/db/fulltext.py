@@ -213,7 +213,8 @@ async def search_playbook(
     outranked what was asked; weighing the words double fixed that on every question set
     (docs/retrieval.md). FTS5 sums bm25 over a query's phrases, so the words are sent twice;
     ts_rank ignores a repeated term, so a words-only ts_rank is added to the full one. The
-    advice log does not do this: at a million rows the doubled query cost twice the time.
+    advice log does not: there it traded the playbook's recall@1 for the advice's, at a cost
+    the 1M-row budget has no room for (docs/retrieval.md).
     """
     if not words:
         return []
