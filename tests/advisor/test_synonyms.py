@@ -15,6 +15,7 @@ def test_shipped_map_is_versioned_and_expands_the_field_s_jargon() -> None:
     assert ("retrieval", "augmented", "generation") in synonyms.expand("Is RAG worth it?")
     assert ("vectors",) in synonyms.expand("Where should our embeddings live?")
     assert ("fine", "tune") in synonyms.expand("Should we train on our tickets?")
+    assert ("kubernetes",) in synonyms.expand("our vLLM pods on k8s start slowly")
 
 
 def test_words_outside_every_group_add_nothing_and_asked_words_are_not_repeated() -> None:
