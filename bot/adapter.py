@@ -10,7 +10,13 @@ from bot.message import Message, Posted
 
 
 class DeliveryError(Exception):
-    """The platform refused a message for a reason a retry will not fix (DMs closed, say)."""
+    """The platform refused a message for a reason a retry will not fix: DMs closed, the
+    bot not in the channel, an archived or deleted channel or thread, a missing permission.
+
+    `send`, `open_thread`, `send_direct` and `update` raise it; its text is a short phrase a
+    user can act on ("the bot is not in that channel"), shown to them as it is. Failures a
+    retry may fix (rate limits, outages) are retried by the vendor's client and surface as
+    that client's own errors."""
 
 
 class Adapter(Protocol):
