@@ -10,7 +10,7 @@ from typing import Any
 
 import structlog
 
-from bot.adapter import Adapter, Responder
+from bot.adapter import Adapter, DeliveryError, Responder
 from bot.advisor.service import Advisor
 from bot.clock import Clock
 from bot.context import Context
@@ -117,6 +117,9 @@ class Bot:
             inbound = replace(inbound, text=inbound.text.replace("\x00", ""))
         try:
             await self._dispatch(inbound, responder)
+        except DeliveryError as exc:  # the platform's refusal, which the user can act on
+            log.warning("post refused", reason=str(exc), inbound=type(inbound).__name__)
+            await self._tell(responder, inbound, f"I couldn't post that: {exc}.")
         except Exception:
             ref = uuid.uuid4().hex[:8]
             # `event` is structlog's own positional argument: name the kind otherwise.
@@ -128,10 +131,14 @@ class Bot:
 
     async def _apologise(self, responder: Responder, inbound: Inbound, ref: str) -> None:
         text = f"Sorry, something went wrong on our side (ref `{ref}`). It has been logged."
+        await self._tell(responder, inbound, text)
+
+    async def _tell(self, responder: Responder, inbound: Inbound, text: str) -> None:
+        """A private word to the actor about a failure, if the platform still lets us."""
         try:
             await responder.reply(Message(text, address=inbound.address, ephemeral=True))
         except Exception:
-            log.exception("could not report the failure either", ref=ref)
+            log.exception("could not report the failure either", said=text)
 
     async def _context(self, inbound: Inbound, responder: Responder) -> Context | None:
         """Who is asking for which client; None when the workspace is not linked."""

@@ -6,12 +6,15 @@ adapter, so posting to an Address is all this module needs.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import structlog
 from sqlmodel import col, select
 
+from bot.adapter import DeliveryError
 from bot.db.engine import LockTimeout
 from bot.db.models import (
     Advice,
@@ -41,6 +44,19 @@ def format_due(client: Client, escalation: Escalation) -> str:
     return f"{local:%a %d %b %H:%M} {client.timezone}"
 
 
+@dataclass(frozen=True)
+class Opened:
+    """What `open_escalation` did, for the asker's confirmation."""
+
+    escalation: Escalation
+    original: Escalation | None = None
+    """The open escalation it was linked to, asking the same in other words."""
+    again: bool = False
+    """The same question (the same Escalate button) is already open: nothing new was made."""
+    unqueued: str | None = None
+    """Why its queue post failed, when it did: it is kept, and posted again later."""
+
+
 async def open_escalation(
     bot: Bot,
     *,
@@ -50,7 +66,7 @@ async def open_escalation(
     origin: Address,
     question_id: int | None = None,
     draft: Advice | None = None,
-) -> Escalation:
+) -> Opened:
     """Store the escalation, post it to the client's queue and open a thread there; one that
     asks what an open escalation already asks is linked to that one's thread instead.
 
@@ -74,9 +90,13 @@ async def _open(
     origin: Address,
     question_id: int | None,
     draft: Advice | None,
-) -> Escalation:
+) -> Opened:
     now = bot.clock.now()
     opened = await open_for_client(bot, client.id)
+    if question_id is not None:
+        for earlier in opened:
+            if earlier.question_id == question_id:  # Escalate clicked again, or by a teammate
+                return Opened(earlier, again=True)
     same = await bot.advisor.retriever.duplicate_of(
         question, [(e.id or 0, e.question) for e in opened]
     )
@@ -96,16 +116,36 @@ async def _open(
         await session.commit()
         await session.refresh(escalation)
     if original is not None and original.queue_address:
-        return await _link(bot, escalation, original, asker)
-    if client.queue_address:
-        queue = Address.parse(client.queue_address)
-        origin_link = await bot.permalink(origin)
-        message = queue_message(client, escalation, asker, draft, origin_link)
-        root = await bot.send(message.to(queue))
-        thread = await bot.open_thread(root, f"#{escalation.id} {shorten(question, 80)}")
-        await bot.db.update(Escalation, escalation.id, queue_address=thread.key)
-        escalation.queue_address = thread.key
-    return escalation
+        return Opened(await _link(bot, escalation, original, asker), original=original)
+    if not client.queue_address:
+        return Opened(escalation)
+    try:
+        await post_to_queue(bot, client, escalation, asker, draft)
+    except Exception as exc:  # kept, and posted again by the scheduler (scheduler/nudges.py)
+        log.warning("escalation not queued", escalation=escalation.id, error=repr(exc))
+        return Opened(escalation, unqueued=refusal(exc))
+    return Opened(escalation)
+
+
+async def post_to_queue(
+    bot: Bot, client: Client, escalation: Escalation, asker: Member, draft: Advice | None
+) -> None:
+    """Post the escalation to the client's queue channel and open its thread there."""
+    assert client.queue_address is not None
+    queue = Address.parse(client.queue_address)
+    origin_link = await bot.permalink(Address.parse(escalation.origin_address))
+    message = queue_message(client, escalation, asker, draft, origin_link)
+    root = await bot.send(message.to(queue))
+    thread = await bot.open_thread(root, f"#{escalation.id} {shorten(escalation.question, 80)}")
+    await bot.db.update(Escalation, escalation.id, queue_address=thread.key)
+    escalation.queue_address = thread.key
+
+
+def refusal(exc: Exception) -> str:
+    """Why a post failed, as a user can read it: the platform's refusal, or an outage."""
+    if isinstance(exc, DeliveryError):
+        return str(exc)
+    return "the chat platform did not take it; it may be down or rate-limiting us"
 
 
 async def _link(
@@ -121,22 +161,6 @@ async def _link(
     )
     await bot.send(Message(note, address=Address.parse(original.queue_address)))
     return escalation
-
-
-async def linked_original(bot: Bot, escalation: Escalation) -> Escalation | None:
-    """The earlier escalation whose queue thread this one shares, if it was linked."""
-    if escalation.queue_address is None:
-        return None
-    async with bot.db.session() as session:
-        rows = await session.exec(
-            select(Escalation)
-            .where(
-                Escalation.queue_address == escalation.queue_address,
-                col(Escalation.id) < (escalation.id or 0),
-            )
-            .order_by(col(Escalation.id))
-        )
-        return rows.first()
 
 
 def queue_message(
@@ -211,6 +235,20 @@ async def by_queue_thread(bot: Bot, thread: Address) -> Escalation | None:
         return rows.first()
 
 
+class RelayFailed(Exception):
+    """The CAIO's answer reached neither the asker's thread nor the asker: nothing was
+    logged and the escalation stays open. The text says why, for the CAIO."""
+
+
+@dataclass(frozen=True)
+class Relayed:
+    advice: Advice
+    detour: str | None = None
+    """Why the asker's thread could not take the answer, when it went to them directly."""
+    failed: tuple[str, ...] = ()
+    """Linked escalations the answer could not reach, each as "#id: why"."""
+
+
 async def answer_escalation(
     bot: Bot,
     escalation: Escalation,
@@ -219,9 +257,13 @@ async def answer_escalation(
     reply: Posted | None = None,
     *,
     linked: bool = False,
-) -> Advice:
+) -> Relayed:
     """Log the CAIO's answer as advice, relay it to the asker's thread, mark answered; open
-    escalations linked to the same queue thread get the same answer."""
+    escalations linked to the same queue thread get the same answer.
+
+    The asker must get it: when their thread refuses it (archived, deleted, the bot
+    removed), it goes to them by direct message; when that fails too, the log and the
+    status are put back and `RelayFailed` says why, so the CAIO can try again."""
     async with bot.db.session() as session:
         row = await session.get(Escalation, escalation.id)
         asker = await session.get(Member, escalation.asker_id)
@@ -240,33 +282,92 @@ async def answer_escalation(
         )
         session.add(advice)
         await session.flush()
+        was = row.status, row.answered_at, row.answer_advice_id
         row.status = EscalationStatus.ANSWERED
         row.answered_at = bot.clock.now()
         row.answer_advice_id = advice.id
         session.add(row)
         await session.commit()
         await session.refresh(advice)
-    origin = Address.parse(escalation.origin_address)
-    await bot.send(
-        Message(
-            f"*{caio.name}* (CAIO) answered escalation #{escalation.id}:\n{text}",
-            address=origin,
-            actions=(
-                Button("advice.helpful", "Helpful", str(advice.id), "primary"),
-                Button("advice.not_helpful", "Not helpful", str(advice.id)),
-            ),
-        )
-    )
+    try:
+        detour = await _deliver(bot, escalation, asker, caio, text, advice)
+    except RelayFailed:
+        await _take_back(bot, escalation, advice, was)
+        raise
     if reply is not None:
-        await bot.react(reply, "white_check_mark")
+        await _best_effort(bot.react(reply, "white_check_mark"), "react")
     elif escalation.queue_address:
         queue = Address.parse(escalation.queue_address)
-        await bot.send(Message(f"Relayed to {asker.name}.", address=queue))
+        await _best_effort(bot.send(Message(f"Relayed to {asker.name}.", address=queue)), "note")
+    failed: list[str] = []
     if not linked and escalation.queue_address:
         for other in await open_for_client(bot, escalation.client_id):
             if other.queue_address == escalation.queue_address and other.id != escalation.id:
-                await answer_escalation(bot, other, caio, text, linked=True)
-    return advice
+                try:
+                    await answer_escalation(bot, other, caio, text, linked=True)
+                except RelayFailed as exc:
+                    failed.append(f"#{other.id}: {exc}")
+    return Relayed(advice, detour, tuple(failed))
+
+
+async def _deliver(
+    bot: Bot, escalation: Escalation, asker: Member, caio: Member, text: str, advice: Advice
+) -> str | None:
+    """Post the answer in the asker's thread, else to the asker directly; None when the
+    thread took it, else why it did not."""
+    origin = Address.parse(escalation.origin_address)
+    answer = Message(
+        f"*{caio.name}* (CAIO) answered escalation #{escalation.id}:\n{text}",
+        actions=(
+            Button("advice.helpful", "Helpful", str(advice.id), "primary"),
+            Button("advice.not_helpful", "Not helpful", str(advice.id)),
+        ),
+    )
+    try:
+        await bot.send(answer.to(origin))
+        return None
+    except Exception as exc:
+        why = refusal(exc)
+        log.warning("relay refused", escalation=escalation.id, error=repr(exc))
+    adapter = bot.adapters.get(asker.platform)
+    if adapter is None:
+        raise RelayFailed(f"{why}, and {asker.name} is on {asker.platform}, which is not running")
+    note = f"I couldn't post this in the thread where you asked ({why}), so here it is:\n"
+    try:
+        await adapter.send_direct(
+            origin.workspace, asker.user_id, replace(answer, text=note + answer.text)
+        )
+    except Exception as exc:
+        log.warning("relay by direct message refused", escalation=escalation.id, error=repr(exc))
+        raise RelayFailed(
+            f"{why}; a direct message to {asker.name} failed too ({refusal(exc)})"
+        ) from exc
+    return why
+
+
+async def _take_back(
+    bot: Bot, escalation: Escalation, advice: Advice, was: tuple[EscalationStatus, Any, Any]
+) -> None:
+    """Undo an answer that reached nobody: the escalation as it was, the advice unlogged."""
+    async with bot.db.session() as session:
+        row = await session.get(Escalation, escalation.id)
+        assert row is not None
+        row.status, row.answered_at, row.answer_advice_id = was
+        session.add(row)
+        await session.flush()
+        logged = await session.get(Advice, advice.id)
+        if logged is not None:
+            await session.delete(logged)
+        await session.commit()
+
+
+async def _best_effort(work: Awaitable[Any], what: str) -> None:
+    """A courtesy (the ✅ on the CAIO's reply, a note in the queue) whose failure must not
+    stop what follows: the answer has already reached the asker."""
+    try:
+        await work
+    except Exception as exc:
+        log.warning("courtesy post failed", what=what, error=repr(exc))
 
 
 async def set_status(bot: Bot, escalation_id: int, status: EscalationStatus) -> Escalation | None:

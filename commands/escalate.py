@@ -7,13 +7,14 @@ from sqlmodel import select
 
 from bot.advisor.redact import redact
 from bot.context import Context
-from bot.db.models import Advice, EscalationStatus, Question, Role
+from bot.db.models import Advice, Escalation, EscalationStatus, Question, Role
 from bot.escalations import (
+    Relayed,
+    RelayFailed,
     answer_escalation,
     by_queue_thread,
     find_for_answer,
     format_due,
-    linked_original,
     open_escalation,
     refresh_queue_message,
     set_status,
@@ -22,7 +23,7 @@ from bot.events import Action, Address, ThreadReply
 from bot.message import Button, Message, Posted
 from bot.permissions import CAIO
 from bot.registry import registry
-from bot.text import row_id, says_something
+from bot.text import row_id, says_something, shorten
 
 
 async def _escalate(
@@ -32,7 +33,7 @@ async def _escalate(
     question_id: int | None = None,
     draft: Advice | None = None,
 ) -> None:
-    escalation = await open_escalation(
+    opened = await open_escalation(
         ctx.bot,
         client=ctx.client,
         asker=ctx.member,
@@ -41,7 +42,14 @@ async def _escalate(
         question_id=question_id,
         draft=draft,
     )
-    original = await linked_original(ctx.bot, escalation)
+    escalation, original = opened.escalation, opened.original
+    if opened.again:
+        await ctx.reply(
+            f"This question is already with the CAIO as #{escalation.id}; the answer will "
+            f"appear in its thread, expected by {format_due(ctx.client, escalation)}.",
+            ephemeral=True,
+        )
+        return
     if original is not None:
         text = (
             f"The CAIO already has this question as #{original.id}, so #{escalation.id} is "
@@ -49,15 +57,15 @@ async def _escalate(
             f"{format_due(ctx.client, original)}."
         )
     else:
-        where = (
-            ""
-            if ctx.client.queue_address
-            else " (no queue channel is set yet; the CAIO will see it in their list)"
-        )
-        text = (
-            f"Escalated to the CAIO as #{escalation.id}{where}. "
-            f"Expect an answer by {format_due(ctx.client, escalation)}; it will appear here."
-        )
+        text = f"Escalated to the CAIO as #{escalation.id}"
+        if opened.unqueued is not None:
+            text += (
+                f". It is saved, but I couldn't post it in the CAIO's queue yet "
+                f"({opened.unqueued}); I'll keep trying"
+            )
+        elif not ctx.client.queue_address:
+            text += " (no queue channel is set yet; the CAIO will see it in their list)"
+        text += f". Expect an answer by {format_due(ctx.client, escalation)}; it will appear here."
     await ctx.bot.send(Message(text, address=origin))
 
 
@@ -110,14 +118,7 @@ async def answer(ctx: Context, text: str) -> None:
             "your answer is relayed again.",
             ephemeral=True,
         )
-    await answer_escalation(ctx.bot, escalation, ctx.member, redact(body.strip()))
-    await ctx.reply(
-        Message(
-            f"Answer to #{escalation.id} relayed and logged.",
-            actions=(Button("hours.log_escalation", "Log 30m", str(escalation.id)),),
-        ),
-        ephemeral=True,
-    )
+    await _relay(ctx, escalation, redact(body.strip()), None)
 
 
 @registry.thread_reply
@@ -130,15 +131,38 @@ async def queue_thread_reply(ctx: Context, reply: ThreadReply) -> bool:
     if Role(ctx.member.role) not in CAIO or not reply.text.strip():
         return True
     posted = Posted(reply.address, reply.message_id) if reply.message_id else None
-    await answer_escalation(ctx.bot, escalation, ctx.member, redact(reply.text.strip()), posted)
+    await _relay(ctx, escalation, redact(reply.text.strip()), posted)
+    return True
+
+
+async def _relay(ctx: Context, escalation: Escalation, text: str, reply: Posted | None) -> None:
+    """Answer and tell the CAIO how it went: relayed, relayed by direct message, or not at
+    all (then nothing is logged, and their text is handed back to send again)."""
+    try:
+        relayed = await answer_escalation(ctx.bot, escalation, ctx.member, text, reply)
+    except RelayFailed as exc:
+        again = "Reply here again" if reply is not None else "Send it again"
+        await ctx.reply(
+            f"Couldn't deliver your answer to #{escalation.id}: {exc}. It stays open and "
+            f"nothing was logged. {again} once that is fixed"
+            + ("." if reply is not None else f"; your text:\n{shorten(text, 2500)}"),
+            ephemeral=True,
+        )
+        return
     await ctx.reply(
         Message(
-            f"Relayed to the asker and logged as your advice on #{escalation.id}.",
+            f"Answer to #{escalation.id} {_how(relayed)} and logged as your advice.",
+            notes=tuple(f"Not relayed to linked {failure}" for failure in relayed.failed),
             actions=(Button("hours.log_escalation", "Log 30m", str(escalation.id)),),
         ),
         ephemeral=True,
     )
-    return True
+
+
+def _how(relayed: Relayed) -> str:
+    if relayed.detour is None:
+        return "relayed"
+    return f"sent to the asker by direct message (their thread: {relayed.detour})"
 
 
 @registry.action("escalation.resolve")

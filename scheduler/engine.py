@@ -22,10 +22,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import col, select
 
 from bot.core import Bot
-from bot.db.models import Client
+from bot.db.models import Client, Escalation
 from bot.db.models_schedule import Outcome, Run, Schedule, ScheduleKind
 from bot.events import Address
-from scheduler import checkins, nudges, redeliver, sharing
+from scheduler import checkins, nudges, redeliver, requeue, sharing
 from scheduler.calendar import holiday, local_date, zone
 from scheduler.claims import Fire, claim, claim_on, note
 from scheduler.store import CADENCE_FIELDS, cadence_from, cadence_of, skip_dates
@@ -208,7 +208,8 @@ class Engine:
     # -- deciding what is due (the part tests drive) ------------------------------------------
     async def run_due(self, now: datetime | None = None) -> Tally:
         """Everything due at `now`: schedule fires, reminders, summaries, blocker
-        escalations, SLA nudges and undelivered answers, each claimed before it is sent."""
+        escalations, SLA nudges, undelivered answers and unqueued escalations, each
+        claimed before it is sent."""
         now = now or self.bot.clock.now()
         tally = Tally()
         async with self._lock:
@@ -216,6 +217,7 @@ class Engine:
             await self._runs(now, tally)
             await self._claim_and(now, tally)
             await self._redeliver(now, tally)
+            await self._requeue(now, tally)
         return tally
 
     async def _schedules(self, now: datetime, tally: Tally) -> None:
@@ -338,6 +340,15 @@ class Engine:
                 self.bot.spawn(
                     redeliver.run(self.bot, fire, question), name=f"redeliver-{question.id}"
                 )
+
+    async def _requeue(self, now: datetime, tally: Tally) -> None:
+        """Escalations their queue has not taken yet, posted again in the background."""
+        for fire, escalation, client in await requeue.fires(self.bot, now):
+            if await self._won(fire, now, tally):
+                self.bot.spawn(self._requeued(fire, escalation, client), name="requeue")
+
+    async def _requeued(self, fire: Fire, escalation: Escalation, client: Client) -> None:
+        await note(self.bot.db, fire, await requeue.run(self.bot, escalation, client))
 
     # -- APScheduler: when to look ------------------------------------------------------------
     async def start(self) -> None:

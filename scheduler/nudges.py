@@ -47,13 +47,14 @@ async def escalate_blocker(bot: Bot, blocker: Blocker, now: datetime) -> str:
     assert client is not None and owner is not None and schedule is not None
     age = (now - blocker.opened_at).total_seconds() / 3600
     channel = Address.parse(schedule.address)
-    escalation = await open_escalation(
+    opened = await open_escalation(
         bot,
         client=client,
         asker=owner,
         question=f"Stand-up blocker of {owner.name}, open {age:.0f}h: {blocker.text}",
         origin=channel,
     )
+    escalation = opened.escalation
     async with bot.db.session() as session:
         row = await session.get(Blocker, blocker.id)
         if row is not None:
