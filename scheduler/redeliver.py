@@ -50,11 +50,23 @@ async def fires(bot: Bot, now: datetime) -> list[tuple[Fire, Question]]:
             .group_by(col(FireClaim.job), col(FireClaim.ref))
         ):
             tried[f"{job}:{ref}"] = count
+        # A retry claimed but not finished (another worker's, in this same sweep): giving
+        # up now would tell the asker while its attempt may still get through.
+        in_flight = set(
+            await session.exec(
+                select(FireClaim.ref).where(
+                    FireClaim.job == RETRY,
+                    col(FireClaim.ref).in_(refs),
+                    FireClaim.reason == "",
+                    col(FireClaim.claimed_at) >= stale,
+                )
+            )
+        )
     minute = now.replace(second=0, microsecond=0)
     found = []
     for question in stranded:
         ref = str(question.id)
-        if tried.get(f"{GIVE_UP}:{ref}"):
+        if tried.get(f"{GIVE_UP}:{ref}") or ref in in_flight:
             continue
         if tried.get(f"{RETRY}:{ref}", 0) < ATTEMPTS:
             found.append((Fire(question.client_id, RETRY, ref, minute), question))
