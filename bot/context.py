@@ -69,8 +69,8 @@ class Context:
             text = f"{hint}\n{text}"
         await self.reply(text, ephemeral=True)
 
-    async def refuse(self, command: str) -> None:
-        await self.reply(
-            f"Only {describe(allowed_roles(command))} can use `/caio {command}`.",
-            ephemeral=True,
-        )
+    async def refuse(self, command: str, doing: str | None = None) -> None:
+        """Say who may; `doing` names what a button does, where no command of that name
+        exists to quote."""
+        what = doing or f"use `/caio {command}`"
+        await self.reply(f"Only {describe(allowed_roles(command))} can {what}.", ephemeral=True)

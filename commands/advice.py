@@ -84,6 +84,13 @@ async def _rate(ctx: Context, value: str, feedback: Feedback) -> Advice | None:
         if row is None or row.client_id != ctx.client_id:
             await ctx.reply("That advice is no longer available.", ephemeral=True)
             return None
+        if row.mentee_id is not None and row.mentee_id != ctx.member.id:
+            # The log records whether advice helped the person it was given to.
+            await ctx.reply(
+                f"Only {row.mentee_name or 'the asker'}, who asked, can rate this answer.",
+                ephemeral=True,
+            )
+            return None
         row.feedback = feedback
         session.add(row)
         await session.commit()

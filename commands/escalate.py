@@ -178,11 +178,16 @@ async def reopen(ctx: Context, value: str) -> None:
 async def _set_status(ctx: Context, value: str, status: EscalationStatus, verb: str) -> None:
     """Resolve or reopen from the queue message's button, which then shows the other one."""
     if not ctx.may("resolve"):
-        await ctx.refuse("resolve")
+        await ctx.refuse("resolve", "resolve or reopen escalations")
         return
     escalation = await find_for_answer(ctx.bot, value, ctx.client_id, ctx.address)
     if escalation is None:
         await ctx.reply("That escalation is no longer available.", ephemeral=True)
+        return
+    if (escalation.status == EscalationStatus.CLOSED) == (status == EscalationStatus.CLOSED):
+        # A stale copy of the message, or a second click before it was redrawn.
+        state = "resolved" if status == EscalationStatus.CLOSED else "open"
+        await ctx.reply(f"Escalation #{escalation.id} is already {state}.", ephemeral=True)
         return
     changed = await set_status(ctx.bot, escalation.id or 0, status)
     assert changed is not None

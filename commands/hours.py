@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlmodel import select
 
 from bot.context import Context
-from bot.db.models import Client, Member, Role
-from bot.escalations import find_for_answer
+from bot.db.models import Client, Escalation, Member, Role
+from bot.db.models_practice import HoursEntry
 from bot.events import Address
 from bot.message import Message
 from bot.permissions import CAIO
@@ -22,7 +22,7 @@ from bot.practice.hours import (
     parse_duration,
 )
 from bot.registry import registry
-from bot.text import shorten
+from bot.text import row_id, shorten
 
 ESCALATION_MINUTES = 30
 
@@ -129,20 +129,30 @@ async def log_escalation(ctx: Context, value: str) -> None:
     if not ctx.may("hours log"):
         await ctx.refuse("hours log")
         return
-    escalation = await find_for_answer(ctx.bot, value, ctx.client_id, ctx.address)
-    if escalation is None:
-        await ctx.reply("That escalation is no longer available.", ephemeral=True)
-        return
+    # By id alone: the click may come from the CAIO's own workspace or a direct message,
+    # far from the client's; who may log for that client is checked below.
+    async with ctx.bot.db.session() as session:
+        escalation_id = row_id(value)
+        escalation = (
+            await session.get(Escalation, escalation_id) if escalation_id is not None else None
+        )
     client = (
-        ctx.client
+        None
+        if escalation is None
+        else ctx.client
         if escalation.client_id == ctx.client_id
         else await _caio_client(ctx, escalation.client_id)
     )
-    if client is None:
-        await ctx.reply(
-            "You can only log hours for clients where you are the CAIO.", ephemeral=True
-        )
+    if escalation is None or client is None:  # another client's is as good as none
+        await ctx.reply("That escalation is no longer available.", ephemeral=True)
         return
+    async with ctx.bot.db.session() as session:
+        logged = await session.exec(
+            select(HoursEntry.id).where(HoursEntry.escalation_id == escalation.id)
+        )
+        if logged.first() is not None:  # a second click, or a second copy of the button
+            await ctx.reply(f"Time for #{escalation.id} is already logged.", ephemeral=True)
+            return
     await _log(
         ctx, client, ESCALATION_MINUTES, f"answered escalation #{escalation.id}", escalation.id
     )

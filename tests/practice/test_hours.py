@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.db.models import Role
+from bot.events import Action, Actor, Address
 from bot.practice.hours import parse_duration
 from tests.conftest import Chat
 from tests.practice.conftest import OTHER, Teams
@@ -97,3 +98,18 @@ async def test_answering_an_escalation_logs_30_minutes_in_one_click(
     logged = await chat.say(button)
     assert "Logged 0.5 h for Demo Co: answered escalation #1" in logged
     assert "answered escalation #1" in await chat.say("/caio hours")
+
+
+async def test_log_30m_works_from_the_caios_other_workspace(chat: Chat, teams: Teams) -> None:
+    """The confirmation may reach the CAIO far from the client (a direct message placed in
+    their own workspace): the click still logs to the escalation's client."""
+    await chat.say("/caio escalate which embedding model for German support tickets?")
+    await teams.be("dana", Role.CAIO, client=OTHER)
+    await teams.be("dana", Role.CAIO)
+    await chat.say("/caio answer 1 multilingual-e5; test on 50 real tickets first.")
+
+    elsewhere = Address("console", OTHER, "dana-dm")
+    click = Action("hours.log_escalation", "1", Actor("console", "dana", "dana"), elsewhere, "0")
+    await chat.bot.dispatch(click, chat.adapter)
+
+    assert "Logged 0.5 h for Demo Co: answered escalation #1" in chat.pop()
