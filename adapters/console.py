@@ -79,7 +79,7 @@ def parse_line(line: str, state: ConsoleState) -> Inbound | Directive | None:
     text = line.replace("\x00", "").strip()  # a NUL means nothing typed, and PostgreSQL refuses it
     if not text:
         return None
-    if text.isdigit():
+    if text.isdecimal():
         return Directive("click", (text,))
     lowered = text.lower()
     if lowered == "/caio" or lowered.startswith("/caio "):

@@ -80,6 +80,7 @@ LINES = st.one_of(
 @FAST
 @given(line=LINES)
 @example(line="\x00")  # the console reads a NUL as nothing typed
+@example(line="¹")  # a digit to str.isdigit, but no number to int()
 async def test_any_console_line_gets_a_reply_and_no_crash(chat: Chat, line: str) -> None:
     reset(chat)
     keep_going = await chat.adapter.handle_line(line)
