@@ -10,7 +10,9 @@ expires (15 minutes), goes through the REST API to channels and threads.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import weakref
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import replace
@@ -22,19 +24,23 @@ import yarl
 from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.discord import create_events, forms, uploads
 from adapters.discord.create_events import PLATFORM, THREAD_TYPES
+from adapters.discord.refusals import as_delivery_errors
 from adapters.discord.render import ActionButton, Part, render
 from bot.adapter import DeliveryError
 from bot.db import fulltext
-from bot.db.models import Advice, Escalation, EscalationStatus
+from bot.db.models import Advice, Client, Escalation, EscalationStatus, Member, Role
 from bot.db.models_discord import DiscordDirectChannel
 from bot.directory import client_for
 from bot.events import Address, Command, Inbound
 from bot.forms import Form
 from bot.message import Attachment, Message, Posted
-from bot.roles import parse_role_map, use_role_map
+from bot.permissions import may_run
+from bot.registry import Registry
+from bot.roles import mapped_role, parse_role_map, use_role_map
 from bot.text import shorten, terms
 from config.settings import Settings
 
@@ -43,8 +49,6 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
-CANNOT_DM = 50007
-UNKNOWN_USER = 10013
 INVALID_TOKEN = 50027
 HISTORY = 20
 EMOJI = {
@@ -57,8 +61,11 @@ EMOJI = {
     "tada": "🎉",
     "wave": "👋",
 }
-PRIVATE = {"help", "advice", "answer"}
+PRIVATE = {"help", "advice", "answer", "hours", "config"}
 """Subcommands whose replies are for the caller only, so their deferral is ephemeral."""
+CONTINUATIONS_KEPT = 256
+"""Long messages whose continuation messages are remembered, so edits reuse them."""
+APOLOGY = "Sorry, something went wrong on our side. It has been logged."
 
 _current: ContextVar[InteractionResponder | None] = ContextVar("discord_interaction", default=None)
 
@@ -79,10 +86,13 @@ def extras(part: Part, files: list[discord.File]) -> dict[str, Any]:
     return extra
 
 
-async def deliver(message: Message, post: Post, limit: int) -> list[discord.Message]:
+async def deliver(
+    message: Message, post: Post, limit: int, home: str | None = None
+) -> list[discord.Message]:
     """Post the rendered parts with the files on the last one (ten a message, more below it);
-    files Discord would refuse, or did refuse, are named in a note in the same place."""
-    parts = render(message)
+    files Discord would refuse, or did refuse, are named in a note in the same place.
+    `home` is the guild a DM's buttons act for."""
+    parts = render(message, home)
     planned = uploads.plan(message.files, limit)
     batches = planned.batches or [[]]
     notes = [uploads.too_big_note(planned.too_big, limit)] if planned.too_big else []
@@ -115,6 +125,32 @@ UNPLACED_DM = (
     "I work for several teams and can't tell which one this message is for. "
     "Use `/caio` in your team's server, e.g. `/caio ask <question>`."
 )
+UNPLACED_INTERACTION = (
+    "I can't tell which team this is for here. "
+    "Use `/caio` in your team's server, e.g. `/caio ask <question>`."
+)
+
+
+def private_command(registry: Registry, text: str) -> bool:
+    """Whether `/caio run <text>` answers only the caller (a private subcommand, or one the
+    core does not know and answers with a private hint), so "thinking…" can be private from
+    the start instead of shown to the channel and then deleted."""
+    found = registry.match(text or "help")
+    return found is None or found[0].words[0] in PRIVATE
+
+
+async def apologise(interaction: discord.Interaction[Any]) -> None:
+    """A short private answer when a callback failed, instead of Discord's "The application
+    did not respond"; autocomplete has no way to say it."""
+    if interaction.type == discord.InteractionType.autocomplete:
+        return
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(APOLOGY, ephemeral=True)
+        else:
+            await interaction.response.send_message(APOLOGY, ephemeral=True)
+    except discord.HTTPException as e:
+        log.warning("could not apologise for a failed interaction", error=str(e))
 
 
 def intents() -> discord.Intents:
@@ -144,10 +180,16 @@ class InteractionResponder:
     """Answers one interaction: the deferred reply first, then follow-ups; once the token has
     expired, private replies go by DM because nothing else can reach only that person."""
 
-    def __init__(self, adapter: DiscordAdapter, interaction: discord.Interaction[Any]) -> None:
+    def __init__(
+        self,
+        adapter: DiscordAdapter,
+        interaction: discord.Interaction[Any],
+        address: Address | None = None,
+    ) -> None:
         self.adapter = adapter
         self.interaction = interaction
-        self.address = create_events.interaction_address(interaction)
+        self.address = address or create_events.interaction_address(interaction)
+        """Where it happened; for a DM, in the guild it was placed in."""
         self.pending = False
         self.pending_private = False
         self.expired = False
@@ -239,7 +281,8 @@ class InteractionResponder:
             self.pending = False
             return sent
 
-        sent = await deliver(message, post, self.interaction.filesize_limit)
+        home = self.address.workspace if self.interaction.guild_id is None else None
+        sent = await deliver(message, post, self.interaction.filesize_limit, home)
         first = Posted(message.address or self.address, str(sent[0].id))
         self.adapter.interaction_messages[first.message_id] = self
         return first
@@ -284,13 +327,28 @@ class ChannelResponder:
         return await self.adapter.send(message.to(message.address or self.where))
 
 
+class CaioTree(app_commands.CommandTree["CaioClient"]):
+    """The `/caio` tree; a failing callback still answers the person, privately."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError, /
+    ) -> None:
+        command = interaction.command.qualified_name if interaction.command else None
+        log.error("discord command failed", command=command, exc_info=error)
+        await apologise(interaction)
+
+
 class CaioClient(discord.Client):
-    """discord.py's client, with the `/caio` command tree and our persistent buttons."""
+    """discord.py's client, with the `/caio` command tree and our persistent buttons.
+
+    It never pings: questions are echoed as they were typed, so an "@everyone" or a role
+    mention in one must not notify anybody, and the core never means a ping (it names
+    people as "@name", which Discord shows as plain text)."""
 
     def __init__(self, adapter: DiscordAdapter) -> None:
-        super().__init__(intents=intents())
+        super().__init__(intents=intents(), allowed_mentions=discord.AllowedMentions.none())
         self.adapter = adapter
-        self.tree = app_commands.CommandTree(self)
+        self.tree = CaioTree(self)
         self.tree.add_command(caio_group(adapter))
         self.add_dynamic_items(ActionButton)
 
@@ -304,9 +362,13 @@ class CaioClient(discord.Client):
         await self.adapter.on_message(message)
 
     async def on_click(
-        self, interaction: discord.Interaction[Any], action_id: str, value: str
+        self,
+        interaction: discord.Interaction[Any],
+        action_id: str,
+        value: str,
+        home: str | None = None,
     ) -> None:
-        await self.adapter.on_click(interaction, action_id, value)
+        await self.adapter.on_click(interaction, action_id, value, home)
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         if forms.is_ours(interaction):
@@ -333,6 +395,10 @@ class DiscordAdapter:
         """Messages posted through an interaction are edited through it while it lives."""
         self._dm_workspaces: dict[int, str] = {}
         self._forums: dict[int, discord.ForumChannel | None] = {}
+        self._continuations: OrderedDict[str, list[int]] = OrderedDict()
+        """The messages a long message continues in, by its first message's id: each step
+        of a streamed answer edits them instead of posting them again. In memory only, as
+        only streaming edits a long message within seconds of posting it."""
 
     # -- lifecycle -------------------------------------------------------------------------
     async def login(self) -> None:
@@ -371,6 +437,10 @@ class DiscordAdapter:
 
     # -- Adapter ---------------------------------------------------------------------------
     async def send(self, message: Message) -> Posted:
+        with as_delivery_errors():
+            return await self._send(message)
+
+    async def _send(self, message: Message) -> Posted:
         assert message.address is not None
         responder = _current.get()
         if responder is not None and responder.claims(message):
@@ -396,8 +466,13 @@ class DiscordAdapter:
         async def post(part: Part, files: list[discord.File]) -> discord.Message:
             return await self._post(channel_id, part, files)
 
-        sent = await deliver(message, post, self._upload_limit(message.address.workspace))
+        limit = self._upload_limit(message.address.workspace)
+        sent = await deliver(message, post, limit, self._home(message.address))
         return Posted(message.address, str(sent[0].id))
+
+    def _home(self, where: Address) -> str | None:
+        """The guild a DM channel's buttons act for (a click in a DM names no guild)."""
+        return where.workspace if int(where.channel) in self._dm_workspaces else None
 
     async def _post(
         self, channel_id: int, part: Part, files: list[discord.File] | None = None
@@ -470,12 +545,42 @@ class DiscordAdapter:
         return True
 
     async def update(self, posted: Posted, message: Message) -> None:
-        """Edit in place; text that no longer fits one message continues below it."""
-        first, *rest = render(message)
-        if not await self._edit_clicked(posted, first):
-            await self._edit(posted, first)
-        for part in rest:
-            await self._post(channel_of(posted.address), part)
+        """Edit in place; text that no longer fits one message continues below it, in
+        messages posted once and edited by later updates."""
+        with as_delivery_errors():
+            first, *rest = render(message, self._home(posted.address))
+            if not await self._edit_clicked(posted, first):
+                await self._edit(posted, first)
+            await self._continue(posted, rest)
+
+    async def _continue(self, posted: Posted, parts: list[Part]) -> None:
+        """Edit the continuation messages already posted, post the missing ones and delete
+        those the text no longer needs."""
+        known = self._continuations.setdefault(posted.message_id, [])
+        self._continuations.move_to_end(posted.message_id)
+        while len(self._continuations) > CONTINUATIONS_KEPT:
+            self._continuations.popitem(last=False)
+        channel = self.client.get_partial_messageable(channel_of(posted.address))
+        for n, part in enumerate(parts):
+            if n < len(known) and await self._edited(channel.get_partial_message(known[n]), part):
+                continue
+            sent = await self._post(channel.id, part)
+            known[n : n + 1] = [sent.id]
+        for stale in known[len(parts) :]:
+            with contextlib.suppress(discord.NotFound):
+                await channel.get_partial_message(stale).delete()
+        del known[len(parts) :]
+        if not known:
+            del self._continuations[posted.message_id]
+
+    @staticmethod
+    async def _edited(message: discord.PartialMessage, part: Part) -> bool:
+        """Edit one continuation; False when someone deleted it, so it is posted again."""
+        try:
+            await message.edit(content=part.content or None, embeds=part.embeds, view=part.view)
+        except discord.NotFound:
+            return False
+        return True
 
     async def _edit(self, posted: Posted, part: Part) -> None:
         """Through the interaction that posted it while its token lives, else over REST."""
@@ -498,12 +603,13 @@ class DiscordAdapter:
     async def open_thread(self, root: Posted, title: str) -> Address:
         if root.address.thread is not None:
             return root.address
-        data = await self.client.http.start_thread_with_message(
-            int(root.address.channel),
-            int(root.message_id),
-            name=shorten(title, 100) or "caio-bot",
-            auto_archive_duration=1440,
-        )
+        with as_delivery_errors():
+            data = await self.client.http.start_thread_with_message(
+                int(root.address.channel),
+                int(root.message_id),
+                name=shorten(title, 100) or "caio-bot",
+                auto_archive_duration=1440,
+            )
         self._threads[int(data["id"])] = int(root.address.channel)
         return root.address.in_thread(str(data["id"]))
 
@@ -522,19 +628,19 @@ class DiscordAdapter:
         )
 
     async def send_direct(self, workspace: str, user_id: str, message: Message) -> Posted:
-        try:
+        with as_delivery_errors():
             dm = await self.client.http.start_private_message(int(user_id))
-            self._remember_dm(int(dm["id"]), workspace)
-            return await self.send(message.to(Address(PLATFORM, workspace, str(dm["id"]))))
-        except (discord.Forbidden, discord.NotFound) as e:
-            if e.code in (CANNOT_DM, UNKNOWN_USER):
-                raise DeliveryError(f"cannot DM Discord user {user_id}: {e.text}") from e
-            raise
+        self._remember_dm(int(dm["id"]), workspace)
+        return await self.send(message.to(Address(PLATFORM, workspace, str(dm["id"]))))
 
     # -- inbound ---------------------------------------------------------------------------
     async def on_command(
         self, interaction: discord.Interaction[Any], text: str, *, private: bool
     ) -> None:
+        if interaction.guild_id is None:
+            # `/caio` is guild-only; should Discord deliver one from a DM anyway, say where.
+            await interaction.response.send_message(UNPLACED_INTERACTION, ephemeral=True)
+            return
         responder = InteractionResponder(self, interaction)
         inbound = create_events.command(interaction, text)
         if await self._opened_form(inbound, responder):
@@ -555,17 +661,42 @@ class DiscordAdapter:
         return True
 
     async def on_form_submitted(self, interaction: discord.Interaction[Any]) -> None:
+        if interaction.guild_id is None:
+            await interaction.response.send_message(UNPLACED_INTERACTION, ephemeral=True)
+            return
         responder = InteractionResponder(self, interaction)
         await responder.defer(private=False, thinking=True)
         self._serve(forms.submission(interaction), responder, f"discord-form-{interaction.id}")
 
     async def on_click(
-        self, interaction: discord.Interaction[Any], action_id: str, value: str
+        self,
+        interaction: discord.Interaction[Any],
+        action_id: str,
+        value: str,
+        home: str | None = None,
     ) -> None:
-        responder = InteractionResponder(self, interaction)
+        """A button; in a DM it acts for the guild its custom id names (`home`), else for
+        the guild that DM channel was last used for, else it says where to go instead."""
+        where = await self._place(interaction, home)
+        if where is None:
+            await interaction.response.send_message(UNPLACED_INTERACTION, ephemeral=True)
+            return
+        responder = InteractionResponder(self, interaction, where)
         await responder.defer(private=True, thinking=False)
-        inbound = create_events.action(interaction, action_id, value)
+        inbound = create_events.action(interaction, action_id, value, where)
         self._serve(inbound, responder, f"discord-click-{interaction.id}")
+
+    async def _place(
+        self, interaction: discord.Interaction[Any], home: str | None
+    ) -> Address | None:
+        """Where an interaction happened, a DM placed in its guild; None if unknown."""
+        if interaction.guild_id is not None or interaction.channel_id is None:
+            return create_events.interaction_address(interaction)
+        workspace = home or await self._dm_workspace(interaction.channel_id, interaction.user)
+        if workspace is None:
+            log.info("DM interaction for no guild we know", user=interaction.user.id)
+            return None
+        return Address(PLATFORM, workspace, str(interaction.channel_id))
 
     def _serve(self, inbound: Inbound, responder: InteractionResponder, name: str) -> None:
         async def serve() -> None:
@@ -587,7 +718,7 @@ class DiscordAdapter:
 
     async def _inbound(self, message: discord.Message, bot_id: int) -> Inbound | None:
         if message.guild is None:
-            workspace = await self._dm_workspace(message)
+            workspace = await self._dm_workspace(message.channel.id, message.author)
             if workspace is None:
                 # No team to hand it to: say where to ask rather than stay silent.
                 log.info("DM from someone in no guild we know", user=message.author.id)
@@ -642,26 +773,33 @@ class DiscordAdapter:
 
         self.bot.spawn(store(), name=f"discord-dm-{channel_id}")
 
-    async def _dm_workspace(self, message: discord.Message) -> str | None:
-        known = self._dm_workspaces.get(message.channel.id)
+    async def _dm_workspace(
+        self, channel_id: int, person: discord.User | discord.Member
+    ) -> str | None:
+        """The guild a DM channel was last used for (kept in the database), else the only
+        guild the bot shares with the person; None when that cannot be told."""
+        known = self._dm_workspaces.get(channel_id)
         if known is None:
             async with self.bot.db.session() as session:
-                row = await session.get(DiscordDirectChannel, str(message.channel.id))
+                row = await session.get(DiscordDirectChannel, str(channel_id))
             known = row.guild_id if row is not None else None
         if known is not None:
-            self._dm_workspaces[message.channel.id] = known
+            self._dm_workspaces[channel_id] = known
             return known
-        shared = message.author.mutual_guilds or self.client.guilds
+        shared = person.mutual_guilds or self.client.guilds
         return str(shared[0].id) if len(shared) == 1 else None
 
     # -- autocomplete ----------------------------------------------------------------------
     async def escalation_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[int]]:
-        """Open escalations of this guild's client, and those queued in this channel."""
+        """Open escalations of this guild's client, and those queued in this channel; only
+        for those who may answer them, as the questions may be confidential."""
         here = create_events.interaction_address(interaction).root.key
         async with self.bot.db.session() as session:
             client = await client_for(session, PLATFORM, str(interaction.guild_id))
+            if not await self._may_answer(session, client, interaction.user):
+                return []
             where = col(Escalation.queue_address).startswith(here)
             if client is not None:
                 where = where | (col(Escalation.client_id) == client.id)
@@ -678,6 +816,27 @@ class DiscordAdapter:
             for e in found
             if not wanted or str(e.id).startswith(wanted) or wanted.lower() in e.question.lower()
         ]
+
+    @staticmethod
+    async def _may_answer(
+        session: AsyncSession, client: Client | None, person: discord.User | discord.Member
+    ) -> bool:
+        """The role the core would give this person (their mapped Discord role, else the one
+        kept for them), read without recording a first contact."""
+        actor = create_events.actor(person)
+        role = mapped_role(actor)
+        if role is None and client is not None:
+            member = (
+                await session.exec(
+                    select(Member).where(
+                        Member.client_id == client.id,
+                        Member.platform == PLATFORM,
+                        Member.user_id == actor.id,
+                    )
+                )
+            ).first()
+            role = Role(member.role) if member is not None else None
+        return may_run(role or Role.MEMBER, "answer")
 
     async def advice_choices(
         self, interaction: discord.Interaction[Any], current: str
@@ -796,8 +955,8 @@ def caio_group(adapter: DiscordAdapter) -> app_commands.Group:
     async def run(
         interaction: discord.Interaction[Any], text: app_commands.Range[str, 1, 4000]
     ) -> None:
-        head = text.split()[0].lower()
-        await adapter.on_command(interaction, text, private=head in PRIVATE)
+        private = private_command(adapter.bot.registry, text)
+        await adapter.on_command(interaction, text, private=private)
 
     @run.autocomplete("text")
     async def run_usages(

@@ -52,11 +52,12 @@ def command(interaction: discord.Interaction[Any], text: str) -> Command:
     return Command(text.strip(), actor(interaction.user), interaction_address(interaction))
 
 
-def action(interaction: discord.Interaction[Any], action_id: str, value: str) -> Action:
+def action(
+    interaction: discord.Interaction[Any], action_id: str, value: str, where: Address
+) -> Action:
+    """A click, at `where` (for a DM, the address the adapter placed it in)."""
     message_id = str(interaction.message.id) if interaction.message else ""
-    return Action(
-        action_id, value, actor(interaction.user), interaction_address(interaction), message_id
-    )
+    return Action(action_id, value, actor(interaction.user), where, message_id)
 
 
 def mentions_bot(message: discord.Message, bot_id: int) -> bool:

@@ -1,8 +1,10 @@
 """Message → what Discord shows: content or embeds, and buttons that survive a restart.
 
 Buttons carry their whole meaning in the custom id (`caio:<action_id>:<value>`), so a
-freshly started client can route a click on a message it never saw being posted. Text
-longer than Discord allows is split into several parts, never rejected.
+freshly started client can route a click on a message it never saw being posted. In a DM,
+which belongs to no guild, the id also names the guild the message was sent for
+(`caio:<action_id>:<value>:<guild id>`). Text longer than Discord allows is split into
+several parts, never rejected.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ CONTENT_LIMIT = 2000
 DESCRIPTION_LIMIT = 4096
 EMBED_TOTAL_LIMIT = 6000
 FIELD_LIMIT = 1024
-CUSTOM_ID = re.compile(r"caio:(?P<action>[\w.\-]+):(?P<value>[^:]{0,80})")
+CUSTOM_ID = re.compile(r"caio:(?P<action>[\w.\-]+):(?P<value>[^:]{0,80})(?::(?P<home>\d{1,20}))?")
 STYLES = {"primary": discord.ButtonStyle.primary, "danger": discord.ButtonStyle.danger}
 _SLACK_BOLD = re.compile(r"(?<![*\w])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![*\w])")
 
@@ -39,20 +41,22 @@ def markdown(text: str) -> str:
     return _SLACK_BOLD.sub(r"**\1**", text)
 
 
-def view_for(buttons: tuple[Button, ...]) -> discord.ui.View | None:
+def view_for(buttons: tuple[Button, ...], home: str | None = None) -> discord.ui.View | None:
+    """Buttons that route by custom id; `home` is the guild a DM's buttons act for."""
     if not buttons:
         return None
     view = discord.ui.View(timeout=None)
     for button in buttons[:25]:
         style = STYLES.get(button.style or "")
-        view.add_item(ActionButton(button.action_id, button.value, button.label, style))
+        view.add_item(ActionButton(button.action_id, button.value, button.label, style, home))
     return view
 
 
-def render(message: Message) -> list[Part]:
-    """Plain content for conversational text; an embed when there is a title or fields."""
+def render(message: Message, home: str | None = None) -> list[Part]:
+    """Plain content for conversational text; an embed when there is a title or fields.
+    `home` is set for a DM: the guild its buttons act for, as a click there names none."""
     parts = _embedded(message) if message.title or message.fields else _plain(message)
-    parts[-1].view = view_for(message.actions)
+    parts[-1].view = view_for(message.actions, home)
     return parts
 
 
@@ -89,16 +93,19 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CUST
         value: str,
         label: str = "",
         style: discord.ButtonStyle | None = None,
+        home: str | None = None,
     ) -> None:
+        custom_id = f"caio:{action_id}:{value}" + (f":{home}" if home else "")
         super().__init__(
             discord.ui.Button(
                 label=label or action_id,
                 style=style or discord.ButtonStyle.secondary,
-                custom_id=f"caio:{action_id}:{value}",
+                custom_id=custom_id,
             )
         )
         self.action_id = action_id
         self.value = value
+        self.home = home
 
     @classmethod
     async def from_custom_id(
@@ -109,7 +116,7 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CUST
         /,
     ) -> ActionButton:
         label = getattr(item, "label", "") or ""
-        return cls(match["action"], match["value"], label)
+        return cls(match["action"], match["value"], label, home=match["home"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await interaction.client.on_click(interaction, self.action_id, self.value)
+        await interaction.client.on_click(interaction, self.action_id, self.value, self.home)

@@ -161,6 +161,22 @@ class DiscordHarness:
             payload["message"] = message
         return payload
 
+    def dm_interaction(
+        self,
+        kind: int,
+        data: dict[str, Any],
+        user: dict[str, Any],
+        channel_id: str,
+        message: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """An INTERACTION_CREATE from a DM: no guild, `user` instead of `member`."""
+        payload = self.interaction(kind, data, user, [], channel_id, message)
+        self.api.interactions[payload["token"]].guild_id = None
+        for guild_only in ("guild_id", "guild", "member", "guild_locale"):
+            del payload[guild_only]
+        payload.update(user=user, context=1)
+        return payload
+
     def _deliver(self, payload: dict[str, Any]) -> None:
         self.adapter.client._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
 
@@ -180,13 +196,19 @@ class DiscordHarness:
         return str(payload["token"])
 
     async def autocomplete(
-        self, sub: str, focused: str, typed: str, user: dict[str, Any] = DEV, **options: Any
+        self,
+        sub: str,
+        focused: str,
+        typed: str,
+        user: dict[str, Any] = DEV,
+        roles: tuple[str, ...] = (),
+        **options: Any,
     ) -> list[dict[str, Any]]:
         data = command_data(sub, options)
         data["options"][0]["options"].append(
             {"type": 3 if focused != "id" else 4, "name": focused, "value": typed, "focused": True}
         )
-        payload = self.interaction(4, data, user, [], GENERAL)
+        payload = self.interaction(4, data, user, list(roles), GENERAL)
         self._deliver(payload)
         await self.settle()
         return self.api.interactions[payload["token"]].choices
@@ -197,11 +219,17 @@ class DiscordHarness:
         label: str,
         user: dict[str, Any] = DEV,
         roles: tuple[str, ...] = (),
+        *,
+        dm: bool = False,
     ) -> str:
         """Click the button labelled `label` under `message`; returns the token."""
         button = next(b for b in self.api.buttons(message) if b["label"] == label)
         data = {"custom_id": button["custom_id"], "component_type": 2}
-        payload = self.interaction(3, data, user, list(roles), message["channel_id"], message)
+        channel = message["channel_id"]
+        if dm:
+            payload = self.dm_interaction(3, data, user, channel, message)
+        else:
+            payload = self.interaction(3, data, user, list(roles), channel, message)
         self._deliver(payload)
         await self.settle()
         return str(payload["token"])

@@ -4,8 +4,10 @@ It keeps what a Discord user would see (messages per channel, which are ephemera
 forum posts, uploaded files, reactions, registered commands) and enforces the limits that
 matter to us: 2,000-character content, embed sizes, 10 files per message and the upload size
 (413 / 40005), one response per interaction, tokens that expire (401 / 50027), and error 50007
-for closed DMs. Payload shapes follow Discord's API reference (Message, Channel, Interaction
-callback, Gateway READY); uploads are multipart/form-data with `payload_json` and `files[n]`.
+for closed DMs; `refuse` makes chosen calls fail as Discord refuses them (403 Missing Access,
+404 Unknown Channel, an archived thread …). Payload shapes follow Discord's API reference
+(Message, Channel, Interaction callback, Gateway READY); uploads are multipart/form-data with
+`payload_json` and `files[n]`.
 """
 
 from __future__ import annotations
@@ -90,6 +92,18 @@ class Upload:
     filename: str
     content_type: str
     data: bytes
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Discord's answer to calls it refuses: every `method` call whose path contains
+    `fragment` gets `status` with the JSON error `{"code": code, "message": message}`."""
+
+    method: str
+    fragment: str
+    status: int
+    code: int
+    message: str
 
 
 @dataclass
@@ -188,6 +202,7 @@ class DiscordStandIn:
         self.reactions: list[tuple[str, str, str]] = []
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.closed_dms: set[str] = set()
+        self.refusals: list[Refusal] = []
         self.expired_tokens: set[str] = set()
         self.tokens_expire_on_ack = False
         """Every handler takes longer than 15 minutes: tokens die once acknowledged."""
@@ -307,6 +322,10 @@ class DiscordStandIn:
             interaction_id, token, channel_id, guild_id, message_id=message_id
         )
 
+    def refuse(self, method: str, fragment: str, status: int, code: int, message: str) -> None:
+        """From now on Discord refuses these calls (they are still recorded)."""
+        self.refusals.append(Refusal(method, fragment, status, code, message))
+
     def expire(self, token: str) -> None:
         """Fifteen minutes have passed: Discord no longer accepts the interaction's token."""
         self.expired_tokens.add(token)
@@ -405,6 +424,9 @@ class DiscordStandIn:
         async with self._changed:
             self.calls.append(call)
             self._changed.notify_all()
+        for refusal in self.refusals:
+            if request.method == refusal.method and refusal.fragment in path:
+                raise DiscordError(refusal.status, refusal.code, refusal.message)
         self._check_files(files)
         parts = path.strip("/").split("/")
         self._files = files
