@@ -24,6 +24,7 @@ from bot.message import Button, Message, Posted
 from bot.permissions import CAIO
 from bot.registry import registry
 from bot.text import row_id, says_something, shorten
+from commands.ask import MAX_QUESTION
 
 
 async def _escalate(
@@ -78,6 +79,9 @@ async def _escalate(
 async def escalate(ctx: Context, text: str) -> None:
     if not says_something(text):
         await ctx.usage("What should the CAIO answer?")
+        return
+    if len(text) > MAX_QUESTION:  # the queue shows only so much, and it is a question
+        await ctx.usage(f"That question is over {MAX_QUESTION} characters; please shorten it.")
         return
     await _escalate(ctx, redact(text.strip()), ctx.address)
 

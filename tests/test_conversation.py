@@ -109,6 +109,8 @@ async def test_bad_input_gets_a_short_usage_line(chat: Chat) -> None:
     nothing = await chat.say("/caio ask ???")
     assert "What would you like to ask?" in nothing and "asked:" not in nothing
     assert "What should the CAIO answer?" in await chat.say("/caio escalate 🤖 🤖 !")
+    too_long = await chat.say("/caio escalate " + "why? " * 1000)
+    assert "over 4000 characters" in too_long and "Escalated" not in too_long
     assert "I don't know `/caio frobnicate`" in await chat.say("/caio frobnicate now")
     await chat.say("/as dana caio")
     assert "Usage: `/caio answer <id> <text>`" in await chat.say("/caio answer soon")

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.advisor.playbook import read_playbook, sync_playbook
-from bot.advisor.retrieval import Method, Retriever
+from bot.advisor.retrieval import Method, Retriever, load_passages
 from bot.advisor.synonyms import default_synonyms
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
@@ -50,18 +50,40 @@ class Scores:
     declined_answerable: float | None = None
 
 
+LINE_SHAPE = 'each line needs "question" (text) and "expected" (a list of source ids)'
+
+
 def read_cases(path: Path) -> list[Case]:
-    """The golden set; a malformed line stops the run with its number."""
+    """The golden set; a malformed line stops the run with its number. `expected` must be a
+    list: a bare string would be read as a set of characters and score 0 without a word."""
     cases: list[Case] = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
             item = json.loads(line)
-            cases.append(Case(str(item["question"]), frozenset(map(str, item["expected"]))))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"line {number}: {exc!r}") from None
+        except ValueError as exc:
+            raise ValueError(f"line {number}: not JSON ({exc})") from None
+        question = item.get("question") if isinstance(item, dict) else None
+        expected = item.get("expected") if isinstance(item, dict) else None
+        if (
+            not isinstance(question, str)
+            or not question.strip()
+            or not isinstance(expected, list)
+            or not all(isinstance(e, str) for e in expected)
+        ):
+            raise ValueError(f"line {number}: {LINE_SHAPE}")
+        cases.append(Case(question, frozenset(expected)))
     return cases
+
+
+async def unknown_sources(db: Database, client_id: str, cases: list[Case]) -> list[str]:
+    """Expected ids that name no playbook entry or advice of the client: typos, which would
+    otherwise only show as misses."""
+    wanted = sorted({e for case in cases for e in case.expected})
+    async with db.session() as session:
+        found = {p.id for p in await load_passages(session, client_id, wanted)}
+    return [e for e in wanted if e not in found]
 
 
 def score(
@@ -156,6 +178,8 @@ async def _run(settings: Settings, cases: list[Case], client_id: str) -> tuple[l
     try:
         async with db.session() as session:
             await sync_playbook(session, read_playbook(settings.playbook_dirs))
+        for missing in await unknown_sources(db, client_id, cases):
+            Console(stderr=True).print(f"warning: no source {missing} (expected by the set)")
         results = await evaluate(db, retriever, client_id, cases, methods)
     finally:
         if vectors is not None:

@@ -111,6 +111,22 @@ async def test_eval_names_a_bad_line(tmp_path: Path) -> None:
     assert "line 2" in result.output
 
 
+async def test_eval_refuses_expected_ids_as_a_string_and_warns_of_unknown_ones(
+    tmp_path: Path,
+) -> None:
+    """A string would be read as a set of characters and score 0 without a word."""
+    golden = tmp_path / "golden.jsonl"
+    golden.write_text('{"question": "429s again", "expected": "playbook:rate-limits"}\n')
+    result = await run("eval", str(golden))
+    assert result.exit_code == 1
+    assert 'line 1: each line needs "question" (text) and "expected" (a list' in result.output
+
+    golden.write_text(GOLDEN[0] + '\n{"question": "429s", "expected": ["playbook:nope"]}\n')
+    result = await run("eval", str(golden))
+    assert result.exit_code == 0
+    assert "warning: no source playbook:nope" in result.output
+
+
 async def count_by_model(url: str) -> dict[str, int]:
     db = Database(url)
     async with db.session() as session:
