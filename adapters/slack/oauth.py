@@ -140,4 +140,5 @@ class SlackInstaller:
                 await self.store.async_delete_bot(**key)
             for user_id in tokens.get("oauth") or []:
                 await self.store.async_delete_installation(**key, user_id=user_id)
-        log.info("slack tokens removed", workspace=workspace, event=event.get("type"))
+        # `event` is structlog's own positional argument: name the kind otherwise.
+        log.info("slack tokens removed", workspace=workspace, kind=event.get("type"))
