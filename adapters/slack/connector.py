@@ -8,6 +8,7 @@ retry handlers (rate limits after Retry-After, server and connection errors with
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 import time
@@ -22,6 +23,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -44,6 +46,7 @@ from sqlmodel import col, select
 from adapters.slack import create_events as ce
 from adapters.slack.ack_gate import AckGate
 from adapters.slack.forms import CALLBACK_PREFIX, errors_for, modal_view, submission_from
+from adapters.slack.identity import TokenIdentity, quiet_token_warnings
 from adapters.slack.oauth import INSTALL_PATH, REDIRECT_PATH, SlackInstaller
 from adapters.slack.render import Rendered, clicked, escape, home_view, is_progress, render
 from bot.adapter import DeliveryError
@@ -201,6 +204,8 @@ class SlackAdapter:
         self.retries = retry_handlers(backoff)
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         self.installer: SlackInstaller | None = None
+        self.identity: TokenIdentity | None = None
+        authorize: Callable[..., Awaitable[AuthorizeResult | None]]
         self.client = AsyncWebClient(base_url=self.api_url, retry_handlers=self.retries)
         if settings.slack_client_id and settings.slack_client_secret:
             self.installer = SlackInstaller(
@@ -209,16 +214,22 @@ class SlackAdapter:
                 settings.slack_client_secret.get_secret_value(),
                 self.client,
             )
+            authorize = self.installer.authorizer()
         else:
             self.client.token = token
+            self.identity = TokenIdentity(self.client, lambda work: self._spawn(work, "slack-auth"))
+            authorize = self.identity.authorizer()
         secret = settings.slack_signing_secret
+        quiet_token_warnings(logging.getLogger(f"slack_bolt.{AsyncApp.__name__}"))
+        # No `oauth_flow` here: `mount` serves its two paths, and Bolt would refuse a plain
+        # authorize function next to it.
         self.app = AsyncApp(
             name=BOT_NAME,
             client=self.client,
             signing_secret=secret.get_secret_value() if secret else "",
             request_verification_enabled=secret is not None,
             process_before_response=True,
-            oauth_flow=self.installer.flow if self.installer else None,
+            authorize=authorize,  # type: ignore[arg-type]  # Bolt takes None: "not installed"
         )
         self._names: dict[tuple[str, str], str] = {}
         self._budgets: dict[str, _Budget] = {}
@@ -580,7 +591,10 @@ class SlackAdapter:
         return await self.send(message.to(Address(ce.PLATFORM, workspace, channel)))
 
     async def start(self) -> None:
-        """Forget event ids old enough that Slack no longer retries them."""
+        """Forget event ids old enough that Slack no longer retries them; learn the bot's
+        own ids in the background (token mode), not before the first ack."""
+        if self.identity is not None:
+            self.identity.learn_soon()
         cutoff = self.bot.clock.now() - EVENT_ID_TTL
         async with self.bot.db.session() as session:
             await session.exec(delete(SlackEvent).where(col(SlackEvent.received_at) < cutoff))
