@@ -48,6 +48,7 @@ from adapters.slack.ack_gate import AckGate
 from adapters.slack.forms import CALLBACK_PREFIX, errors_for, modal_view, submission_from
 from adapters.slack.identity import TokenIdentity, quiet_token_warnings
 from adapters.slack.oauth import INSTALL_PATH, REDIRECT_PATH, SlackInstaller
+from adapters.slack.refusals import refusals
 from adapters.slack.render import Rendered, clicked, escape, home_view, is_progress, render
 from bot.adapter import DeliveryError
 from bot.db.models_slack import SlackEvent, SlackMessagePart
@@ -65,9 +66,6 @@ SLACK_API = "https://slack.com/api/"
 EVENTS_PATH = "/slack/events"
 BOT_NAME = "caio-bot"
 EVENT_ID_TTL = timedelta(days=1)  # Slack retries for minutes; a day of ids is plenty
-UNREACHABLE = frozenset(
-    {"user_not_found", "cannot_dm_bot", "user_disabled", "channel_not_found", "not_in_channel"}
-)
 
 
 class _ProportionalJitter(Jitter):
@@ -440,7 +438,8 @@ class SlackAdapter:
         address = message.address
         web_client = await self.web_api(address.workspace)
         parts = render(message)
-        tss = [await self._post(web_client, address, part) for part in parts]
+        with refusals(self._bot_name()):
+            tss = [await self._post(web_client, address, part) for part in parts]
         posted = Posted(address, tss[0])
         if len(tss) > 1:
             await self._remember_parts(address, tss[0], tss[1:])
@@ -535,6 +534,13 @@ class SlackAdapter:
         if address.thread == root:  # a channel message, clicked
             address = address.root
         web_client = await self.web_api(address.workspace)
+        with refusals(self._bot_name()):
+            await self._update_parts(web_client, address, root, message)
+
+    async def _update_parts(
+        self, web_client: AsyncWebClient, address: Address, root: str, message: Message
+    ) -> None:
+        """Rewrite a (possibly long) message in place: its parts updated, added or deleted."""
         first, *rest = render(message)
         await web_client.chat_update(
             channel=address.channel, ts=root, text=first.text, blocks=first.blocks
@@ -553,8 +559,13 @@ class SlackAdapter:
         if parts != known:  # a streamed answer rewrites its text, not its parts, each time
             await self._remember_parts(address, root, parts)
 
+    def _bot_name(self) -> str | None:
+        """The bot user's name for `/invite @name`, once known (token mode's auth.test)."""
+        return self.identity.name if self.identity is not None else None
+
     async def open_thread(self, root: Posted, title: str) -> Address:
-        """Slack threads hang off a message: the thread is the root's ts."""
+        """Slack threads hang off a message: the thread is the root's ts (no call, so
+        nothing Slack could refuse here; the first reply's `send` raises DeliveryError)."""
         return root.address.in_thread(root.address.thread or root.message_id)
 
     async def permalink(self, address: Address) -> str:
@@ -581,12 +592,8 @@ class SlackAdapter:
 
     async def send_direct(self, workspace: str, user_id: str, message: Message) -> Posted:
         web_client = await self.web_api(workspace)
-        try:
+        with refusals(self._bot_name()):
             opened = await web_client.conversations_open(users=user_id)
-        except SlackApiError as exc:
-            if exc.response.get("error") in UNREACHABLE:
-                raise DeliveryError(f"cannot message {user_id}: {exc.response['error']}") from exc
-            raise
         channel = opened["channel"]["id"]
         return await self.send(message.to(Address(ce.PLATFORM, workspace, channel)))
 
