@@ -8,6 +8,7 @@ retry handlers (rate limits after Retry-After, server and connection errors with
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 import time
@@ -22,6 +23,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -44,7 +46,9 @@ from sqlmodel import col, select
 from adapters.slack import create_events as ce
 from adapters.slack.ack_gate import AckGate
 from adapters.slack.forms import CALLBACK_PREFIX, errors_for, modal_view, submission_from
+from adapters.slack.identity import TokenIdentity, quiet_token_warnings
 from adapters.slack.oauth import INSTALL_PATH, REDIRECT_PATH, SlackInstaller
+from adapters.slack.refusals import refusals
 from adapters.slack.render import Rendered, clicked, escape, home_view, is_progress, render
 from bot.adapter import DeliveryError
 from bot.db.models_slack import SlackEvent, SlackMessagePart
@@ -62,9 +66,6 @@ SLACK_API = "https://slack.com/api/"
 EVENTS_PATH = "/slack/events"
 BOT_NAME = "caio-bot"
 EVENT_ID_TTL = timedelta(days=1)  # Slack retries for minutes; a day of ids is plenty
-UNREACHABLE = frozenset(
-    {"user_not_found", "cannot_dm_bot", "user_disabled", "channel_not_found", "not_in_channel"}
-)
 
 
 class _ProportionalJitter(Jitter):
@@ -201,6 +202,8 @@ class SlackAdapter:
         self.retries = retry_handlers(backoff)
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         self.installer: SlackInstaller | None = None
+        self.identity: TokenIdentity | None = None
+        authorize: Callable[..., Awaitable[AuthorizeResult | None]]
         self.client = AsyncWebClient(base_url=self.api_url, retry_handlers=self.retries)
         if settings.slack_client_id and settings.slack_client_secret:
             self.installer = SlackInstaller(
@@ -209,16 +212,22 @@ class SlackAdapter:
                 settings.slack_client_secret.get_secret_value(),
                 self.client,
             )
+            authorize = self.installer.authorizer()
         else:
             self.client.token = token
+            self.identity = TokenIdentity(self.client, lambda work: self._spawn(work, "slack-auth"))
+            authorize = self.identity.authorizer()
         secret = settings.slack_signing_secret
+        quiet_token_warnings(logging.getLogger(f"slack_bolt.{AsyncApp.__name__}"))
+        # No `oauth_flow` here: `mount` serves its two paths, and Bolt would refuse a plain
+        # authorize function next to it.
         self.app = AsyncApp(
             name=BOT_NAME,
             client=self.client,
             signing_secret=secret.get_secret_value() if secret else "",
             request_verification_enabled=secret is not None,
             process_before_response=True,
-            oauth_flow=self.installer.flow if self.installer else None,
+            authorize=authorize,  # type: ignore[arg-type]  # Bolt takes None: "not installed"
         )
         self._names: dict[tuple[str, str], str] = {}
         self._budgets: dict[str, _Budget] = {}
@@ -429,7 +438,8 @@ class SlackAdapter:
         address = message.address
         web_client = await self.web_api(address.workspace)
         parts = render(message)
-        tss = [await self._post(web_client, address, part) for part in parts]
+        with refusals(self._bot_name()):
+            tss = [await self._post(web_client, address, part) for part in parts]
         posted = Posted(address, tss[0])
         if len(tss) > 1:
             await self._remember_parts(address, tss[0], tss[1:])
@@ -524,6 +534,13 @@ class SlackAdapter:
         if address.thread == root:  # a channel message, clicked
             address = address.root
         web_client = await self.web_api(address.workspace)
+        with refusals(self._bot_name()):
+            await self._update_parts(web_client, address, root, message)
+
+    async def _update_parts(
+        self, web_client: AsyncWebClient, address: Address, root: str, message: Message
+    ) -> None:
+        """Rewrite a (possibly long) message in place: its parts updated, added or deleted."""
         first, *rest = render(message)
         await web_client.chat_update(
             channel=address.channel, ts=root, text=first.text, blocks=first.blocks
@@ -542,8 +559,13 @@ class SlackAdapter:
         if parts != known:  # a streamed answer rewrites its text, not its parts, each time
             await self._remember_parts(address, root, parts)
 
+    def _bot_name(self) -> str | None:
+        """The bot user's name for `/invite @name`, once known (token mode's auth.test)."""
+        return self.identity.name if self.identity is not None else None
+
     async def open_thread(self, root: Posted, title: str) -> Address:
-        """Slack threads hang off a message: the thread is the root's ts."""
+        """Slack threads hang off a message: the thread is the root's ts (no call, so
+        nothing Slack could refuse here; the first reply's `send` raises DeliveryError)."""
         return root.address.in_thread(root.address.thread or root.message_id)
 
     async def permalink(self, address: Address) -> str:
@@ -570,17 +592,16 @@ class SlackAdapter:
 
     async def send_direct(self, workspace: str, user_id: str, message: Message) -> Posted:
         web_client = await self.web_api(workspace)
-        try:
+        with refusals(self._bot_name()):
             opened = await web_client.conversations_open(users=user_id)
-        except SlackApiError as exc:
-            if exc.response.get("error") in UNREACHABLE:
-                raise DeliveryError(f"cannot message {user_id}: {exc.response['error']}") from exc
-            raise
         channel = opened["channel"]["id"]
         return await self.send(message.to(Address(ce.PLATFORM, workspace, channel)))
 
     async def start(self) -> None:
-        """Forget event ids old enough that Slack no longer retries them."""
+        """Forget event ids old enough that Slack no longer retries them; learn the bot's
+        own ids in the background (token mode), not before the first ack."""
+        if self.identity is not None:
+            self.identity.learn_soon()
         cutoff = self.bot.clock.now() - EVENT_ID_TTL
         async with self.bot.db.session() as session:
             await session.exec(delete(SlackEvent).where(col(SlackEvent.received_at) < cutoff))

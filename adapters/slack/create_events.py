@@ -26,12 +26,24 @@ _LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
 
 
 def plain_text(text: str) -> str:
-    """Slack's markup as a reader sees it: `<@U1|dana>` → `@dana`, `&lt;` → `<`."""
+    """Slack's markup as a reader sees it: `<@U1|dana>` → `@dana`, `&lt;` → `<`,
+    `<https://x.com|the DPA page>` → `the DPA page (https://x.com)`."""
     text = _USER.sub(lambda m: "@" + (m.group(2) or m.group(1)), text)
     text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or m.group(1)), text)
     text = _SPECIAL.sub(lambda m: "@" + (m.group(2) or m.group(1)), text)
-    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    text = _LINK.sub(lambda m: _link(m.group(1), m.group(2)), text)
     return html.unescape(text)
+
+
+def _link(url: str, label: str | None) -> str:
+    """A labelled link keeps its address, so a stored question or a relayed answer still
+    leads somewhere; a label that only repeats the address (Slack's own auto-links of a
+    typed `x.com` or email) stays as typed."""
+    if not label:
+        return url
+    if label == url.split(":", 1)[1].removeprefix("//"):
+        return label
+    return f"{label} ({url})"
 
 
 def strip_bot_mention(text: str, bot_user_id: str | None) -> str:

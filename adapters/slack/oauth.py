@@ -6,10 +6,12 @@ or revoking tokens deletes the stored tokens (the client and its advice log stay
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import structlog
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.oauth.async_callback_options import (
     AsyncCallbackOptions,
     AsyncFailureArgs,
@@ -114,6 +116,34 @@ class SlackInstaller:
         log.warning("slack install failed", reason=args.reason, error=str(args.error or ""))
         return await args.default.failure(args)
 
+    def authorizer(
+        self,
+    ) -> Callable[[str | None, str | None, AsyncBoltContext], Awaitable[AuthorizeResult | None]]:
+        """Bolt's authorize step from the stored install alone: its bot token, bot id and bot
+        user id were saved at install, so no `auth.test` runs before the ack (Bolt's own
+        installation-store authorize asks Slack on every request)."""
+
+        async def authorize(
+            enterprise_id: str | None, team_id: str | None, context: AsyncBoltContext
+        ) -> AuthorizeResult | None:
+            found = await self.store.async_find_bot(
+                enterprise_id=enterprise_id,
+                team_id=team_id,
+                is_enterprise_install=context.is_enterprise_install,
+            )
+            if found is None:
+                return None
+            return AuthorizeResult(
+                enterprise_id=enterprise_id,
+                team_id=team_id,
+                bot_user_id=found.bot_user_id,
+                bot_id=found.bot_id,
+                bot_token=found.bot_token,
+                bot_scopes=found.bot_scopes,
+            )
+
+        return authorize
+
     async def bot_token(self, workspace: str) -> str | None:
         """The bot token of a workspace's install, or of an org-wide install when `workspace`
         is an enterprise id (see `create_events.team_of`)."""
@@ -140,4 +170,5 @@ class SlackInstaller:
                 await self.store.async_delete_bot(**key)
             for user_id in tokens.get("oauth") or []:
                 await self.store.async_delete_installation(**key, user_id=user_id)
-        log.info("slack tokens removed", workspace=workspace, event=event.get("type"))
+        # `event` is structlog's own positional argument: name the kind otherwise.
+        log.info("slack tokens removed", workspace=workspace, kind=event.get("type"))

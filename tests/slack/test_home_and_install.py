@@ -13,6 +13,7 @@ import pytest
 from aiohttp import web
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from sqlmodel import select
+from structlog.testing import capture_logs
 
 from adapters.slack import SlackAdapter
 from adapters.slack.connector import SocketModeRunner
@@ -172,6 +173,20 @@ async def test_install_maps_the_workspace_to_a_client_and_revocation_cleans_up(
     assert await store.async_find_bot(enterprise_id=None, team_id="T0NEW") is None
     async with multi.bot.db.session() as db:
         assert await client_for(db, "slack", "T0NEW") is not None  # the advice log stays
+
+
+async def test_uninstalling_removes_the_tokens_and_logs_no_error(multi: SlackHarness) -> None:
+    await install(multi)
+
+    with capture_logs() as logs:
+        assert (await multi.event({"type": "app_uninstalled"}, team="T0NEW")).status == 200
+        await multi.settle()
+
+    assert await installations(multi).async_find_bot(enterprise_id=None, team_id="T0NEW") is None
+    assert [e for e in logs if e["log_level"] in ("error", "critical")] == []
+    assert {"event": "slack tokens removed", "workspace": "T0NEW"}.items() <= next(
+        e for e in logs if e["event"] == "slack tokens removed"
+    ).items()
 
 
 async def test_an_org_wide_install_serves_every_workspace_of_the_org_as_one_client(

@@ -80,6 +80,20 @@ def test_slash_command_payload() -> None:
     assert command.address == Address("slack", "T1", "C1")
 
 
+def test_a_labelled_link_keeps_its_address_in_the_text_the_core_stores() -> None:
+    text = (
+        "see <https://x.com/dpa?v=2&amp;l=en|the DPA page>, <http://x.com|x.com>, "
+        "<mailto:dpo@x.com|dpo@x.com> and <https://x.com/faq>"
+    )
+    assert ce.plain_text(text) == (
+        "see the DPA page (https://x.com/dpa?v=2&l=en), x.com, dpo@x.com and https://x.com/faq"
+    )
+    command = ce.command_from(
+        {"team_id": "T1", "channel_id": "C1", "user_id": "U1", "text": f"ask is {text} ok?"}
+    )
+    assert "the DPA page (https://x.com/dpa?v=2&l=en)" in command.text
+
+
 def test_button_on_a_threaded_message_answers_in_that_thread() -> None:
     body = {
         "team": {"id": "T1"},

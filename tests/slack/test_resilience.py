@@ -34,7 +34,7 @@ async def test_forged_signature_and_stale_timestamp_are_refused(slack: SlackHarn
     stale = await slack.post("/slack/events", body, form, timestamp=int(time.time()) - 600)
     assert (forged.status, stale.status) == (401, 401)
     await slack.settle()
-    assert slack.api.log == []
+    assert [c.method for c in slack.api.log if c.method != "auth.test"] == []  # only start's
 
 
 async def test_url_verification_echoes_the_challenge(slack: SlackHarness) -> None:

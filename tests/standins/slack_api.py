@@ -84,6 +84,7 @@ class _Failure:
     status: int
     retry_after: float | None
     error: str
+    extra: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,7 @@ class SlackStandIn:
         self.tokens.setdefault(BOT_TOKEN, (self.team_id, BOT_USER))
         self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
+        self._held: dict[str, asyncio.Event] = {}
         self._ts = itertools.count(1)
         self._file_ids = itertools.count(1)
         self._pending_files: dict[str, dict[str, Any]] = {}
@@ -196,10 +198,18 @@ class SlackStandIn:
         times: int = 1,
         retry_after: float | None = None,
         error: str = "fatal_error",
+        **extra: str,
     ) -> None:
-        """The next `times` calls of `method` fail with `status` (429 carries Retry-After)."""
+        """The next `times` calls of `method` fail with `status` (429 carries Retry-After);
+        `extra` adds fields to the answer (`needed="chat:write"` for missing_scope)."""
         for _ in range(times):
-            self._failures[method].append(_Failure(status, retry_after, error))
+            self._failures[method].append(_Failure(status, retry_after, error, extra))
+
+    def hold(self, method: str) -> asyncio.Event:
+        """Calls of `method` hang (recorded on arrival) until the returned event is set, as
+        a slow or stuck Slack would."""
+        self._held[method] = asyncio.Event()
+        return self._held[method]
 
     def next_ts(self) -> str:
         return f"1764000000.{next(self._ts):06d}"
@@ -263,11 +273,8 @@ class SlackStandIn:
         headers = {}
         if failure.retry_after is not None:
             headers["Retry-After"] = str(int(failure.retry_after))
-        if failure.status == 200:
-            return web.json_response({"ok": False, "error": failure.error})
-        return web.json_response(
-            {"ok": False, "error": failure.error}, status=failure.status, headers=headers
-        )
+        body = {"ok": False, "error": failure.error, **failure.extra}
+        return web.json_response(body, status=failure.status, headers=headers)
 
     async def _response_url(self, request: web.Request) -> web.Response:
         self.log.append(Call("response_url", json.loads(await request.read())))
@@ -295,6 +302,8 @@ class SlackStandIn:
         token = auth.removeprefix("Bearer ") if auth else args.get("token")
         failed = self._failure(method)
         self.log.append(Call(method, args, token, failed is not None))
+        if method in self._held:
+            await self._held[method].wait()
         if failed is not None:
             return failed
         handler = getattr(self, "_" + method.replace(".", "_"), None)
