@@ -160,3 +160,16 @@ async def test_a_queue_that_refuses_the_escalation_keeps_it_and_posts_it_later(
     (ticket,) = slack.api.messages[QUEUE]
     assert QUESTION in str(ticket)
     assert (await _escalation(slack)).queue_address is not None
+
+
+async def test_asking_where_the_bot_is_not_a_member_says_how_to_invite_it(
+    slack: SlackHarness,
+) -> None:
+    slack.api.fail_next("chat.postMessage", 200, error="not_in_channel")
+
+    await slack.command(f"ask {QUESTION}")
+    await slack.settle()
+
+    (told,) = _private(slack)
+    assert told.startswith("I couldn't post that: I'm not in that channel: invite")
+    assert "something went wrong" not in told
