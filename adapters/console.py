@@ -191,6 +191,9 @@ class ConsoleAdapter:
         """The console's Responder: every reply is printed where the user is."""
         return await self.send(message)
 
+    async def took_effect(self) -> None:
+        """Nothing to settle: a console click leaves the numbered buttons as they were."""
+
     async def form(self, form: Form) -> bool:
         """The console's forms are prompts: one question per line, then submitted."""
         self._filling = Filling(form, self.state.actor)

@@ -59,3 +59,9 @@ class Responder(Protocol):
         """Show `form` to the actor (`form.address` says where it was asked for); False when
         this platform or this moment cannot (the core then offers the one-line usage)."""
         ...
+
+    async def took_effect(self) -> None:
+        """The button being handled did what it says: a platform that shows everyone who
+        clicked it (Slack's "Escalated to the CAIO by dana") shows it now, never for a
+        click that was refused or failed."""
+        ...

@@ -69,6 +69,10 @@ class Context:
             text = f"{hint}\n{text}"
         await self.reply(text, ephemeral=True)
 
+    async def took_effect(self) -> None:
+        """See `Responder.took_effect`: called by a button's handler once it succeeded."""
+        await self.responder.took_effect()
+
     async def refuse(self, command: str, doing: str | None = None) -> None:
         """Say who may; `doing` names what a button does, where no command of that name
         exists to quote."""

@@ -100,6 +100,7 @@ async def _rate(ctx: Context, value: str, feedback: Feedback) -> Advice | None:
 @registry.action("advice.helpful")
 async def helpful(ctx: Context, value: str) -> None:
     if await _rate(ctx, value, Feedback.HELPFUL):
+        await ctx.took_effect()
         await ctx.reply(f"Thanks {ctx.member.name}, marked helpful. 👍", ephemeral=True)
 
 
@@ -108,6 +109,7 @@ async def not_helpful(ctx: Context, value: str) -> None:
     row = await _rate(ctx, value, Feedback.NOT_HELPFUL)
     if row is None:
         return
+    await ctx.took_effect()
     buttons: tuple[Button, ...] = ()
     if row.question_id is not None and row.source == AdviceSource.AI:
         buttons = (Button("question.escalate", "Escalate", str(row.question_id), "danger"),)

@@ -44,6 +44,7 @@ async def _escalate(
         draft=draft,
     )
     escalation, original = opened.escalation, opened.original
+    await ctx.took_effect()  # a button's click is settled: the question is with the CAIO
     if opened.again:
         await ctx.reply(
             f"This question is already with the CAIO as #{escalation.id}; the answer will "

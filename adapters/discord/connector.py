@@ -292,6 +292,9 @@ class InteractionResponder:
         `DiscordAdapter.on_command` gives when the core says the command opens one."""
         return False
 
+    async def took_effect(self) -> None:
+        """Nothing to settle: a handler that changes the clicked message edits it."""
+
     async def finish(self) -> None:
         """Nothing was said: take "thinking…" away rather than leave it spinning."""
         if self.pending and self.live():
@@ -317,6 +320,9 @@ class ChannelResponder:
     async def form(self, form: Form) -> bool:
         """A plain message has no interaction to open a modal with."""
         return False
+
+    async def took_effect(self) -> None:
+        """A plain message has no button being handled."""
 
     async def reply(self, message: Message) -> Posted | None:
         if message.ephemeral and self.where.thread is not None:

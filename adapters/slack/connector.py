@@ -114,11 +114,19 @@ class SlackResponder:
         user_id: str,
         response_url: str | None = None,
         trigger_id: str | None = None,
+        settle: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.adapter = adapter
         self.user_id = user_id
         self.response_url = response_url
         self.trigger_id = trigger_id
+        self.settle = settle
+        """Redraws the clicked message with who clicked, once the click took effect."""
+
+    async def took_effect(self) -> None:
+        settle, self.settle = self.settle, None
+        if settle is not None:
+            await settle()
 
     async def form(self, form: Form) -> bool:
         """A modal, opened with the command's or click's trigger (valid for 3 s, once)."""
@@ -327,27 +335,36 @@ class SlackAdapter:
         await self.bot.dispatch(inbound, responder)
 
     async def _clicked(self, body: Mapping[str, Any], action: Action) -> None:
-        """Settle the clicked message for everyone to see, then run the button's handler."""
+        """Run the button's handler; once it took effect, the clicked message shows
+        everyone who clicked it in place of the buttons it settled."""
         message = body.get("message")
         container = body.get("container") or {}
+        blocks = None
         if message and not container.get("is_ephemeral"):
             blocks = clicked(message.get("blocks") or [], action)
-            if blocks is not None:
-                web_client = await self.web_api(action.address.workspace)
-                try:
-                    await web_client.chat_update(
-                        channel=action.address.channel,
-                        ts=action.message_id,
-                        text=message.get("text", ""),
-                        blocks=blocks,
-                    )
-                except SlackApiError:
-                    log.exception("could not update the clicked message")
-        action = await self._at_root(action)
+
+        async def settle() -> None:
+            assert message is not None and blocks is not None
+            web_client = await self.web_api(action.address.workspace)
+            try:
+                await web_client.chat_update(
+                    channel=action.address.channel,
+                    ts=action.message_id,
+                    text=message.get("text", ""),
+                    blocks=blocks,
+                )
+            except SlackApiError:
+                log.exception("could not update the clicked message")
+
+        at_root = await self._at_root(action)
         responder = SlackResponder(
-            self, action.actor.id, body.get("response_url"), body.get("trigger_id")
+            self,
+            action.actor.id,
+            body.get("response_url"),
+            body.get("trigger_id"),
+            settle if blocks is not None else None,
         )
-        await self._dispatch(action, responder)
+        await self._dispatch(at_root, responder)
         if (body.get("view") or {}).get("type") == "home":
             await self.publish_home(action.address.workspace, action.actor.id)
 

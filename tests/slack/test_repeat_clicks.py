@@ -39,6 +39,9 @@ async def test_only_the_asker_rates_their_answer(slack: SlackHarness) -> None:
 
     assert await _feedback(slack) == Feedback.HELPFUL
     assert "Only dana, who asked, can rate this answer." in _private(slack)[-1]
+    # Everyone sees the click that counted, and only that one.
+    (settled,) = slack.api.delivered("chat.update")
+    assert "Marked helpful by dana" in settled.text and settled.args["ts"] == ts
 
 
 async def test_log_30m_counts_once_per_escalation(slack: SlackHarness) -> None:
