@@ -15,6 +15,7 @@ import structlog
 from sqlalchemy import or_, update
 from sqlmodel import col, select
 
+from bot.advisor.offline import EXTRACTIVE
 from bot.advisor.passages import Passage
 from bot.advisor.redact import redact
 from bot.advisor.retrieval import load_passages
@@ -208,7 +209,7 @@ async def _log_advice(bot: Bot, question: Question, asker: Member, draft: Draft)
         question=question.text,
         answer=draft.text,
         source=AdviceSource.AI,
-        author="AI" if draft.model is None else f"AI ({draft.model})",
+        author=EXTRACTIVE if draft.model is None else f"AI ({draft.model})",
         mentee_id=asker.id,
         mentee_name=asker.name,
         sources=" ".join(p.id for p in draft.cited),

@@ -11,6 +11,9 @@ import re
 from bot.advisor.passages import Passage
 from bot.text import shorten, stems
 
+EXTRACTIVE = "AI"
+"""Who a draft composed here (no model) is logged as: it only quotes its sources."""
+
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z`*\"(])")
 _HEADING = re.compile(r"^\s*#{1,6}\s")
 # Lines under "## Pitfalls" describe what goes wrong; quoted bare they read as advice.

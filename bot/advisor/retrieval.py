@@ -27,6 +27,7 @@ from openai import APIError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.advisor.offline import EXTRACTIVE
 from bot.advisor.passages import Passage
 from bot.advisor.synonyms import Phrase, SynonymMap, default_synonyms, tokens
 from bot.advisor.vectors import VectorIndex
@@ -115,12 +116,12 @@ def fuse(*ranked: list[Passage]) -> list[Passage]:
 
 def citable(passage: Passage) -> bool:
     """An AI draft grounds later answers only once someone marked it helpful: unrated model
-    output must not become a source for more model output."""
-    return not (
-        passage.kind == "advice"
-        and passage.source == AdviceSource.AI
-        and passage.feedback != Feedback.HELPFUL
-    )
+    output must not become a source for more model output. An extractive draft (the
+    offline advisor's) never does: it only quotes its sources, which are searched
+    themselves, and citing it quoted its preamble and its own [n] markers."""
+    if passage.kind != "advice" or passage.source != AdviceSource.AI:
+        return True
+    return passage.feedback == Feedback.HELPFUL and passage.author != EXTRACTIVE
 
 
 def fts_terms(phrases: Sequence[Phrase], dialect: str) -> list[str]:

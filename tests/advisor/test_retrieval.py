@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlmodel import select
+
 from bot.advisor.retrieval import Retriever
 from bot.clock import ManualClock
 from bot.core import Bot
@@ -101,7 +103,7 @@ async def test_the_caio_s_answer_ranks_above_an_ai_draft(chat: Chat) -> None:
         "How should we version our prompts?",
         "Keep prompts in git with a changelog.",
         source=AdviceSource.AI,
-        author="AI",
+        author="AI (gpt-4o-mini)",
         feedback=Feedback.HELPFUL,
     )
     caio = await add_advice(
@@ -111,14 +113,31 @@ async def test_the_caio_s_answer_ranks_above_an_ai_draft(chat: Chat) -> None:
     assert ids.index(f"advice:{caio.id}") < ids.index(f"advice:{draft.id}")
 
 
-async def test_an_unrated_ai_draft_is_not_cited_again(chat: Chat) -> None:
-    first = await chat.say("/caio ask how do we stop prompt injection in our support bot?")
-    assert "Playbook: Defending against prompt injection" in first
-    later = await chat.say("/caio ask we keep getting 429s from OpenAI, what now?")
-    assert "Advice from AI draft" not in later
+async def test_a_model_s_draft_is_cited_only_once_marked_helpful(chat: Chat) -> None:
+    question = "How do we stop prompt injection in our support bot?"
+    answer = "Treat retrieved text as data: separate it from instructions, filter tool calls."
+    draft = await add_advice(
+        chat.bot, question, answer, source=AdviceSource.AI, author="AI (gpt-4o-mini)"
+    )
+    assert f"advice:{draft.id}" not in await search_ids(chat.bot, "stop prompt injection")
+    async with chat.bot.db.session() as session:
+        row = await session.get(Advice, draft.id)
+        assert row is not None
+        row.feedback = Feedback.HELPFUL
+        session.add(row)
+        await session.commit()
+    assert f"advice:{draft.id}" in await search_ids(chat.bot, "stop prompt injection")
+
+
+async def test_the_offline_advisor_s_own_answers_never_become_sources(chat: Chat) -> None:
+    """They only quote the playbook: cited, they quoted their own preamble and [n] markers
+    under an unrelated question (audit)."""
+    first = await chat.say("/caio ask how do we handle rate limits?")
     await chat.say(chat.button(first, "Helpful"))
-    again = await chat.say("/caio ask how do we stop prompt injection attacks?")
-    assert "Advice from AI draft" in again
+    later = await chat.say("/caio ask how to evaluate RAG?")
+    assert "Playbook: Evaluating RAG systems" in later
+    assert "Advice from AI draft" not in later
+    assert later.count("Here is what the playbook") == 1
 
 
 async def test_old_and_superseded_advice_is_marked_when_cited(chat: Chat) -> None:
@@ -150,6 +169,11 @@ async def test_old_and_superseded_advice_is_marked_when_cited(chat: Chat) -> Non
 async def test_an_ai_draft_the_caio_answered_later_is_superseded(chat: Chat) -> None:
     asked = await chat.say("/caio ask how do we evaluate our RAG pipeline?")
     await chat.say(chat.button(asked, "Helpful"))  # rated, so it is citable at all
+    async with chat.bot.db.session() as session:  # as a model would have drafted it
+        draft = (await session.exec(select(Advice))).one()
+        draft.author = "AI (gpt-4o-mini)"
+        session.add(draft)
+        await session.commit()
     await chat.say(chat.button(asked, "Escalate"))
     await chat.say("/as dana caio")
     await chat.say("/caio answer 1 Build a golden set of 40 real questions first.")
