@@ -169,7 +169,7 @@ class Bot:
     async def _dispatch(self, inbound: Inbound, responder: Responder) -> None:
         ctx = await self._context(inbound, responder)
         if ctx is None:
-            if isinstance(inbound, Command | Mention):
+            if isinstance(inbound, Command | Mention | Action):  # chat in threads: not to us
                 await responder.reply(Message(UNLINKED, address=inbound.address, ephemeral=True))
             return
         match inbound:

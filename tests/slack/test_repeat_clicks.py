@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.db.models import Advice, AdviceSource, Feedback
+from bot.db.models import Advice, AdviceSource, Feedback, Workspace
 from bot.db.models_practice import HoursEntry
 from tests.slack.conftest import CAIO, DANA, GENERAL, QUEUE, SAM, SlackHarness
 from tests.standins.slack_api import Call
@@ -91,3 +91,18 @@ async def test_a_teammate_is_told_what_the_button_needs_not_a_command_that_does_
 
     refusal = _private(slack)[-1]
     assert "can resolve or reopen escalations" in refusal and "/caio resolve" not in refusal
+
+
+async def test_a_click_in_a_workspace_no_longer_linked_gets_an_answer(
+    slack: SlackHarness,
+) -> None:
+    answer, ts = await _answer(slack)
+    async with slack.bot.db.session() as session:
+        for row in await session.exec(select(Workspace)):
+            await session.delete(row)
+        await session.commit()
+
+    await slack.click(answer, "Helpful", user=DANA, ts=ts)
+    await slack.settle()
+
+    assert "not linked to a client yet" in _private(slack)[-1]
