@@ -75,6 +75,8 @@ class ThreadReply:
     address: Address
     message_id: str = ""
     direct: bool = False
+    files: tuple[str, ...] = ()
+    """Names of files attached to it: not carried across, so a handler can say so."""
 
 
 @dataclass(frozen=True)

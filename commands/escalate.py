@@ -133,14 +133,24 @@ async def queue_thread_reply(ctx: Context, reply: ThreadReply) -> bool:
     escalation = await by_queue_thread(ctx.bot, reply.address)
     if escalation is None:
         return False
-    if Role(ctx.member.role) not in CAIO or not reply.text.strip():
+    if Role(ctx.member.role) not in CAIO:
+        return True
+    left_out = ""
+    if reply.files:
+        names = ", ".join(reply.files)
+        left_out = f"{names} not relayed: files stay in this thread; share a link in text."
+    if not reply.text.strip():
+        if left_out:
+            await ctx.reply(f"Nothing was sent to the asker: {left_out}", ephemeral=True)
         return True
     posted = Posted(reply.address, reply.message_id) if reply.message_id else None
-    await _relay(ctx, escalation, redact(reply.text.strip()), posted)
+    await _relay(ctx, escalation, redact(reply.text.strip()), posted, left_out)
     return True
 
 
-async def _relay(ctx: Context, escalation: Escalation, text: str, reply: Posted | None) -> None:
+async def _relay(
+    ctx: Context, escalation: Escalation, text: str, reply: Posted | None, left_out: str = ""
+) -> None:
     """Answer and tell the CAIO how it went: relayed, relayed by direct message, or not at
     all (then nothing is logged, and their text is handed back to send again)."""
     try:
@@ -157,7 +167,10 @@ async def _relay(ctx: Context, escalation: Escalation, text: str, reply: Posted 
     await ctx.reply(
         Message(
             f"Answer to #{escalation.id} {_how(relayed)} and logged as your advice.",
-            notes=tuple(f"Not relayed to linked {failure}" for failure in relayed.failed),
+            notes=(
+                *(f"Not relayed to linked {failure}" for failure in relayed.failed),
+                *((left_out,) if left_out else ()),
+            ),
             actions=(Button("hours.log_escalation", "Log 30m", str(escalation.id)),),
         ),
         ephemeral=True,

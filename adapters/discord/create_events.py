@@ -80,7 +80,10 @@ def mention(
 
 def thread_reply(message: discord.Message, where: Address) -> ThreadReply:
     direct = message.guild is None
-    return ThreadReply(message.content, actor(message.author), where, str(message.id), direct)
+    files = tuple(a.filename for a in message.attachments)
+    return ThreadReply(
+        message.content, actor(message.author), where, str(message.id), direct, files
+    )
 
 
 def ignored(message: discord.Message, bot_id: int) -> bool:

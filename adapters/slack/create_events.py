@@ -131,7 +131,11 @@ def thread_reply_from(event: Payload, team: str, actor_name: str) -> ThreadReply
     thread = event.get("thread_ts") if in_thread(event) else None
     address = Address(PLATFORM, team, event["channel"], thread)
     direct = event.get("channel_type") == "im"
-    return ThreadReply(plain_text(event.get("text", "")), actor, address, event["ts"], direct)
+    files = tuple(
+        str(f.get("name") or f.get("title") or "a file") for f in event.get("files") or []
+    )
+    text = plain_text(event.get("text", ""))
+    return ThreadReply(text, actor, address, event["ts"], direct, files)
 
 
 def mention_from(

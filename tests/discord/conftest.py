@@ -243,8 +243,10 @@ class DiscordHarness:
         *,
         mention: bool = False,
         dm: bool = False,
+        files: tuple[str, ...] = (),
     ) -> dict[str, Any]:
-        """A person posts `content`; `mention` prefixes it with @caio-bot."""
+        """A person posts `content` (with attachments named `files`); `mention` prefixes it
+        with @caio-bot."""
         if mention:
             content = f"<@{BOT_USER['id']}> {content}"
         message = self.api.user_message(
@@ -254,6 +256,7 @@ class DiscordHarness:
             guild_id=None if dm else GUILD,
             roles=list(roles),
             mentions=[BOT_USER] if mention else [],
+            files=files,
         )
         self.adapter.client._connection.parse_message_create(message)  # type: ignore[arg-type]
         await self.settle()

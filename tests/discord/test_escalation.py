@@ -108,3 +108,14 @@ async def test_mark_resolved_and_reopen_edit_the_ticket_through_the_click(
     assert [b["label"] for b in dc.api.buttons(ticket)] == ["Mark resolved"]
     assert "Escalation #1 reopened by dana." in dc.text(QUEUE)
     assert not dc.api.calls_to("PATCH", f"/channels/{QUEUE}/messages/")
+
+
+async def test_a_file_the_caio_attaches_is_named_as_not_relayed(dc: DiscordHarness) -> None:
+    thread, queue_thread = await ask_and_escalate(dc)
+
+    await dc.say(queue_thread, "", DANA, (CAIO_ROLE,), files=("dpa-flow.png",))
+
+    assert "answered escalation" not in dc.text(thread)
+    (dm,) = [c["id"] for c in dc.api.channels.values() if c["type"] == 1]  # said privately
+    (told,) = dc.api.in_channel(dm)
+    assert told["content"].startswith("Nothing was sent to the asker: dpa-flow.png not relayed")

@@ -173,3 +173,31 @@ async def test_asking_where_the_bot_is_not_a_member_says_how_to_invite_it(
     (told,) = _private(slack)
     assert told.startswith("I couldn't post that: I'm not in that channel: invite")
     assert "something went wrong" not in told
+
+
+async def test_a_file_the_caio_attaches_is_named_as_not_relayed(slack: SlackHarness) -> None:
+    queue_ts = await _escalated(slack)
+    diagram = {"id": "F0DIAGRAM", "name": "dpa-flow.png", "mimetype": "image/png"}
+    reply = {
+        "type": "message",
+        "subtype": "file_share",
+        "channel": QUEUE,
+        "user": CAIO,
+        "text": "",
+        "ts": "1764000100.000001",
+        "thread_ts": queue_ts,
+        "channel_type": "channel",
+        "files": [diagram],
+    }
+
+    await slack.event(reply)
+    await slack.settle()
+    (told,) = _private(slack)
+    assert told.startswith("Nothing was sent to the asker: dpa-flow.png not relayed")
+    assert (await _escalation(slack)).status == EscalationStatus.OPEN
+
+    await slack.event({**reply, "text": ANSWER, "ts": "1764000100.000002"})
+    await slack.settle()
+    relay = slack.api.delivered("chat.postMessage")[-1]
+    assert relay.args["channel"] == GENERAL and ANSWER in relay.text
+    assert "dpa-flow.png not relayed" in _private(slack)[-1]

@@ -532,10 +532,22 @@ class DiscordStandIn:
         guild_id: str | None = None,
         roles: list[str] | None = None,
         mentions: list[dict[str, Any]] | None = None,
+        files: tuple[str, ...] = (),
     ) -> dict[str, Any]:
-        """A person's message as MESSAGE_CREATE carries it, also kept for channel history."""
+        """A person's message as MESSAGE_CREATE carries it, also kept for channel history;
+        `files` are the names of attachments on it."""
         message = self._message(channel_id, {"content": content})
         message.update(author=user, mentions=mentions or [])
+        message["attachments"] = [
+            {
+                "id": str(900 + n),
+                "filename": name,
+                "size": 1024,
+                "url": f"https://cdn.discordapp.com/attachments/{channel_id}/{900 + n}/{name}",
+                "proxy_url": f"https://media.discordapp.net/attachments/{channel_id}/{name}",
+            }
+            for n, name in enumerate(files)
+        ]
         if guild_id is not None:
             message["guild_id"] = guild_id
             message["member"] = member_payload(None, roles or [])
