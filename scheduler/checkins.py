@@ -54,6 +54,17 @@ def day_name(day: date) -> str:
     return f"{day:%a %d %b}"
 
 
+def closing_time(fire_at: datetime, closes_at: datetime, tz: str) -> str:
+    """When a window closes, in the schedule's zone; if the clocks change inside the window
+    it says so, so that 02:30 → 02:00 is not read as closing before it opened."""
+    opened, closes = fire_at.astimezone(zone(tz)), closes_at.astimezone(zone(tz))
+    change = (closes.utcoffset() or timedelta()) - (opened.utcoffset() or timedelta())
+    if not change:
+        return f"{closes:%H:%M} {tz}"
+    way = "back" if change < timedelta() else "forward"
+    return f"{closes:%H:%M} {tz} ({closes:%Z}: the clocks go {way} in between)"
+
+
 @dataclass
 class Plan:
     """Who a fire prompts, and who it leaves out and why (recorded for `why`)."""
@@ -244,11 +255,11 @@ async def record_sent(bot: Bot, started: list[Started], now: datetime) -> None:
 async def _send_run(bot: Bot, s: Started) -> None:
     p = s.plan
     channel = Address.parse(p.schedule.address)
-    closes = s.closes_at.astimezone(zone(p.schedule.timezone))
+    closes = closing_time(p.fire_at, s.closes_at, p.schedule.timezone)
     kickoff = Message(
         f"*{label(p.schedule)}* for {day_name(p.day)}: asking "
         + (", ".join(m.name for m in p.prompt) or "nobody")
-        + f". Answers until {closes:%H:%M} {p.schedule.timezone}"
+        + f". Answers until {closes}"
         + ("; the summary will be in this thread." if p.schedule.report == Report.THREAD else "."),
         address=channel,
     )
@@ -263,7 +274,7 @@ async def _send_run(bot: Bot, s: Started) -> None:
             title=f"{label(p.schedule)} · {p.client.name} · #{channel.channel} · {day_name(p.day)}",
             notes=(
                 f"Reply here (one line per question, or `today: … blockers: …`), or "
-                f"`/caio {p.schedule.kind} answer …`. Open until {closes:%H:%M}.",
+                f"`/caio {p.schedule.kind} answer …`. Open until {closes}.",
             ),
         )
         posted = await _reach(bot, member, message, thread)
@@ -434,7 +445,7 @@ async def remind(bot: Bot, run: Run, schedule: Schedule, client: Client, now: da
                 select(Member).where(col(Member.id).in_([p.member_id for p in prompts]))
             )
         }
-    closes = run.closes_at.astimezone(zone(schedule.timezone))
+    closes = closing_time(run.fire_at, run.closes_at, schedule.timezone)
     reminded, quiet = [], []
     for prompt in prompts:
         member = members.get(prompt.member_id)
@@ -450,7 +461,7 @@ async def remind(bot: Bot, run: Run, schedule: Schedule, client: Client, now: da
             Message(
                 f"{mention}Reminder: your {label(schedule).lower()} answer for "
                 f"{day_name(date.fromisoformat(run.local_date))} is still open until "
-                f"{closes:%H:%M}. Reply here or `/caio {schedule.kind} answer …`.",
+                f"{closes}. Reply here or `/caio {schedule.kind} answer …`.",
                 address=where,
             )
         )
