@@ -312,7 +312,7 @@ async def answer(ctx: Context, kind: ScheduleKind, text: str) -> None:
         )
         return
     recorded = await checkins.record_answer(
-        ctx.bot, schedule, ctx.member, text.strip(), ctx.bot.clock.now()
+        ctx.bot, schedule, ctx.client, ctx.member, text.strip(), ctx.bot.clock.now()
     )
     await ctx.reply(checkins.thanks(schedule, ctx.member, recorded), ephemeral=True)
 
@@ -588,7 +588,7 @@ async def prompt_reply(ctx: Context, reply: ThreadReply) -> bool:
     if schedule is None:
         return False
     recorded = await checkins.record_answer(
-        ctx.bot, schedule, ctx.member, reply.text.strip(), ctx.bot.clock.now()
+        ctx.bot, schedule, ctx.client, ctx.member, reply.text.strip(), ctx.bot.clock.now()
     )
     await ctx.reply(checkins.thanks(schedule, ctx.member, recorded))
     return True

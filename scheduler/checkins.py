@@ -37,7 +37,7 @@ from bot.message import Message, Posted
 from bot.text import shorten
 from scheduler import answers
 from scheduler.calendar import in_quiet_hours, local_date, zone
-from scheduler.store import cadence_of, participants, questions_of
+from scheduler.store import next_running, participants, questions_of
 
 log = structlog.get_logger(__name__)
 
@@ -325,17 +325,21 @@ async def open_run(session: AsyncSession, schedule: Schedule, now: datetime) -> 
 
 
 async def record_answer(
-    bot: Bot, schedule: Schedule, member: Member, text: str, now: datetime
-) -> Recorded:
-    """Store an answer for the open run, or for the next one when none is open (early
-    answers); note a blocker, or clear the person's blockers when they say there are none."""
+    bot: Bot, schedule: Schedule, client: Client, member: Member, text: str, now: datetime
+) -> Recorded | None:
+    """Store an answer for the open run, or for the next one that will run when none is
+    open (early answers: skipped days, holidays and pauses are passed over, else the answer
+    would wait for a day that never prompts); note a blocker, or clear the person's
+    blockers when they say there are none. None: paused, so no run to count it for."""
     questions = questions_of(schedule)
     async with bot.db.session() as session:
         run = await open_run(session, schedule, now)
         if run is not None:
             day, early = date.fromisoformat(run.local_date), False
         else:
-            upcoming = cadence_of(schedule).next_after(now) or now
+            upcoming = next_running(schedule, client, now)
+            if upcoming is None:
+                return None
             day, early = local_date(upcoming, schedule.timezone), True
         assert schedule.id is not None and member.id is not None
         row = (
@@ -389,7 +393,12 @@ async def record_answer(
     return Recorded(day, early, found, cleared)
 
 
-def thanks(schedule: Schedule, member: Member, recorded: Recorded) -> str:
+def thanks(schedule: Schedule, member: Member, recorded: Recorded | None) -> str:
+    if recorded is None:
+        return (
+            f"The {label(schedule).lower()} here is paused, so there is no next one to count "
+            "that for; answer again once it is resumed."
+        )
     when = day_name(recorded.for_date)
     text = (
         f"Thanks {member.name}: that's early, so it counts for {when}'s {label(schedule).lower()}."

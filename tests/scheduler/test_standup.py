@@ -133,3 +133,35 @@ async def test_days_may_follow_the_time_without_on(chat: Chat) -> None:
     out = await chat.say("/caio standup setup at 10:15 tue,thu")
     assert "When: on tue,thu at 10:15" in out
     assert "not a day" in await chat.say("/caio standup setup at 10:15 lunchtime")
+
+
+async def test_an_early_answer_counts_for_the_next_standup_that_runs(
+    chat: Chat, clock: ManualClock
+) -> None:
+    """Skip dates, holidays and pauses are passed over: the answer waits for a day that
+    prompts, instead of being filed under one that never does."""
+    await set_client(chat.bot, country="GB", region="ENG", timezone="Europe/London")
+    await team(chat, "dana", "sam")
+    clock.set(datetime(2026, 12, 23, 12, 0, tzinfo=UTC))  # Wed, after its 09:30
+    await chat.say("/caio standup setup at 09:30 tz Europe/London participants @dana @sam")
+    await chat.say("/caio standup skip 2026-12-24")  # then Christmas, a weekend, Boxing Day
+    await chat.say("/as dana")
+    early = await chat.say("/caio standup answer today: write the eval report | blockers: none")
+    assert "that's early, so it counts for Tue 29 Dec's stand-up" in early
+
+    engine, _ = workers(chat.bot)
+    for day in (24, 25, 28, 29):
+        clock.set(datetime(2026, 12, day, 9, 30, tzinfo=UTC))
+        await engine.run_due(clock.now())
+    prompted = chat.pop()
+    assert prompted.count("*Stand-up* for") == 1
+    assert "Stand-up* for Tue 29 Dec: asking sam." in prompted and "[#@dana]" not in prompted
+    clock.set(datetime(2026, 12, 29, 13, 30, tzinfo=UTC))
+    await engine.run_due(clock.now())
+    assert "• dana: write the eval report" in chat.pop()
+
+    await chat.say("/as lee lead")
+    await chat.say("/caio standup pause")
+    await chat.say("/as dana")
+    paused = await chat.say("/caio standup answer today: more evals")
+    assert "The stand-up here is paused, so there is no next one to count that for" in paused
