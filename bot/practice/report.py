@@ -80,8 +80,11 @@ def _escalation_line(client: Client, escalation: Escalation, now: datetime) -> E
 
 @dataclass(frozen=True)
 class Standups:
-    prompts: int
-    answers: int
+    """Stand-up participation counted by run membership: each person in each stand-up of
+    the month once, whether prompted or counted in by an early answer."""
+
+    asked: int
+    answered: int
     blockers_raised: int
     blockers_resolved: int
 
@@ -130,24 +133,35 @@ async def _standups(
     standup_ids = select(Schedule.id).where(
         Schedule.client_id == client_id, Schedule.kind == ScheduleKind.STANDUP
     )
-    prompts = await session.exec(
-        select(Prompt.id)
-        .join(Run, Run.id == Prompt.run_id)  # type: ignore[arg-type]
-        .where(
-            Prompt.client_id == client_id,
-            col(Run.schedule_id).in_(standup_ids),
-            col(Run.fire_at) >= start,
-            col(Run.fire_at) < end,
+    runs = list(
+        await session.exec(
+            select(Run.id, Run.schedule_id, Run.local_date).where(
+                Run.client_id == client_id,
+                col(Run.schedule_id).in_(standup_ids),
+                col(Run.fire_at) >= start,
+                col(Run.fire_at) < end,
+            )
         )
     )
+    prompts = await session.exec(
+        select(Prompt.run_id, Prompt.member_id).where(
+            Prompt.client_id == client_id, col(Prompt.run_id).in_([r for r, _, _ in runs])
+        )
+    )
+    days = {(schedule, day): run for run, schedule, day in runs}
     answers = await session.exec(
-        select(CheckInAnswer.id).where(
+        select(CheckInAnswer.schedule_id, CheckInAnswer.for_date, CheckInAnswer.member_id).where(
             CheckInAnswer.client_id == client_id,
             col(CheckInAnswer.schedule_id).in_(standup_ids),
-            col(CheckInAnswer.created_at) >= start,
-            col(CheckInAnswer.created_at) < end,
+            col(CheckInAnswer.for_date).in_(sorted({day for _, _, day in runs})),
         )
     )
+    answered = {
+        (days[(schedule, day)], member)
+        for schedule, day, member in answers
+        if (schedule, day) in days
+    }
+    asked = answered | {(run, member) for run, member in prompts}
     blockers = list(await session.exec(select(Blocker).where(Blocker.client_id == client_id)))
     raised = [b for b in blockers if start <= b.opened_at < end]
     resolved = [
@@ -155,7 +169,7 @@ async def _standups(
         for b in blockers
         if b.status == BlockerStatus.RESOLVED and b.closed_at and start <= b.closed_at < end
     ]
-    return Standups(len(list(prompts)), len(list(answers)), len(raised), len(resolved))
+    return Standups(len(asked), len(answered), len(raised), len(resolved))
 
 
 async def build_report(
@@ -362,10 +376,10 @@ def outcomes(report: MonthlyReport) -> list[str]:
         said.append(f"{_plural(len(report.decisions), 'decision')} recorded: {_and(titles)}.")
     if report.radar_changes:
         said.append(f"Tech radar updated: {'; '.join(report.radar_changes[:3])}.")
-    if report.standups.prompts:
+    if report.standups.asked:
         s = report.standups
         said.append(
-            f"Stand-up participation {min(s.answers / s.prompts, 1):.0%}; "
+            f"Stand-up participation {s.answered / s.asked:.0%}; "
             f"{_plural(s.blockers_raised, 'blocker')} raised, {s.blockers_resolved} resolved."
         )
     said.append(report.hours.summary())
@@ -458,9 +472,10 @@ def to_markdown(report: MonthlyReport, chart_name: str) -> str:
 
     out += ["## Stand-ups", ""]
     s = report.standups
-    if s.prompts or s.answers or s.blockers_raised:
+    if s.asked or s.blockers_raised:
         out.append(
-            f"{s.answers} check-ins answered of {s.prompts} asked; "
+            f"{s.answered} of {s.asked} check-ins answered (each person once per stand-up, "
+            "early answers included); "
             f"{_plural(s.blockers_raised, 'blocker')} raised, {s.blockers_resolved} resolved."
         )
     else:

@@ -21,9 +21,10 @@ from bot.db.models_schedule import (
     Schedule,
     ScheduleKind,
 )
+from scheduler.engine import Engine
 from tests.conftest import Chat
 from tests.practice.conftest import Teams, uploaded
-from tests.scheduler.helpers import set_client
+from tests.scheduler.helpers import set_client, team
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -147,7 +148,7 @@ async def test_report_in_chat_is_uploaded_and_written_in_outcomes(
     assert developers.index("| ben | junior |") < developers.index("| sam | senior |")
     assert "Response target: 8 office hours (mon-fri 09:00-17:00, UTC)" in markdown
     assert "| 1 | can we send customer emails to OpenAI under our DPA? | 2.0 h | yes |" in markdown
-    assert "3 check-ins answered of 4 asked" in markdown
+    assert "3 of 4 check-ins answered (each person once per stand-up" in markdown
     assert "ADR-001 Golden-set evals before each release (accepted, 2026-11-24)" in markdown
     assert files["report-demo-2026-11.png"].startswith(PNG)
 
@@ -185,6 +186,28 @@ async def test_an_escalation_answered_by_its_due_time_is_within_target(
     )
     assert "| 2 | can we send customer emails to OpenAI? | 1.0 h | yes |" in markdown
     assert "| 1 | a second one, never answered, asked Friday too | open | no |" in markdown
+
+
+async def test_standup_participation_counts_early_answerers_as_asked(
+    chat: Chat, teams: Teams, clock: ManualClock
+) -> None:
+    """Two in the stand-up, one answers early (so is not prompted), one stays silent: half
+    took part, as the stand-up's own summary says."""
+    await team(chat, "dana", "sam")
+    await chat.say("/caio standup setup at 09:30 tz UTC participants @dana @sam")
+    await chat.say("/as dana")
+    await chat.say("/caio standup answer today: evals | blockers: none")
+    engine = Engine(chat.bot)
+    for hour in (9, 13):
+        clock.set(datetime(2026, 11, 25, hour, 30, tzinfo=UTC))
+        await engine.run_due(clock.now())
+    assert "Stand-up summary · Wed 25 Nov (1 of 2 answered)" in chat.pop()
+
+    await teams.be("lee", Role.LEAD)
+    out = await chat.say("/caio report 2026-11")
+    assert "Stand-up participation 50%; 0 blockers raised, 0 resolved." in out
+    markdown = uploaded(out)["report-demo-2026-11.md"].decode()
+    assert "1 of 2 check-ins answered" in markdown
 
 
 async def test_an_empty_month_says_so(chat: Chat, teams: Teams) -> None:
