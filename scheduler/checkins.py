@@ -273,7 +273,7 @@ async def _send_run(bot: Bot, s: Started) -> None:
             f"Hi {member.name}!\n{text}",
             title=f"{label(p.schedule)} · {p.client.name} · #{channel.channel} · {day_name(p.day)}",
             notes=(
-                f"Reply here (one line per question, or `today: … blockers: …`), or "
+                f"Reply here ({answers.hint(questions)}), or "
                 f"`/caio {p.schedule.kind} answer …`. Open until {closes}.",
             ),
         )

@@ -165,3 +165,32 @@ async def test_an_early_answer_counts_for_the_next_standup_that_runs(
     await chat.say("/as dana")
     paused = await chat.say("/caio standup answer today: more evals")
     assert "The stand-up here is paused, so there is no next one to count that for" in paused
+
+
+async def test_labelled_and_piped_answers_fit_the_teams_own_questions(
+    chat: Chat, clock: ManualClock
+) -> None:
+    """With `Done?` `Next?` `Blockers?`, the labels the prompt suggests land on the
+    matching question, and `a|b|c` splits with or without spaces."""
+    await team(chat, "dana", "sam", "kim")
+    await chat.say(
+        "/caio standup setup at 09:30 tz Europe/Berlin participants @dana @sam @kim "
+        'questions "Done?" "Next?" "Blockers?"'
+    )
+    engine, _ = workers(chat.bot)
+    clock.set(FIRE)
+    await engine.run_due(clock.now())
+    assert "Reply here (one line per question, or `yesterday: … | today: … | blockers: …`)" in (
+        chat.pop()
+    )
+    noted = await reply_in_dm(chat, "dana", "today: prompt caching | blockers: GPU quota")
+    assert "Blocker noted: GPU quota." in noted
+    await reply_in_dm(chat, "sam", "shipped the retriever|new eval set|nope")
+    await reply_in_dm(chat, "kim", "yesterday: docs | today: load tests")
+    clock.set(FIRE + timedelta(hours=4))
+    await engine.run_due(clock.now())
+    summary = chat.pop()
+    assert "• dana: prompt caching" in summary
+    assert "• kim: load tests" in summary
+    assert "• sam: new eval set" in summary
+    assert "• dana: GPU quota" in summary and "sam: nope" not in summary
