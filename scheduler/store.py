@@ -90,6 +90,23 @@ def touch(schedule: Schedule, now: datetime) -> Schedule:
     return schedule
 
 
+async def past_days_already_run(session: AsyncSession, schedule: Schedule) -> date | None:
+    """Move a just-changed schedule's next fire past a local day that already had its run
+    (a new time later the same day must not ask the team twice); that day, if it did."""
+    if schedule.id is None or schedule.next_fire_at is None:
+        return None
+    day = local_date(schedule.next_fire_at, schedule.timezone)
+    ran = await session.exec(
+        select(Run.id)
+        .where(Run.schedule_id == schedule.id, Run.local_date == day.isoformat())
+        .limit(1)
+    )
+    if ran.first() is None:
+        return None
+    schedule.next_fire_at = cadence_of(schedule).next_after(schedule.next_fire_at)
+    return day
+
+
 async def find(
     session: AsyncSession, client_id: str, kind: ScheduleKind, address: Address
 ) -> Schedule | None:

@@ -194,3 +194,26 @@ async def test_labelled_and_piped_answers_fit_the_teams_own_questions(
     assert "• kim: load tests" in summary
     assert "• sam: new eval set" in summary
     assert "• dana: GPU quota" in summary and "sam: nope" not in summary
+
+
+async def test_a_new_time_after_todays_standup_starts_tomorrow(
+    chat: Chat, clock: ManualClock
+) -> None:
+    """Moved to 09:50 at 09:40, after the 09:30 stand-up ran: no second one today."""
+    await team(chat, "dana")
+    await chat.say("/caio standup setup at 09:30 on mon-fri tz Europe/Berlin participants @dana")
+    engine, _ = workers(chat.bot)
+    clock.set(FIRE)
+    await engine.run_due(clock.now())
+    assert "Stand-up* for Wed 25 Nov" in chat.pop()
+    clock.set(FIRE + timedelta(minutes=10))
+    moved = await chat.say("/caio standup setup at 09:50")
+    assert "Wed 25 Nov's stand-up already ran, so the new time applies from Thu 26 Nov." in moved
+    assert "Next: Thu 26 Nov 09:50 Europe/Berlin" in moved
+    for minutes in (20, 21, 60):
+        clock.set(FIRE + timedelta(minutes=minutes))
+        await engine.run_due(clock.now())
+    assert "*Stand-up* for" not in chat.pop()
+    clock.set(datetime(2026, 11, 26, 8, 50, tzinfo=UTC))
+    await engine.run_due(clock.now())
+    assert "Stand-up* for Thu 26 Nov" in chat.pop()
