@@ -113,6 +113,7 @@ async def test_malformed_input_gets_usage_not_a_traceback(chat: Chat) -> None:
         ("/caio standup setup on funday", "not a day"),
         ('/caio standup setup questions "unclosed', "a quote is not closed"),
         ("/caio standup setup window forever", "not a duration"),
+        ("/caio standup setup escalate 0h", "`escalate` needs a time above zero"),
         ("/caio standup setup participants @nobody", "I don't know @nobody yet"),
         ("/caio standup setup at 9am", "Stand-up set up"),
         ("/caio standup skip someday", "not a date"),
