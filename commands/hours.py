@@ -104,7 +104,7 @@ async def log(ctx: Context, text: str) -> None:
     duration, _, note = text.strip().partition(" ")
     minutes = parse_duration(duration)
     if minutes is None or not note.strip():
-        await ctx.usage()
+        await ctx.usage("Log more than 0 and at most 24 h at a time, then say what it was for.")
         return
     client = ctx.client
     words = note.split()

@@ -42,6 +42,7 @@ from scheduler.store import (
     find,
     for_client,
     participants,
+    past_days_already_run,
     questions_of,
     remove,
     touch,
@@ -135,14 +136,27 @@ async def setup(ctx: Context, kind: ScheduleKind, text: str) -> None:
         form.apply(schedule, local_date(now, form.tz or schedule.timezone))
         if people is not None:
             schedule.participants = ",".join(str(m.id) for m in people)
-        session.add(touch(schedule, now))
+        touch(schedule, now)
+        ran = await past_days_already_run(session, schedule)
+        session.add(schedule)
         await session.commit()
         await session.refresh(schedule)
-    await ctx.reply(await describe(ctx, schedule, title=f"{checkins.label(schedule)} set up"))
+    note = ""
+    if ran is not None and schedule.next_fire_at is not None:
+        starts = checkins.day_name(local_date(schedule.next_fire_at, schedule.timezone))
+        note = (
+            f"{checkins.day_name(ran)}'s {checkins.label(schedule).lower()} already ran, so "
+            f"the new time applies from {starts}.\n"
+        )
+    title = f"{checkins.label(schedule)} set up"
+    await ctx.reply(await describe(ctx, schedule, title=title, note=note))
 
 
-async def describe(ctx: Context, schedule: Schedule, title: str | None = None) -> Message:
-    """Everything a team needs to know about its check-in, in one message."""
+async def describe(
+    ctx: Context, schedule: Schedule, title: str | None = None, note: str = ""
+) -> Message:
+    """Everything a team needs to know about its check-in, in one message (after `note`,
+    what the change it answers did)."""
     async with ctx.bot.db.session() as session:
         people = (await participants(session, [schedule]))[schedule.id or 0]
         blockers = list(
@@ -180,7 +194,7 @@ async def describe(ctx: Context, schedule: Schedule, title: str | None = None) -
         fields.append(("Next", nxt))
     if schedule.skip_dates:
         fields.append(("Skipping", schedule.skip_dates.replace(",", ", ")))
-    text = f"Questions:\n{questions}"
+    text = f"{note}Questions:\n{questions}"
     if blockers:
         now = ctx.bot.clock.now()
         text += "\nOpen blockers:\n" + "\n".join(
@@ -312,7 +326,7 @@ async def answer(ctx: Context, kind: ScheduleKind, text: str) -> None:
         )
         return
     recorded = await checkins.record_answer(
-        ctx.bot, schedule, ctx.member, text.strip(), ctx.bot.clock.now()
+        ctx.bot, schedule, ctx.client, ctx.member, text.strip(), ctx.bot.clock.now()
     )
     await ctx.reply(checkins.thanks(schedule, ctx.member, recorded), ephemeral=True)
 
@@ -588,7 +602,7 @@ async def prompt_reply(ctx: Context, reply: ThreadReply) -> bool:
     if schedule is None:
         return False
     recorded = await checkins.record_answer(
-        ctx.bot, schedule, ctx.member, reply.text.strip(), ctx.bot.clock.now()
+        ctx.bot, schedule, ctx.client, ctx.member, reply.text.strip(), ctx.bot.clock.now()
     )
     await ctx.reply(checkins.thanks(schedule, ctx.member, recorded))
     return True

@@ -153,9 +153,14 @@ class Cadence:
         return _trigger(self)
 
     def next_after(self, moment: datetime) -> datetime | None:
-        """The first fire strictly after `moment`, in UTC."""
-        fire = self.trigger().get_next_fire_time(None, moment + timedelta(microseconds=1))
-        return fire.astimezone(UTC) if fire else None
+        """The first fire strictly after `moment`, in UTC. A local time that occurs twice
+        when clocks go back (02:30 in Berlin on the last Sunday of October) fires at its
+        first occurrence only: one fire per local day, as the team expects."""
+        trigger, tz = self.trigger(), zone(self.tz)
+        fire = _next_utc(trigger, moment)
+        while fire is not None and fire.astimezone(tz).fold:
+            fire = _next_utc(trigger, fire)
+        return fire
 
     def describe(self) -> str:
         if self.month_day:
@@ -165,6 +170,14 @@ class Cadence:
         else:
             when = f"on {self.days}"
         return f"{when} at {self.at:%H:%M} {self.tz}"
+
+
+def _next_utc(trigger: BaseTrigger, moment: datetime) -> datetime | None:
+    """The trigger's next fire after `moment`, in UTC: arithmetic on a local time would lose
+    which of two equal wall-clock times it was (`fold`)."""
+    after = moment.astimezone(UTC) + timedelta(microseconds=1)
+    fire = trigger.get_next_fire_time(None, after)
+    return fire.astimezone(UTC) if fire else None
 
 
 @lru_cache(maxsize=16384)

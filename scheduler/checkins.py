@@ -37,7 +37,7 @@ from bot.message import Message, Posted
 from bot.text import shorten
 from scheduler import answers
 from scheduler.calendar import in_quiet_hours, local_date, zone
-from scheduler.store import cadence_of, participants, questions_of
+from scheduler.store import next_running, participants, questions_of
 
 log = structlog.get_logger(__name__)
 
@@ -52,6 +52,17 @@ def label(schedule: Schedule) -> str:
 
 def day_name(day: date) -> str:
     return f"{day:%a %d %b}"
+
+
+def closing_time(fire_at: datetime, closes_at: datetime, tz: str) -> str:
+    """When a window closes, in the schedule's zone; if the clocks change inside the window
+    it says so, so that 02:30 → 02:00 is not read as closing before it opened."""
+    opened, closes = fire_at.astimezone(zone(tz)), closes_at.astimezone(zone(tz))
+    change = (closes.utcoffset() or timedelta()) - (opened.utcoffset() or timedelta())
+    if not change:
+        return f"{closes:%H:%M} {tz}"
+    way = "back" if change < timedelta() else "forward"
+    return f"{closes:%H:%M} {tz} ({closes:%Z}: the clocks go {way} in between)"
 
 
 @dataclass
@@ -244,11 +255,11 @@ async def record_sent(bot: Bot, started: list[Started], now: datetime) -> None:
 async def _send_run(bot: Bot, s: Started) -> None:
     p = s.plan
     channel = Address.parse(p.schedule.address)
-    closes = s.closes_at.astimezone(zone(p.schedule.timezone))
+    closes = closing_time(p.fire_at, s.closes_at, p.schedule.timezone)
     kickoff = Message(
         f"*{label(p.schedule)}* for {day_name(p.day)}: asking "
         + (", ".join(m.name for m in p.prompt) or "nobody")
-        + f". Answers until {closes:%H:%M} {p.schedule.timezone}"
+        + f". Answers until {closes}"
         + ("; the summary will be in this thread." if p.schedule.report == Report.THREAD else "."),
         address=channel,
     )
@@ -262,8 +273,8 @@ async def _send_run(bot: Bot, s: Started) -> None:
             f"Hi {member.name}!\n{text}",
             title=f"{label(p.schedule)} · {p.client.name} · #{channel.channel} · {day_name(p.day)}",
             notes=(
-                f"Reply here (one line per question, or `today: … blockers: …`), or "
-                f"`/caio {p.schedule.kind} answer …`. Open until {closes:%H:%M}.",
+                f"Reply here ({answers.hint(questions)}), or "
+                f"`/caio {p.schedule.kind} answer …`. Open until {closes}.",
             ),
         )
         posted = await _reach(bot, member, message, thread)
@@ -314,17 +325,21 @@ async def open_run(session: AsyncSession, schedule: Schedule, now: datetime) -> 
 
 
 async def record_answer(
-    bot: Bot, schedule: Schedule, member: Member, text: str, now: datetime
-) -> Recorded:
-    """Store an answer for the open run, or for the next one when none is open (early
-    answers); note a blocker, or clear the person's blockers when they say there are none."""
+    bot: Bot, schedule: Schedule, client: Client, member: Member, text: str, now: datetime
+) -> Recorded | None:
+    """Store an answer for the open run, or for the next one that will run when none is
+    open (early answers: skipped days, holidays and pauses are passed over, else the answer
+    would wait for a day that never prompts); note a blocker, or clear the person's
+    blockers when they say there are none. None: paused, so no run to count it for."""
     questions = questions_of(schedule)
     async with bot.db.session() as session:
         run = await open_run(session, schedule, now)
         if run is not None:
             day, early = date.fromisoformat(run.local_date), False
         else:
-            upcoming = cadence_of(schedule).next_after(now) or now
+            upcoming = next_running(schedule, client, now)
+            if upcoming is None:
+                return None
             day, early = local_date(upcoming, schedule.timezone), True
         assert schedule.id is not None and member.id is not None
         row = (
@@ -378,7 +393,12 @@ async def record_answer(
     return Recorded(day, early, found, cleared)
 
 
-def thanks(schedule: Schedule, member: Member, recorded: Recorded) -> str:
+def thanks(schedule: Schedule, member: Member, recorded: Recorded | None) -> str:
+    if recorded is None:
+        return (
+            f"The {label(schedule).lower()} here is paused, so there is no next one to count "
+            "that for; answer again once it is resumed."
+        )
     when = day_name(recorded.for_date)
     text = (
         f"Thanks {member.name}: that's early, so it counts for {when}'s {label(schedule).lower()}."
@@ -434,7 +454,7 @@ async def remind(bot: Bot, run: Run, schedule: Schedule, client: Client, now: da
                 select(Member).where(col(Member.id).in_([p.member_id for p in prompts]))
             )
         }
-    closes = run.closes_at.astimezone(zone(schedule.timezone))
+    closes = closing_time(run.fire_at, run.closes_at, schedule.timezone)
     reminded, quiet = [], []
     for prompt in prompts:
         member = members.get(prompt.member_id)
@@ -450,7 +470,7 @@ async def remind(bot: Bot, run: Run, schedule: Schedule, client: Client, now: da
             Message(
                 f"{mention}Reminder: your {label(schedule).lower()} answer for "
                 f"{day_name(date.fromisoformat(run.local_date))} is still open until "
-                f"{closes:%H:%M}. Reply here or `/caio {schedule.kind} answer …`.",
+                f"{closes}. Reply here or `/caio {schedule.kind} answer …`.",
                 address=where,
             )
         )

@@ -26,9 +26,9 @@ from bot.db.models import Client, Escalation
 from bot.db.models_schedule import Outcome, Run, Schedule, ScheduleKind
 from bot.events import Address
 from scheduler import checkins, nudges, redeliver, requeue, sharing
-from scheduler.calendar import holiday, local_date, zone
+from scheduler.calendar import local_date, zone
 from scheduler.claims import Fire, claim, claim_on, note
-from scheduler.store import CADENCE_FIELDS, cadence_from, cadence_of, skip_dates
+from scheduler.store import CADENCE_FIELDS, cadence_from, cadence_of, skipped_day
 
 log = structlog.get_logger(__name__)
 
@@ -65,16 +65,8 @@ def skip_reason(
             f"back at {back:%a %H:%M} {schedule.timezone}, past the "
             f"{grace.total_seconds() / 60:.0f}-minute grace window)"
         )
-    if schedule.paused:
-        return f"skipped {day}: paused"
-    if day.isoformat() in skip_dates(schedule):
-        return f"skipped {day}: skip requested"
-    name = holiday(client.country, client.region, day)
-    if name:
-        where = client.country.upper() if client.country else ""
-        where += f"-{client.region}" if client.region else ""
-        return f"skipped {day}: holiday {name} in {where}"
-    return None
+    skipped = skipped_day(schedule, client, day)
+    return f"skipped {day}: {skipped}" if skipped else None
 
 
 async def fire_schedules(

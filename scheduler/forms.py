@@ -150,4 +150,6 @@ def parse(text: str) -> Form:
             raise CalendarError(f"I don't understand `{' '.join([word, *args])[:60]}`")
     if form.window_minutes is not None and not 5 <= form.window_minutes <= 7 * 24 * 60:
         raise CalendarError("the window must be between 5m and 7d")
+    if form.blocker_hours is not None and form.blocker_hours <= 0:
+        raise CalendarError("`escalate` needs a time above zero, like 48h")
     return form

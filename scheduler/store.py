@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db.models import Member
+from bot.db.models import Client, Member
 from bot.db.models_schedule import (
     Blocker,
     CheckInAnswer,
@@ -22,8 +22,9 @@ from bot.db.models_schedule import (
 )
 from bot.events import Address
 from scheduler.answers import DEFAULT_QUESTIONS
-from scheduler.calendar import Cadence, parse_time
+from scheduler.calendar import Cadence, holiday, local_date, parse_time
 
+_LOOKAHEAD = 400  # fires: a daily cadence's year and then some
 CADENCE_FIELDS = ("local_time", "timezone", "days", "every_weeks", "anchor_date", "month_day")
 
 
@@ -53,11 +54,57 @@ def skip_dates(schedule: Schedule) -> set[str]:
     return {d for d in schedule.skip_dates.split(",") if d}
 
 
+def skipped_day(schedule: Schedule, client: Client, day: date) -> str | None:
+    """Why a schedule does not run on a local day (paused, a skip date, a public holiday):
+    the one rule the engine fires by and early answers are dated by."""
+    if schedule.paused:
+        return "paused"
+    if day.isoformat() in skip_dates(schedule):
+        return "skip requested"
+    name = holiday(client.country, client.region, day)
+    if name:
+        where = client.country.upper() if client.country else ""
+        where += f"-{client.region}" if client.region else ""
+        return f"holiday {name} in {where}"
+    return None
+
+
+def next_running(schedule: Schedule, client: Client, after: datetime) -> datetime | None:
+    """The first fire after `after` that will not be skipped; None while paused (or when no
+    day in the next year runs)."""
+    cadence = cadence_of(schedule)
+    moment = cadence.next_after(after)
+    for _ in range(_LOOKAHEAD):
+        if moment is None or schedule.paused:
+            return None
+        if skipped_day(schedule, client, local_date(moment, schedule.timezone)) is None:
+            return moment
+        moment = cadence.next_after(moment)
+    return None
+
+
 def touch(schedule: Schedule, now: datetime) -> Schedule:
     """Mark a schedule changed and recompute its next fire from now."""
     schedule.changed_at = now
     schedule.next_fire_at = cadence_of(schedule).next_after(now)
     return schedule
+
+
+async def past_days_already_run(session: AsyncSession, schedule: Schedule) -> date | None:
+    """Move a just-changed schedule's next fire past a local day that already had its run
+    (a new time later the same day must not ask the team twice); that day, if it did."""
+    if schedule.id is None or schedule.next_fire_at is None:
+        return None
+    day = local_date(schedule.next_fire_at, schedule.timezone)
+    ran = await session.exec(
+        select(Run.id)
+        .where(Run.schedule_id == schedule.id, Run.local_date == day.isoformat())
+        .limit(1)
+    )
+    if ran.first() is None:
+        return None
+    schedule.next_fire_at = cadence_of(schedule).next_after(schedule.next_fire_at)
+    return day
 
 
 async def find(

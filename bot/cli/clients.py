@@ -81,8 +81,11 @@ def _caio_specs(values: list[str]) -> list[MemberSpec]:
 
 
 def _errors(exc: ValidationError) -> str:
+    """Pydantic's errors as one line; a whole-spec error (a region) has no field to name."""
     return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc'])}: {str(e['msg']).removeprefix('Value error, ')}"
+        ".".join(str(p) for p in e["loc"])
+        + ": " * bool(e["loc"])
+        + str(e["msg"]).removeprefix("Value error, ")
         for e in exc.errors()
     )
 

@@ -22,7 +22,8 @@ class ChartData:
     ai_answers: list[int]
     caio_answers: list[int]
     questions: list[int]
-    escalations: list[tuple[str, float | None]]  # ("#12", hours to answer or None when open)
+    # ("#12", office hours to answer or None when open, late: missed its due time)
+    escalations: list[tuple[str, float | None, bool]]
     target_hours: float
     days: list[int]  # day of month with hours logged
     cumulative_hours: list[float]
@@ -49,18 +50,15 @@ def render_png(data: ChartData) -> bytes:
     weekly.legend(fontsize="small")
 
     if data.escalations:
-        labels = [label for label, _ in data.escalations]
-        values = [value or 0.0 for _, value in data.escalations]
-        colours = [
-            LATE if value is None or value > data.target_hours else CAIO
-            for _, value in data.escalations
-        ]
+        labels = [label for label, _, _ in data.escalations]
+        values = [value or 0.0 for _, value, _ in data.escalations]
+        colours = [LATE if late else CAIO for _, _, late in data.escalations]
         response.bar(labels, values, color=colours, width=0.5)
         response.axhline(data.target_hours, color="k", linestyle="--", label="target")
         response.legend(fontsize="small")
     else:
         response.text(0.5, 0.5, "no escalations", ha="center", va="center")
-    response.set_title("Escalation response (hours)")
+    response.set_title("Escalation response (office hours)")
 
     if data.days:
         hours.step(data.days, data.cumulative_hours, where="post", color=HOURS, label="used")

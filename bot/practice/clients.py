@@ -10,11 +10,19 @@ import re
 import tomllib
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -29,6 +37,12 @@ CLIENT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 class ClientError(ValueError):
     """A setting or file a person got wrong; the message says what to fix."""
+
+
+# Hours a person types, the one rule for `clients add`, `clients set`, TOML files and
+# `/caio config set`: finite, and within what a month or two weeks can hold.
+ResponseTargetHours = Annotated[float, Field(gt=0, le=24 * 14, allow_inf_nan=False)]
+RetainerHours = Annotated[float, Field(ge=0, le=744, allow_inf_nan=False)]
 
 
 def check_timezone(value: str) -> str:
@@ -119,8 +133,8 @@ class ClientSpec(BaseModel):
     timezone: str = "UTC"
     country: str | None = None
     region: str | None = None
-    response_target_hours: float = Field(24.0, gt=0, le=24 * 14)
-    retainer_hours: float = Field(0.0, ge=0, le=744)
+    response_target_hours: ResponseTargetHours = 24.0
+    retainer_hours: RetainerHours = 0.0
     profile: str = ""
     members: list[MemberSpec] = []
 
@@ -161,11 +175,19 @@ def _raise(message: str) -> Any:
 
 
 # -- single settings, as `clients set` and `/caio config set` change them ---------------------
-def _hours(value: str) -> float:
-    number = float(value.lower().removesuffix("h").strip())
-    if number < 0:
-        raise ValueError("hours cannot be negative")
-    return number
+def _hours(name: str, kind: Any) -> Callable[[str], float]:
+    """A setter for hours (`20` or `20h`) checked by the same rule as the client's spec."""
+    adapter: TypeAdapter[float] = TypeAdapter(kind)
+
+    def parse(value: str) -> float:
+        text = value.lower().removesuffix("h").strip()
+        try:
+            return adapter.validate_python(text)
+        except ValidationError as exc:
+            reason = str(exc.errors()[0]["msg"]).lower()
+            raise ValueError(f"{name} {text!r}: {reason} (hours)") from None
+
+    return parse
 
 
 SETTERS: dict[str, tuple[str, Callable[[str], Any]]] = {
@@ -175,8 +197,8 @@ SETTERS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "region": ("region", lambda v: v.strip().upper() or None),
     "office_hours": ("office_hours", check_office_hours),
     "quiet_hours": ("quiet_hours", check_quiet_hours),
-    "response_target": ("response_target_hours", _hours),
-    "retainer": ("retainer_hours", _hours),
+    "response_target": ("response_target_hours", _hours("response_target", ResponseTargetHours)),
+    "retainer": ("retainer_hours", _hours("retainer", RetainerHours)),
     "profile": ("profile", str.strip),
     "queue": ("queue_address", lambda v: parse_queue(v).key),
 }
@@ -204,7 +226,7 @@ def apply_setting(client: Client, name: str, value: str) -> str:
     try:
         parsed = parse(value)
     except ValueError as exc:
-        raise ClientError(str(exc).removeprefix("could not convert string to float: ")) from None
+        raise ClientError(str(exc)) from None
     if name == "region" and parsed:
         country = client.country
         if not country or parsed not in holidays.list_supported_countries()[country]:

@@ -40,6 +40,7 @@ from bot.db.models_schedule import (
 from bot.practice import decisions, radar
 from bot.practice.chart import ChartData, render_png
 from bot.practice.hours import MonthHours, month_bounds, month_entries, month_hours
+from bot.sla import office_time
 from bot.text import shorten
 
 
@@ -58,18 +59,32 @@ class Developer:
 
 @dataclass(frozen=True)
 class EscalationLine:
+    """One escalation as the report shows it. Both the time taken and the verdict count
+    office hours, as the due time the asker was given does."""
+
     id: int
     question: str
-    hours: float | None  # None: not answered yet
+    hours: float | None  # office hours taken to answer; None: not answered yet
+    met: bool | None  # answered by its due time; None: still open and not yet due
 
-    def met(self, target: float) -> bool:
-        return self.hours is not None and self.hours <= target
+
+def _escalation_line(client: Client, escalation: Escalation, now: datetime) -> EscalationLine:
+    answered = escalation.answered_at
+    if answered is None:
+        taken, met = None, (False if escalation.due_at <= now else None)
+    else:
+        taken = office_time(client, escalation.created_at, answered).total_seconds() / 3600
+        met = answered <= escalation.due_at
+    return EscalationLine(escalation.id or 0, escalation.question, taken, met)
 
 
 @dataclass(frozen=True)
 class Standups:
-    prompts: int
-    answers: int
+    """Stand-up participation counted by run membership: each person in each stand-up of
+    the month once, whether prompted or counted in by an early answer."""
+
+    asked: int
+    answered: int
     blockers_raised: int
     blockers_resolved: int
 
@@ -118,24 +133,35 @@ async def _standups(
     standup_ids = select(Schedule.id).where(
         Schedule.client_id == client_id, Schedule.kind == ScheduleKind.STANDUP
     )
-    prompts = await session.exec(
-        select(Prompt.id)
-        .join(Run, Run.id == Prompt.run_id)  # type: ignore[arg-type]
-        .where(
-            Prompt.client_id == client_id,
-            col(Run.schedule_id).in_(standup_ids),
-            col(Run.fire_at) >= start,
-            col(Run.fire_at) < end,
+    runs = list(
+        await session.exec(
+            select(Run.id, Run.schedule_id, Run.local_date).where(
+                Run.client_id == client_id,
+                col(Run.schedule_id).in_(standup_ids),
+                col(Run.fire_at) >= start,
+                col(Run.fire_at) < end,
+            )
         )
     )
+    prompts = await session.exec(
+        select(Prompt.run_id, Prompt.member_id).where(
+            Prompt.client_id == client_id, col(Prompt.run_id).in_([r for r, _, _ in runs])
+        )
+    )
+    days = {(schedule, day): run for run, schedule, day in runs}
     answers = await session.exec(
-        select(CheckInAnswer.id).where(
+        select(CheckInAnswer.schedule_id, CheckInAnswer.for_date, CheckInAnswer.member_id).where(
             CheckInAnswer.client_id == client_id,
             col(CheckInAnswer.schedule_id).in_(standup_ids),
-            col(CheckInAnswer.created_at) >= start,
-            col(CheckInAnswer.created_at) < end,
+            col(CheckInAnswer.for_date).in_(sorted({day for _, _, day in runs})),
         )
     )
+    answered = {
+        (days[(schedule, day)], member)
+        for schedule, day, member in answers
+        if (schedule, day) in days
+    }
+    asked = answered | {(run, member) for run, member in prompts}
     blockers = list(await session.exec(select(Blocker).where(Blocker.client_id == client_id)))
     raised = [b for b in blockers if start <= b.opened_at < end]
     resolved = [
@@ -143,7 +169,7 @@ async def _standups(
         for b in blockers
         if b.status == BlockerStatus.RESOLVED and b.closed_at and start <= b.closed_at < end
     ]
-    return Standups(len(list(prompts)), len(list(answers)), len(raised), len(resolved))
+    return Standups(len(asked), len(answered), len(raised), len(resolved))
 
 
 async def build_report(
@@ -211,14 +237,7 @@ async def build_report(
         person.topics.update(found)
     developers = sorted(people.values(), key=lambda d: (not d.junior, -d.answers, d.name))
 
-    lines = [
-        EscalationLine(
-            e.id or 0,
-            e.question,
-            (e.answered_at - e.created_at).total_seconds() / 3600 if e.answered_at else None,
-        )
-        for e in escalations
-    ]
+    lines = [_escalation_line(client, e, now) for e in escalations]
     asked = len(questions) + sum(1 for e in escalations if e.question_id is None)
     ai = [a for a in advice if a.source == AdviceSource.AI]
     caio = [a for a in advice if a.source == AdviceSource.CAIO]
@@ -243,7 +262,7 @@ async def build_report(
             + [e.created_at for e in escalations if e.question_id is None],
             zone,
         ),
-        escalations=[(f"#{line.id}", line.hours) for line in lines],
+        escalations=[(f"#{line.id}", line.hours, line.met is False) for line in lines],
         target_hours=client.response_target_hours,
         days=[],
         cumulative_hours=[],
@@ -340,27 +359,27 @@ def outcomes(report: MonthlyReport) -> list[str]:
     if report.topics:
         said.append(f"Most advice was on {_and([t for t, _ in report.topics[:3]])}.")
     if report.escalations:
-        target = report.client.response_target_hours
-        met = sum(e.met(target) for e in report.escalations)
+        target = f"{report.client.response_target_hours:g} office-hour target"
+        met = sum(e.met is True for e in report.escalations)
         times = [e.hours for e in report.escalations if e.hours is not None]
-        median = f" (median {statistics.median(times):.1f} h)" if times else ""
+        median = f" (median {statistics.median(times):.1f} office hours to answer)" if times else ""
         open_ = sum(e.hours is None for e in report.escalations)
         if met == len(report.escalations):
-            said.append(f"Every escalation was answered within the {target:g} h target{median}.")
+            said.append(f"Every escalation was answered within the {target}{median}.")
         else:
             said.append(
                 f"{met} of {_plural(len(report.escalations), 'escalation')} answered within "
-                f"the {target:g} h target{median}" + (f"; {open_} still open." if open_ else ".")
+                f"the {target}{median}" + (f"; {open_} still open." if open_ else ".")
             )
     if report.decisions:
         titles = [f"“{d.title}”" for d in report.decisions[:3]]
         said.append(f"{_plural(len(report.decisions), 'decision')} recorded: {_and(titles)}.")
     if report.radar_changes:
         said.append(f"Tech radar updated: {'; '.join(report.radar_changes[:3])}.")
-    if report.standups.prompts:
+    if report.standups.asked:
         s = report.standups
         said.append(
-            f"Stand-up participation {min(s.answers / s.prompts, 1):.0%}; "
+            f"Stand-up participation {s.answered / s.asked:.0%}; "
             f"{_plural(s.blockers_raised, 'blocker')} raised, {s.blockers_resolved} resolved."
         )
     said.append(report.hours.summary())
@@ -374,6 +393,19 @@ def _table(head: list[str], rows: list[list[str]]) -> list[str]:
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return lines
+
+
+_VERDICT = {True: "yes", False: "no", None: "not yet due"}
+
+
+def _target_line(client: Client) -> str:
+    """What the target counts, so a client reading "1.0 h" for a weekend wait trusts it."""
+    where = f", public holidays in {client.country.upper()} excepted" if client.country else ""
+    return (
+        f"Response target: {client.response_target_hours:g} office hours "
+        f"({client.office_hours}, {client.timezone}{where}); response times below count "
+        "office hours too."
+    )
 
 
 def to_markdown(report: MonthlyReport, chart_name: str) -> str:
@@ -420,17 +452,16 @@ def to_markdown(report: MonthlyReport, chart_name: str) -> str:
     ]
     out.append("")
 
-    target = client.response_target_hours
-    out += ["## Escalations", "", f"Response target: {target:g} h.", ""]
+    out += ["## Escalations", "", _target_line(client), ""]
     if report.escalations:
         out += _table(
-            ["#", "question", "answered in", "within target"],
+            ["#", "question", "answered in (office hours)", "within target"],
             [
                 [
                     str(e.id),
                     shorten(e.question, 90),
                     f"{e.hours:.1f} h" if e.hours is not None else "open",
-                    "yes" if e.met(target) else "no",
+                    _VERDICT[e.met],
                 ]
                 for e in report.escalations
             ],
@@ -441,9 +472,10 @@ def to_markdown(report: MonthlyReport, chart_name: str) -> str:
 
     out += ["## Stand-ups", ""]
     s = report.standups
-    if s.prompts or s.answers or s.blockers_raised:
+    if s.asked or s.blockers_raised:
         out.append(
-            f"{s.answers} check-ins answered of {s.prompts} asked; "
+            f"{s.answered} of {s.asked} check-ins answered (each person once per stand-up, "
+            "early answers included); "
             f"{_plural(s.blockers_raised, 'blocker')} raised, {s.blockers_resolved} resolved."
         )
     else:

@@ -78,6 +78,25 @@ def test_mistakes_are_short_errors(cli_env: str) -> None:
     assert "Traceback" not in out
 
 
+def test_bad_numbers_get_one_clear_line_from_every_door(cli_env: str) -> None:
+    """The same rule for `clients add`, `clients set` (and `/caio config set`)."""
+    assert cli("clients", "add", "acme", "Acme")[0] == 0
+    for args, line in [
+        (("set", "acme", "retainer=nan"), "error: retainer 'nan': input should be a finite number"),
+        (("set", "acme", "retainer=1e400"), "error: retainer '1e400': input should be a finite"),
+        (("set", "acme", "retainer=abc"), "error: retainer 'abc': input should be a valid number"),
+        (
+            ("set", "acme", "response_target=0"),
+            "response_target '0': input should be greater than 0",
+        ),
+        (("add", "b", "B", "--retainer", "inf"), "error: retainer_hours: Input should be a finite"),
+        (("add", "b", "B", "--country", "DE", "--region", "ZZ"), "error: DE has no region 'ZZ'"),
+    ]:
+        code, out = cli("clients", *args)
+        assert code == 1 and line in out, (args, out)
+        assert "Traceback" not in out and len(out.strip().splitlines()) == 1
+
+
 def test_import_a_toml_file(cli_env: str, tmp_path: Path) -> None:
     path = tmp_path / "acme.toml"
     path.write_text(GOOD)

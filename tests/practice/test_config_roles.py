@@ -31,8 +31,15 @@ async def test_caio_changes_settings_with_validation(chat: Chat, teams: Teams) -
     assert "unknown time zone 'Mars/Olympus'" in bad
     assert "unknown setting 'colour'" in await chat.say("/caio config set colour blue")
     assert "Usage: `/caio config set <setting> <value>`" in await chat.say("/caio config set")
+    for value, reason in [
+        ("retainer nan", "retainer 'nan': input should be a finite number (hours)"),
+        ("retainer 1e400", "retainer '1e400': input should be a finite number (hours)"),
+        ("response_target 0", "response_target '0': input should be greater than 0 (hours)"),
+    ]:
+        bad = await chat.say(f"/caio config set {value}")
+        assert reason in bad and "went wrong" not in bad, bad
     shown = await chat.say("/caio config show")
-    assert "retainer: 20 h/month" in shown
+    assert "retainer: 20 h/month" in shown and "response target: 24 h" in shown
     assert "office hours: mon-fri 09:00-17:00 (Europe/Berlin)" in shown
     assert "workspaces: console:console" in shown
 

@@ -69,6 +69,7 @@ async def test_bad_input_and_members(chat: Chat, teams: Teams) -> None:
     await teams.be("dana", Role.CAIO)
     assert "Usage: `/caio hours log <duration" in await chat.say("/caio hours log soon review")
     assert "Usage: `/caio hours log <duration" in await chat.say("/caio hours log 1h")
+    assert "at most 24 h at a time" in await chat.say("/caio hours log 1000h review")
     assert "no retainer set" in await chat.say("/caio hours")
 
 

@@ -4,7 +4,7 @@ outcomes a client reads first, with a PNG chart."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from typer.testing import CliRunner, Result
@@ -21,8 +21,10 @@ from bot.db.models_schedule import (
     Schedule,
     ScheduleKind,
 )
+from scheduler.engine import Engine
 from tests.conftest import Chat
 from tests.practice.conftest import Teams, uploaded
+from tests.scheduler.helpers import set_client, team
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -125,7 +127,10 @@ async def test_report_in_chat_is_uploaded_and_written_in_outcomes(
     assert (
         "• 2 juniors onboarded onto " in out and "(ana and ben): 2 answers, 1 rated helpful" in out
     )
-    assert "Every escalation was answered within the 8 h target (median 2.0 h)." in out
+    assert (
+        "Every escalation was answered within the 8 office-hour target "
+        "(median 2.0 office hours to answer)." in out
+    )
     assert "1 decision recorded: “Golden-set evals before each release”." in out
     assert "Tech radar updated: Ragas added to Trial (Tools): evaluation harness." in out
     assert "Stand-up participation 75%; 2 blockers raised, 1 resolved." in out
@@ -141,12 +146,68 @@ async def test_report_in_chat_is_uploaded_and_written_in_outcomes(
     developers = markdown.split("## Advice per developer")[1].split("##")[0]
     assert developers.index("| ana | junior |") < developers.index("| sam | senior |")
     assert developers.index("| ben | junior |") < developers.index("| sam | senior |")
+    assert "Response target: 8 office hours (mon-fri 09:00-17:00, UTC)" in markdown
     assert "| 1 | can we send customer emails to OpenAI under our DPA? | 2.0 h | yes |" in markdown
-    assert "3 check-ins answered of 4 asked" in markdown
+    assert "3 of 4 check-ins answered (each person once per stand-up" in markdown
     assert "ADR-001 Golden-set evals before each release (accepted, 2026-11-24)" in markdown
     assert files["report-demo-2026-11.png"].startswith(PNG)
 
     assert "Usage: `/caio report [YYYY-MM]`" in await chat.say("/caio report November")
+
+
+async def test_an_escalation_answered_by_its_due_time_is_within_target(
+    chat: Chat, teams: Teams, clock: ManualClock
+) -> None:
+    """Asked Friday 16:30 Berlin with an 8 h office-hour target, the asker is told Monday
+    16:30; answered Monday 09:30, the report must say so, in office hours, not 65 h late."""
+    await set_client(
+        chat.bot, timezone="Europe/Berlin", office_hours="mon-fri 09:00-17:00", country="DE"
+    )
+    await teams.be("dana", Role.CAIO)
+    await chat.say("/caio config set response_target 8")
+    await chat.say("/caio escalate a second one, never answered, asked Friday too")
+    clock.set(datetime(2026, 11, 27, 15, 30, tzinfo=UTC))  # Fri 16:30 Berlin
+    await teams.be("sam")
+    asked = await chat.say("/caio escalate can we send customer emails to OpenAI?")
+    assert "Expect an answer by Mon 30 Nov 16:30 Europe/Berlin" in asked
+    clock.set(datetime(2026, 11, 30, 8, 30, tzinfo=UTC))  # Mon 09:30 Berlin
+    await teams.be("dana", Role.CAIO)
+    await chat.say("/caio answer 2 Yes, with the zero-retention addendum.")
+
+    out = await chat.say("/caio report 2026-11")
+    assert (
+        "1 of 2 escalations answered within the 8 office-hour target "
+        "(median 1.0 office hours to answer); 1 still open." in out
+    )
+    markdown = uploaded(out)["report-demo-2026-11.md"].decode()
+    assert (
+        "Response target: 8 office hours (mon-fri 09:00-17:00, Europe/Berlin, public holidays "
+        "in DE excepted)" in markdown
+    )
+    assert "| 2 | can we send customer emails to OpenAI? | 1.0 h | yes |" in markdown
+    assert "| 1 | a second one, never answered, asked Friday too | open | no |" in markdown
+
+
+async def test_standup_participation_counts_early_answerers_as_asked(
+    chat: Chat, teams: Teams, clock: ManualClock
+) -> None:
+    """Two in the stand-up, one answers early (so is not prompted), one stays silent: half
+    took part, as the stand-up's own summary says."""
+    await team(chat, "dana", "sam")
+    await chat.say("/caio standup setup at 09:30 tz UTC participants @dana @sam")
+    await chat.say("/as dana")
+    await chat.say("/caio standup answer today: evals | blockers: none")
+    engine = Engine(chat.bot)
+    for hour in (9, 13):
+        clock.set(datetime(2026, 11, 25, hour, 30, tzinfo=UTC))
+        await engine.run_due(clock.now())
+    assert "Stand-up summary · Wed 25 Nov (1 of 2 answered)" in chat.pop()
+
+    await teams.be("lee", Role.LEAD)
+    out = await chat.say("/caio report 2026-11")
+    assert "Stand-up participation 50%; 0 blockers raised, 0 resolved." in out
+    markdown = uploaded(out)["report-demo-2026-11.md"].decode()
+    assert "1 of 2 check-ins answered" in markdown
 
 
 async def test_an_empty_month_says_so(chat: Chat, teams: Teams) -> None:

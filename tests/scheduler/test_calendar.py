@@ -152,3 +152,34 @@ def test_a_duration_is_shown_as_it_is_typed_and_reads_back(minutes: int, shown: 
 def test_a_monthly_day_is_shown_in_words(month_day: str, shown: str) -> None:
     cadence = Cadence(time(10, 0), "UTC", month_day=month_day)
     assert cadence.describe() == f"monthly on the {shown} at 10:00 UTC"
+
+
+async def test_a_time_that_occurs_twice_when_clocks_go_back_fires_once(
+    chat: Chat, clock: ManualClock
+) -> None:
+    """02:30 happens twice in Berlin on 31 Oct 2027 (CEST, then CET): one stand-up that
+    day, at the first, and its close reads as after its start."""
+    await team(chat, "dana")
+    clock.set(datetime(2027, 10, 30, 12, 0, tzinfo=UTC))
+    await chat.say(
+        "/caio standup setup at 02:30 on mon-sun tz Europe/Berlin participants @dana "
+        "window 1h reminders 0"
+    )
+    engine = Engine(chat.bot)
+    seen = []
+    moment = datetime(2027, 10, 30, 23, 0, tzinfo=UTC)
+    while moment <= datetime(2027, 10, 31, 4, 0, tzinfo=UTC):
+        clock.set(moment)
+        await engine.run_due(moment)
+        seen.append(chat.pop())
+        moment += timedelta(minutes=5)
+    kickoffs = [line for out in seen for line in out.splitlines() if "*Stand-up* for" in line]
+    assert kickoffs == [
+        "  *Stand-up* for Sun 31 Oct: asking dana. Answers until 02:30 Europe/Berlin "
+        "(CET: the clocks go back in between)."
+    ]
+    assert "Stand-up summary · Sun 31 Oct" in "".join(seen)
+    async with chat.bot.db.session() as session:
+        fires = list(await session.exec(select(FireClaim).where(FireClaim.job == "fire")))
+    assert [f.fire_at for f in fires] == [datetime(2027, 10, 31, 0, 30, tzinfo=UTC)]
+    assert "Next: Mon 01 Nov 02:30 Europe/Berlin" in await chat.say("/caio standup show")

@@ -113,6 +113,7 @@ async def test_malformed_input_gets_usage_not_a_traceback(chat: Chat) -> None:
         ("/caio standup setup on funday", "not a day"),
         ('/caio standup setup questions "unclosed', "a quote is not closed"),
         ("/caio standup setup window forever", "not a duration"),
+        ("/caio standup setup escalate 0h", "`escalate` needs a time above zero"),
         ("/caio standup setup participants @nobody", "I don't know @nobody yet"),
         ("/caio standup setup at 9am", "Stand-up set up"),
         ("/caio standup skip someday", "not a date"),
@@ -133,3 +134,87 @@ async def test_days_may_follow_the_time_without_on(chat: Chat) -> None:
     out = await chat.say("/caio standup setup at 10:15 tue,thu")
     assert "When: on tue,thu at 10:15" in out
     assert "not a day" in await chat.say("/caio standup setup at 10:15 lunchtime")
+
+
+async def test_an_early_answer_counts_for_the_next_standup_that_runs(
+    chat: Chat, clock: ManualClock
+) -> None:
+    """Skip dates, holidays and pauses are passed over: the answer waits for a day that
+    prompts, instead of being filed under one that never does."""
+    await set_client(chat.bot, country="GB", region="ENG", timezone="Europe/London")
+    await team(chat, "dana", "sam")
+    clock.set(datetime(2026, 12, 23, 12, 0, tzinfo=UTC))  # Wed, after its 09:30
+    await chat.say("/caio standup setup at 09:30 tz Europe/London participants @dana @sam")
+    await chat.say("/caio standup skip 2026-12-24")  # then Christmas, a weekend, Boxing Day
+    await chat.say("/as dana")
+    early = await chat.say("/caio standup answer today: write the eval report | blockers: none")
+    assert "that's early, so it counts for Tue 29 Dec's stand-up" in early
+
+    engine, _ = workers(chat.bot)
+    for day in (24, 25, 28, 29):
+        clock.set(datetime(2026, 12, day, 9, 30, tzinfo=UTC))
+        await engine.run_due(clock.now())
+    prompted = chat.pop()
+    assert prompted.count("*Stand-up* for") == 1
+    assert "Stand-up* for Tue 29 Dec: asking sam." in prompted and "[#@dana]" not in prompted
+    clock.set(datetime(2026, 12, 29, 13, 30, tzinfo=UTC))
+    await engine.run_due(clock.now())
+    assert "• dana: write the eval report" in chat.pop()
+
+    await chat.say("/as lee lead")
+    await chat.say("/caio standup pause")
+    await chat.say("/as dana")
+    paused = await chat.say("/caio standup answer today: more evals")
+    assert "The stand-up here is paused, so there is no next one to count that for" in paused
+
+
+async def test_labelled_and_piped_answers_fit_the_teams_own_questions(
+    chat: Chat, clock: ManualClock
+) -> None:
+    """With `Done?` `Next?` `Blockers?`, the labels the prompt suggests land on the
+    matching question, and `a|b|c` splits with or without spaces."""
+    await team(chat, "dana", "sam", "kim")
+    await chat.say(
+        "/caio standup setup at 09:30 tz Europe/Berlin participants @dana @sam @kim "
+        'questions "Done?" "Next?" "Blockers?"'
+    )
+    engine, _ = workers(chat.bot)
+    clock.set(FIRE)
+    await engine.run_due(clock.now())
+    assert "Reply here (one line per question, or `yesterday: … | today: … | blockers: …`)" in (
+        chat.pop()
+    )
+    noted = await reply_in_dm(chat, "dana", "today: prompt caching | blockers: GPU quota")
+    assert "Blocker noted: GPU quota." in noted
+    await reply_in_dm(chat, "sam", "shipped the retriever|new eval set|nope")
+    await reply_in_dm(chat, "kim", "yesterday: docs | today: load tests")
+    clock.set(FIRE + timedelta(hours=4))
+    await engine.run_due(clock.now())
+    summary = chat.pop()
+    assert "• dana: prompt caching" in summary
+    assert "• kim: load tests" in summary
+    assert "• sam: new eval set" in summary
+    assert "• dana: GPU quota" in summary and "sam: nope" not in summary
+
+
+async def test_a_new_time_after_todays_standup_starts_tomorrow(
+    chat: Chat, clock: ManualClock
+) -> None:
+    """Moved to 09:50 at 09:40, after the 09:30 stand-up ran: no second one today."""
+    await team(chat, "dana")
+    await chat.say("/caio standup setup at 09:30 on mon-fri tz Europe/Berlin participants @dana")
+    engine, _ = workers(chat.bot)
+    clock.set(FIRE)
+    await engine.run_due(clock.now())
+    assert "Stand-up* for Wed 25 Nov" in chat.pop()
+    clock.set(FIRE + timedelta(minutes=10))
+    moved = await chat.say("/caio standup setup at 09:50")
+    assert "Wed 25 Nov's stand-up already ran, so the new time applies from Thu 26 Nov." in moved
+    assert "Next: Thu 26 Nov 09:50 Europe/Berlin" in moved
+    for minutes in (20, 21, 60):
+        clock.set(FIRE + timedelta(minutes=minutes))
+        await engine.run_due(clock.now())
+    assert "*Stand-up* for" not in chat.pop()
+    clock.set(datetime(2026, 11, 26, 8, 50, tzinfo=UTC))
+    await engine.run_due(clock.now())
+    assert "Stand-up* for Thu 26 Nov" in chat.pop()
