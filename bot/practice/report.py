@@ -239,8 +239,7 @@ async def build_report(
 
     lines = [_escalation_line(client, e, now) for e in escalations]
     asked = len(questions) + sum(1 for e in escalations if e.question_id is None)
-    ai = [a for a in advice if a.source == AdviceSource.AI]
-    caio = [a for a in advice if a.source == AdviceSource.CAIO]
+    ai, caio = _answers(advice, escalations)
     made = [
         d
         for d in await decisions.search(session, client.id, limit=500)
@@ -297,6 +296,20 @@ async def build_report(
         hours=hours,
         chart=chart,
     )
+
+
+def _answers(
+    advice: list[Advice], escalations: list[Escalation]
+) -> tuple[list[Advice], list[Advice]]:
+    """Each question once, by who settled it: the AI's draft unless it was escalated, else
+    the CAIO's first answer (a correction or a repeat is not another answered question)."""
+    escalated = {e.question_id for e in escalations if e.question_id is not None}
+    ai = [a for a in advice if a.source == AdviceSource.AI and a.question_id not in escalated]
+    first: dict[int, Advice] = {}
+    for row in sorted(advice, key=lambda a: (a.created_at, a.id or 0)):
+        if row.source == AdviceSource.CAIO and row.escalation_id is not None:
+            first.setdefault(row.escalation_id, row)
+    return ai, list(first.values())
 
 
 def _seniority(member: Member | None) -> str | None:

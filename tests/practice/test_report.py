@@ -240,3 +240,22 @@ async def test_cli_writes_markdown_and_chart(
     assert bad.exit_code == 1 and "no client 'nope'" in bad.output
     bad = await cli("report", "--client", "demo", "--month", "11/2026")
     assert bad.exit_code == 1 and "--month should look like 2026-11" in bad.output
+
+
+async def test_each_question_is_counted_once_by_who_settled_it(chat: Chat, teams: Teams) -> None:
+    """An AI answer that was escalated is the CAIO's to count, and a correction by the CAIO
+    is not a second answered question: the counts add up to the questions asked."""
+    await teams.be("ana")
+    asked = await chat.say("/caio ask can we fine-tune on our support tickets?")
+    await chat.say(chat.button(asked, "Escalate"))
+    await chat.say("/caio ask how do we handle OpenAI rate limits?")
+    await teams.be("dana", Role.CAIO)
+    await chat.say("/caio answer 1 Not before the eval set exists.")
+    await chat.say("/caio answer 1 Correction: not before the eval set and a PII scrub exist.")
+
+    out = await chat.say("/caio report 2026-11")
+    assert (
+        "The team asked 2 questions: 1 answered at once by the AI from the playbook and your "
+        "own history, 1 by the CAIO in person." in out
+    )
+    assert "| answered by the CAIO | 1 |" in uploaded(out)["report-demo-2026-11.md"].decode()
