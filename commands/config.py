@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import re
 
+from sqlmodel import col, select
+
 from bot.context import Context
 from bot.db.models import Client, Member, Role, Seniority
 from bot.directory import find_member
 from bot.message import Message
+from bot.permissions import CAIO
 from bot.practice.clients import ClientError, apply_setting, describe, setting_names, workspaces_of
 from bot.registry import registry
 from bot.text import shorten
@@ -97,8 +100,27 @@ async def set_role(ctx: Context, text: str) -> None:
     if person is None:
         return
     role = Role(parts[1].lower())
+    if Role(person.role) in CAIO and role not in CAIO and not await _another_caio(ctx, person):
+        await ctx.reply(
+            f"{person.name} is the last CAIO or admin of {ctx.client.name}: give someone "
+            "else that role first, or nobody could change these settings from chat.",
+            ephemeral=True,
+        )
+        return
     await ctx.bot.db.update(Member, person.id, role=role)
     await ctx.reply(f"{person.name} is now {role} in {ctx.client.name}.", ephemeral=True)
+
+
+async def _another_caio(ctx: Context, person: Member) -> bool:
+    async with ctx.bot.db.session() as session:
+        others = await session.exec(
+            select(Member.id).where(
+                Member.client_id == ctx.client_id,
+                Member.id != person.id,
+                col(Member.role).in_([r.value for r in CAIO]),
+            )
+        )
+        return others.first() is not None
 
 
 async def _seniority(ctx: Context, text: str, level: Seniority) -> None:

@@ -90,3 +90,16 @@ async def test_team_profile_reaches_the_model(database_url: str, clock: object) 
     system = llm.chat_requests[-1]["messages"][0]["content"]
     assert "Team profile (stack, goals, constraints): Django monolith on Postgres" in system
     assert "no US data" in system
+
+
+async def test_the_last_caio_cannot_demote_themselves(chat: Chat, teams: Teams) -> None:
+    """Else nobody could run `/caio config` again from chat."""
+    await teams.be("dana", Role.CAIO)
+    refused = await chat.say("/caio config role @dana member")
+    assert "dana is the last CAIO or admin of Demo Co" in refused
+    assert "now member" not in refused
+
+    await teams.be("sam")
+    await teams.be("dana", Role.CAIO)
+    assert "sam is now admin" in await chat.say("/caio config role @sam admin")
+    assert "dana is now member" in await chat.say("/caio config role @dana member")
