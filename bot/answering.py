@@ -15,8 +15,10 @@ import structlog
 from sqlalchemy import or_, update
 from sqlmodel import col, select
 
+from bot.adapter import DeliveryError
 from bot.advisor.offline import EXTRACTIVE
 from bot.advisor.passages import Passage
+from bot.advisor.prompt import without_citations
 from bot.advisor.redact import redact
 from bot.advisor.retrieval import load_passages
 from bot.advisor.service import DEGRADED, Draft
@@ -58,13 +60,15 @@ def answer_message(draft: Draft, advice_id: int | None, question_id: int) -> Mes
         before = draft.asked_before
         text = (
             f"*Asked before* — {before.citation()}:\n> {shorten(before.title, 200)}\n"
-            f"{shorten(before.text, 600)}\n\n{text}"
+            f"{shorten(without_citations(before.text), 600)}\n\n{text}"
         )
     notes = sources_notes(draft.cited)
     if draft.degraded:
         notes = (DEGRADED, *notes)
     if not draft.found:
         notes = (*notes, "Nothing relevant found: escalate and the CAIO will answer.")
+    elif not draft.cited:
+        notes = (*notes, "This answer cites no source: escalate if it matters.")
     return Message(text, notes=notes, actions=feedback_buttons(advice_id, question_id))
 
 
@@ -102,15 +106,34 @@ async def open_question_thread(bot: Bot, question: Question, asker: Member) -> A
 
 
 def _throttled(bot: Bot, posted: Posted) -> Callable[[str], Awaitable[None]]:
+    """Live updates of a streaming answer, at most one a `STREAM_INTERVAL`. They are a
+    courtesy: one the platform refuses (the placeholder deleted, a rate limit) stops the
+    updates, never the answer."""
     last = 0.0
+    stopped = False
 
     async def on_text(text: str) -> None:
-        nonlocal last
-        if time.monotonic() - last >= STREAM_INTERVAL:
-            last = time.monotonic()
+        nonlocal last, stopped
+        if stopped or time.monotonic() - last < STREAM_INTERVAL:
+            return
+        last = time.monotonic()
+        try:
             await bot.update(posted, Message(text + " …"))
+        except Exception as exc:
+            stopped = True
+            log.warning("live updates stopped", error=repr(exc))
 
     return on_text
+
+
+async def _replace(bot: Bot, placeholder: Posted, message: Message) -> None:
+    """The finished answer in place of "Thinking…", or below it when that message can no
+    longer be edited (deleted, say)."""
+    try:
+        await bot.update(placeholder, message)
+    except DeliveryError as exc:
+        log.warning("placeholder gone, posting the answer anew", error=str(exc))
+        await bot.send(message)
 
 
 def claim_lease(bot: Bot) -> timedelta:
@@ -175,7 +198,7 @@ async def answer_question(bot: Bot, question_id: int, history: tuple[str, ...] =
         advice_id = await _log_advice(bot, question, asker, draft)
     message = answer_message(draft, advice_id, question_id).to(thread)
     if placeholder is not None:
-        await bot.update(placeholder, message)
+        await _replace(bot, placeholder, message)
     else:
         await bot.send(message)
     await _mark_answered(bot, question_id)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.advisor.llm import LLM
+from bot.advisor.llm import LLM, ModelError
 from bot.advisor.service import DEGRADED
 from bot.db.models import Advice, Escalation, Question
 from config.settings import Settings
@@ -290,3 +290,89 @@ def test_the_offline_answer_quotes_pitfalls_as_pitfalls() -> None:
     answer = compose("how do we evaluate answers?", [passage])
     assert "• Write 50 questions and evaluate their answers by hand." in answer
     assert "• Avoid: Evaluating only end-to-end answers on eval day." in answer
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ('{"id": "x", "object": "chat.completion", "choices": []}', "application/json"),
+        ("{}", "application/json"),
+        ("<html><body>502 Bad Gateway</body></html>", "text/html"),
+    ],
+)
+async def test_a_malformed_model_reply_falls_back_to_the_offline_answer(
+    chat: Chat, standin: OpenAIStandIn, body: str, content_type: str
+) -> None:
+    """A proxy's error page or a broken server answering 200: as unusable as a 500."""
+    standin.garble_next(body, content_type)
+    out = await chat.say(QUESTION)
+    assert DEGRADED in out and "Here is what the playbook" in out
+    assert "went wrong" not in out
+
+
+async def test_a_broken_stream_chunk_is_a_model_error(
+    settings: Settings, standin: OpenAIStandIn
+) -> None:
+    standin.garble_next('data: {"choices": [{"delta": {"content": "Hi\n\n', "text/event-stream")
+
+    async def on_text(text: str) -> None:
+        pass
+
+    llm = LLM(settings)
+    try:
+        with pytest.raises(ModelError):
+            await llm.complete([{"role": "user", "content": "hi"}], on_text)
+    finally:
+        await llm.close()
+
+
+async def test_code_in_an_answer_is_left_as_written(chat: Chat, standin: OpenAIStandIn) -> None:
+    standin.reply = "Keep the best hit [2].\n```python\nbest = hits[1]\n```\nThen `tokens[0]`."
+    out = await chat.say(QUESTION)
+    assert "Keep the best hit [1]." in out
+    assert "best = hits[1]" in out and "`tokens[0]`" in out
+    sources = next(line for line in out.splitlines() if "Sources:" in line)
+    assert "[1] " in sources and "[2] " not in sources  # hits[1] is not a citation
+
+
+async def test_citation_lists_and_ranges_are_checked_and_renumbered(
+    chat: Chat, standin: OpenAIStandIn
+) -> None:
+    standin.reply = "Measure retrieval [2, 9] and generation [1-2]."
+    out = await chat.say(QUESTION)
+    assert "Measure retrieval [1] and generation [2][1]." in out
+
+
+async def test_an_answer_citing_nothing_lists_no_sources(
+    chat: Chat, standin: OpenAIStandIn
+) -> None:
+    standin.reply = "I don't know; the sources don't cover it. Please escalate."
+    out = await chat.say(QUESTION)
+    assert "Sources:" not in out
+    assert "This answer cites no source: escalate if it matters." in out
+
+
+async def test_only_sources_the_model_was_sent_can_be_cited(
+    chat: Chat, standin: OpenAIStandIn
+) -> None:
+    chat.bot.advisor.context_chars = 300  # room for one source
+    standin.reply = "See the checklist [1] and the rubric [3]."
+    out = await chat.say(QUESTION)
+    [body] = standin.chat_requests
+    sent = re.findall(r"^\[(\d+)\] ", prompt_of(body), re.MULTILINE)
+    assert sent == ["1"]
+    assert "See the checklist [1] and the rubric ." in out
+
+
+async def test_asked_before_quotes_the_earlier_answer_without_its_citation_marks(
+    chat: Chat, standin: OpenAIStandIn
+) -> None:
+    standin.reply = "Use a golden set [1] and track regressions [2]."
+    first = await chat.say(QUESTION)
+    await chat.say(chat.button(first, "Helpful"))
+    standin.reply = "Start from the golden set [1]."
+    again = await chat.say(QUESTION)
+    before = again[again.index("*Asked before*") : again.index("Start from the golden set")]
+    assert "Use a golden set and track regressions." in before
+    assert "[" not in before.split("\n", 2)[-1]
+    assert "regressions [2]" not in prompt_of(standin.chat_requests[-1])

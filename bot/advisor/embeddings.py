@@ -17,6 +17,11 @@ BATCH = 64  # inputs per request: well under every provider's per-request limit
 MAX_CHARS = 6000  # about 1.5k tokens: inside every common model's input window
 
 
+class EmbeddingError(Exception):
+    """The endpoint answered 200 with something that is not vectors (an HTML page from a
+    proxy, no `data`, too few rows, rows of mixed length)."""
+
+
 def text_hash(text: str) -> str:
     """What identifies embedded text, so unchanged entries are never embedded twice."""
     return hashlib.sha256(text.encode()).hexdigest()[:32]
@@ -50,10 +55,14 @@ class Embedder:
             response = await self.client.embeddings.create(
                 model=self.model, input=batch, encoding_format="float"
             )
-            ordered = sorted(response.data, key=lambda d: d.index)
-            if len(ordered) != len(batch):
-                raise ValueError(f"endpoint returned {len(ordered)} vectors for {len(batch)}")
-            rows.append(np.array([d.embedding for d in ordered], dtype=np.float32))
+            try:
+                ordered = sorted(response.data, key=lambda d: d.index)
+                matrix = np.array([d.embedding for d in ordered], dtype=np.float32)
+            except (AttributeError, TypeError, ValueError) as exc:
+                raise EmbeddingError(f"endpoint returned no usable vectors: {exc!r}") from exc
+            if matrix.ndim != 2 or len(matrix) != len(batch):
+                raise EmbeddingError(f"endpoint returned {len(ordered)} vectors for {len(batch)}")
+            rows.append(matrix)
         if not rows:
             return np.zeros((0, 0), dtype=np.float32)
         return normalise(np.vstack(rows))

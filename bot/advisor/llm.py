@@ -15,6 +15,12 @@ from config.settings import Settings
 
 OnText = Callable[[str], Awaitable[None]]
 
+
+class ModelError(Exception):
+    """The endpoint answered with something that is not a completion (no choices, an HTML
+    page from a proxy, a broken stream chunk): as unusable as a 500."""
+
+
 # OpenAI's reasoning models (o1, o3, o4-mini, the gpt-5 family) answer 400 to any
 # temperature but the default and to `max_tokens`; they also spend part of the budget
 # thinking, so they get headroom beyond the answer's length. Every other name, including
@@ -47,7 +53,14 @@ class LLM:
         )
 
     async def complete(self, messages: list[dict[str, str]], on_text: OnText | None = None) -> str:
-        """The model's answer; with `on_text`, streamed and reported as it grows."""
+        """The model's answer; with `on_text`, streamed and reported as it grows. Raises
+        `openai.APIError` or `ModelError` when there is none to be had."""
+        try:
+            return await self._complete(messages, on_text)
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"malformed answer from {self.model}: {exc!r}") from exc
+
+    async def _complete(self, messages: list[dict[str, str]], on_text: OnText | None) -> str:
         if on_text is None:
             response = await self.client.chat.completions.create(
                 model=self.model,

@@ -27,6 +27,7 @@ from openai import APIError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.advisor.embeddings import EmbeddingError
 from bot.advisor.offline import EXTRACTIVE
 from bot.advisor.passages import Passage
 from bot.advisor.synonyms import Phrase, SynonymMap, default_synonyms, tokens
@@ -40,6 +41,10 @@ log = structlog.get_logger(__name__)
 
 _Row = TypeVar("_Row", Advice, PlaybookEntry)
 Method = Literal["bm25", "offline", "hybrid"]
+
+# An embedding endpoint that failed (after the client's retries) or answered with no usable
+# vectors: the search goes on with full text alone.
+ENDPOINT_ERRORS = (APIError, EmbeddingError)
 
 # A passage counts as relevant by its words when it covers this share of the question's
 # content words. Where vectors judge meaning too, words must cover half the question and
@@ -213,7 +218,7 @@ class Retriever:
         if method == "hybrid" and self.vectors is not None:
             try:
                 vector = await self.vectors.embed_query(question)
-            except APIError as exc:
+            except ENDPOINT_ERRORS as exc:
                 log.warning("embedding endpoint failed, searching full text only", error=str(exc))
         return _Query(question, words, extra, wanted, alternatives, vector)
 
@@ -288,7 +293,7 @@ class Retriever:
                 near_playbook, near_advice, advice_cosines = await self._nearest(
                     session, client_id, query.vector
                 )
-            except APIError as exc:
+            except ENDPOINT_ERRORS as exc:
                 log.warning("embedding the index failed, searching full text only", error=str(exc))
             else:
                 cosines = {p.id: p.score for p in near_playbook} | advice_cosines
@@ -402,7 +407,7 @@ class Retriever:
             return None
         try:
             mine, *theirs = await self.vectors.embed_queries([question, *(t for _, t in earlier)])
-        except APIError as exc:
+        except ENDPOINT_ERRORS as exc:
             log.warning("embedding endpoint failed, comparing words only", error=str(exc))
             return None
         best = max((float(v @ mine), key) for (key, _), v in zip(earlier, theirs, strict=True))

@@ -12,7 +12,7 @@ from datetime import datetime
 import openai
 import structlog
 
-from bot.advisor.llm import LLM, OnText
+from bot.advisor.llm import LLM, ModelError, OnText
 from bot.advisor.offline import compose
 from bot.advisor.passages import Passage
 from bot.advisor.prompt import build_messages, keep_valid_citations
@@ -41,13 +41,12 @@ class Draft:
 
     text: str
     cited: tuple[Passage, ...] = ()
+    """The sources it cites; none for a model's answer that cited none."""
     asked_before: Passage | None = None
     model: str | None = None
     degraded: bool = False
-
-    @property
-    def found(self) -> bool:
-        return bool(self.cited)
+    found: bool = True
+    """Whether retrieval found anything to ground an answer in."""
 
 
 class Advisor:
@@ -70,13 +69,13 @@ class Advisor:
             found = await self.retriever.search(session, client.id, question, now=now)
         passages = found.passages
         if not passages:
-            return Draft(NOT_FOUND, asked_before=found.asked_before)
+            return Draft(NOT_FOUND, asked_before=found.asked_before, found=False)
         if self.llm is not None:
             try:
                 return await self._with_model(
                     client, question, passages, history, on_text, found.asked_before
                 )
-            except openai.APIError as exc:
+            except (openai.APIError, ModelError) as exc:
                 log.warning("model unavailable, answering offline", error=str(exc))
                 return offline(question, passages, found.asked_before, degraded=True)
         return offline(question, passages, found.asked_before)
@@ -91,7 +90,7 @@ class Advisor:
         asked_before: Passage | None,
     ) -> Draft:
         assert self.llm is not None
-        messages = build_messages(
+        prompt = build_messages(
             client_name=client.name,
             profile=client.profile,
             question=question,
@@ -99,13 +98,15 @@ class Advisor:
             history=tuple(redact(h) for h in history),
             budget_chars=self.context_chars,
         )
-        raw = await self.llm.complete(messages, on_text)
-        text, numbers = keep_valid_citations(raw, len(passages))
+        raw = await self.llm.complete(prompt.messages, on_text)
+        text, numbers = keep_valid_citations(raw, prompt.sources)
         if not text.strip():
             # A reasoning model that spent its whole budget thinking, or a broken server.
             log.warning("model returned no text, answering offline", model=self.llm.model)
             return offline(question, passages, asked_before, degraded=True)
-        cited = tuple(passages[n - 1] for n in numbers) or tuple(passages[:3])
+        # Uncited ("I don't know", or a model ignoring the rule) shows no sources: listing
+        # some anyway would claim a grounding the answer does not have.
+        cited = tuple(passages[n - 1] for n in numbers)
         return Draft(text.strip(), cited, asked_before, model=self.llm.model)
 
 

@@ -10,11 +10,14 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
+import structlog
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import pgvector
 from bot.db.models_embedding import Embedding
+
+log = structlog.get_logger(__name__)
 
 
 def to_blob(vector: np.ndarray) -> bytes:
@@ -75,7 +78,7 @@ class _Matrix:
 
     def top(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """The best `k` entries: one matrix-vector product and a partial sort, O(n·d + n)."""
-        if self.size == 0 or self.data.shape[1] != len(query):
+        if self.size == 0:
             return []
         scores = self.data[: self.size] @ query
         wanted = min(self.size, 4 * k)
@@ -86,8 +89,13 @@ class _Matrix:
 
 @dataclass
 class _Loaded:
-    matrices: dict[str, _Matrix] = field(default_factory=dict)
+    """One client's vectors for one model, by entry kind and length: an endpoint that
+    changed its vectors' length under the same model name leaves rows of both, and only
+    the query's length can be compared (pgvector's query filters on `dim` alike)."""
+
+    matrices: dict[tuple[str, int], _Matrix] = field(default_factory=dict)
     last_id: int = 0
+    warned: bool = False
 
 
 class MemoryStore:
@@ -118,11 +126,22 @@ class MemoryStore:
             .order_by(col(Embedding.id))
         )
         for row in rows:
-            loaded.matrices.setdefault(row.kind, _Matrix()).put(
-                row.ref_id, row.chunk, from_blob(row.vector)
+            vector = from_blob(row.vector)
+            loaded.matrices.setdefault((row.kind, len(vector)), _Matrix()).put(
+                row.ref_id, row.chunk, vector
             )
             loaded.last_id = max(loaded.last_id, row.id or 0)
-        wanted = loaded.matrices.get(kind)
+        others = {dim for kind_, dim in loaded.matrices if kind_ == kind and dim != len(query)}
+        if others and not loaded.warned:
+            loaded.warned = True
+            log.warning(
+                "stored vectors have another length than the endpoint's now; "
+                "run `caio-bot index rebuild`",
+                model=model,
+                stored=sorted(others),
+                endpoint=len(query),
+            )
+        wanted = loaded.matrices.get((kind, len(query)))
         return wanted.top(query, k) if wanted is not None else []
 
 

@@ -37,7 +37,7 @@ def rebuild() -> None:
     where = "pgvector" if in_sql else "each process's memory"
     typer.echo(
         f"index rebuilt with {settings.embedding_model}: {made} entries embedded, "
-        f"{dropped} vectors of other models dropped; searched in {where}"
+        f"{dropped} vectors of other models or lengths dropped; searched in {where}"
     )
 
 
@@ -52,6 +52,13 @@ async def rebuild_index(settings: Settings, *, show: bool = True) -> tuple[int, 
             before = await stored_models(session)
             dropped = sum(n for model, n in before.items() if model != embedder.model)
             await session.exec(delete(Embedding).where(col(Embedding.model) != embedder.model))
+            # Same name, other length (a server that swapped the weights behind a name):
+            # those vectors compare with nothing the endpoint makes now.
+            dim = (await embedder.embed(["dimension probe"])).shape[1]
+            resized = delete(Embedding).where(
+                col(Embedding.model) == embedder.model, col(Embedding.dim) != dim
+            )
+            dropped += (await session.exec(resized)).rowcount
             await session.commit()
             entries = (await session.exec(select(func.count()).select_from(PlaybookEntry))).one()
             advice = (await session.exec(select(func.count()).select_from(Advice))).one()

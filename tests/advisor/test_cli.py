@@ -25,7 +25,7 @@ from config.settings import get_settings
 from tests.advisor.conftest import concept_vectors
 from tests.advisor.test_retrieval import add_advice
 from tests.conftest import PGVECTOR, Chat
-from tests.standins.openai_server import OpenAIStandIn
+from tests.standins.openai_server import OpenAIStandIn, hashed_bag_of_words
 
 GOLDEN = [
     '{"question": "We keep getting 429s, what now?", '
@@ -157,10 +157,28 @@ async def test_index_rebuild_recomputes_every_vector_after_a_model_change(
     second = await run("index", "rebuild")
     assert second.exit_code == 0, second.output
     assert f"{entries + advice} entries embedded" in second.output
-    assert f"{entries + advice} vectors of other models dropped" in second.output
+    assert f"{entries + advice} vectors of other models or lengths dropped" in second.output
     assert await count_by_model(database_url) == {"model-b": entries + advice}
     models = {r.body.get("model") for r in standin.requests if r.path.endswith("/embeddings")}
     assert models == {"model-a", "model-b"}
+
+
+async def test_index_rebuild_replaces_vectors_whose_length_changed_under_the_same_name(
+    chat: Chat, database_url: str, monkeypatch: pytest.MonkeyPatch, standin: OpenAIStandIn
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", standin.base_url)
+    monkeypatch.setenv("CAIO_EMBEDDING_MODEL", "model-a")
+    assert (await run("index", "rebuild")).exit_code == 0
+    standin.embed = lambda text: hashed_bag_of_words(text, 128)
+
+    again = await run("index", "rebuild")
+
+    assert again.exit_code == 0, again.output
+    db = Database(database_url)
+    async with db.session() as session:
+        dims = set(await session.exec(select(Embedding.dim)))
+    await db.close()
+    assert dims == {128}
 
 
 async def test_index_rebuild_without_a_model_says_what_to_set() -> None:

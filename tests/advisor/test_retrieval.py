@@ -16,7 +16,7 @@ from bot.directory import ensure_client
 from bot.wiring import DEMO_CLIENT, build_bot, stop
 from tests.advisor.conftest import EMBED_MODEL, concept_vectors
 from tests.conftest import START, Chat, make_settings
-from tests.standins.openai_server import OpenAIStandIn
+from tests.standins.openai_server import OpenAIStandIn, hashed_bag_of_words
 
 
 async def add_advice(bot: Bot, question: str, answer: str, **fields: object) -> Advice:
@@ -308,3 +308,26 @@ async def test_comparing_with_open_escalations_is_one_request(
     retriever = hybrid_bot.advisor.retriever
     assert await retriever.duplicate_of("Provider throttles us, what now?", earlier) == 3
     assert len([r for r in standin.requests if r.path.endswith("/embeddings")]) == 1
+
+
+async def test_an_endpoint_answering_garbage_leaves_full_text_search(
+    hybrid_chat: Chat, standin: OpenAIStandIn
+) -> None:
+    standin.garble_next("<html><body>502 Bad Gateway</body></html>", "text/html")
+    out = await hybrid_chat.say("/caio ask we keep getting 429s from OpenAI, what now?")
+    assert "Playbook: Handling rate limits, 429s and retries" in out
+    assert "went wrong" not in out
+
+
+async def test_vectors_of_another_length_under_the_same_name_break_nothing(
+    hybrid_chat: Chat, standin: OpenAIStandIn
+) -> None:
+    """A server swapped the weights behind the model's name: stored vectors and new ones no
+    longer compare. Questions are still answered; `index rebuild` is the cure."""
+    await hybrid_chat.say("/caio ask we keep getting 429s from OpenAI, what now?")
+    await add_advice(hybrid_chat.bot, "Which vector database?", "pgvector until it hurts.")
+    standin.embed = lambda text: hashed_bag_of_words(text, 128)
+
+    out = await hybrid_chat.say("/caio ask which vector database should we pick?")
+    assert "went wrong" not in out
+    assert "pgvector until it hurts" in out

@@ -87,3 +87,19 @@ async def test_a_long_answer_is_split_across_messages(
         for block in call.args["blocks"]:
             if block["type"] == "section" and "text" in block:
                 assert len(block["text"]["text"]) <= 3000
+
+
+async def test_a_deleted_placeholder_still_gets_the_answer_below_it(
+    slack: SlackHarness, llm: OpenAIStandIn
+) -> None:
+    """Someone deleted "Thinking…": every edit is refused, and the answer is posted anew."""
+    slack.api.fail_next("chat.update", 200, times=50, error="message_not_found")
+    event = _mention_in_thread(slack, "how should we evaluate this before launch?")
+    await slack.event(event)
+    await slack.settle()
+
+    placeholder, answer = slack.api.delivered("chat.postMessage")
+    assert "Thinking" in placeholder.text
+    assert answer.args["thread_ts"] == event["thread_ts"]
+    assert "golden set of 50 real questions" in answer.text
+    assert answer.buttons == ["Helpful", "Not helpful", "Escalate"]

@@ -105,6 +105,7 @@ class OpenAIStandIn:
         self.model = model  # listed by /v1/models
         self.requests: list[RecordedRequest] = []
         self._failures: deque[_Failure] = deque()
+        self._garbage: deque[tuple[str, str]] = deque()
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._base_url: str | None = None
@@ -130,6 +131,11 @@ class OpenAIStandIn:
         1 ms because the client ignores a zero and falls back to its backoff.
         """
         self._failures.extend([_Failure(status, retry_after)] * times)
+
+    def garble_next(self, body: str, content_type: str = "application/json") -> None:
+        """Make the next chat/embedding call answer 200 with `body` as it is: what a proxy's
+        error page or a broken server sends where a completion was expected."""
+        self._garbage.append((body, content_type))
 
     async def __aenter__(self) -> Self:
         app = web.Application()
@@ -188,6 +194,9 @@ class OpenAIStandIn:
                 headers["Retry-After"] = f"{failure.retry_after:g}"
                 headers["retry-after-ms"] = f"{max(failure.retry_after * 1000, 1):g}"
             return _error(failure.status, headers=headers)
+        if self._garbage:
+            raw, content_type = self._garbage.popleft()
+            return web.Response(status=200, text=raw, content_type=content_type)
         return body
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
