@@ -89,7 +89,12 @@ async def run(settings: Settings, kind: ProcessKind, port: int) -> None:
         # collections, which otherwise stall the loop for 100-600 ms (Slack acks in
         # docs/slack.md, a busy minute's fires in docs/schedules.md).
         gc.freeze()
-        log.info("running", adapters=sorted(bot.adapters), port=port if kind.http else None)
+        log.info(
+            "running",
+            adapters=sorted(bot.adapters),
+            slack=settings.slack_setup(http=kind.http, gateways=kind.gateways).mode,
+            port=port if kind.http else None,
+        )
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

@@ -708,14 +708,20 @@ def slack_components(
     bot: Bot, *, http: web.Application | None, gateways: bool, backoff: float = 0.5
 ) -> list[SocketModeRunner]:
     """Add the Slack adapter when the environment enables it: its routes on `http` (HTTP
-    mode, with a signing secret) and, in a gateway process, Socket Mode (with an app token)."""
+    mode, with a signing secret) and, in a gateway process, Socket Mode (with an app token).
+    Configuration that leaves a way in dead is logged here, at start."""
     settings = bot.settings
-    if settings.slack_bot_token is None and settings.slack_client_id is None:
+    setup = settings.slack_setup(http=http is not None, gateways=gateways)
+    for problem in setup.errors:
+        log.error("slack misconfigured", problem=problem)
+    for problem in setup.warnings:
+        log.warning("slack misconfigured", problem=problem)
+    if not setup.posts:
         return []
     adapter = SlackAdapter(bot, backoff=backoff)
     bot.add_adapter(adapter)
-    if http is not None and settings.slack_signing_secret is not None:
+    if http is not None and setup.events:
         adapter.mount(http)
-    if gateways and settings.slack_app_token is not None:
+    if setup.socket and settings.slack_app_token is not None:
         return [adapter.socket_mode(settings.slack_app_token.get_secret_value())]
     return []
