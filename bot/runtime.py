@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -64,23 +66,38 @@ def components_for(bot: Bot, kind: ProcessKind, port: int) -> list[Component]:
     return parts
 
 
-async def run(settings: Settings, kind: ProcessKind, port: int) -> None:
-    bot = build_bot(settings)
-    parts = components_for(bot, kind, port)
+@asynccontextmanager
+async def running(bot: Bot, parts: list[Component]) -> AsyncIterator[None]:
+    """The parts started in order, stopped in reverse after in-flight answers drained:
+    what `run` does around waiting for a signal, and what tests drive."""
     await start(bot)
     for part in parts:
         await part.start()
-    # Startup's objects live as long as the process: keep them out of full garbage
-    # collections, which otherwise stall the loop for 100-600 ms (Slack acks in
-    # docs/slack.md, a busy minute's fires in docs/schedules.md).
-    gc.freeze()
-    log.info("running", adapters=sorted(bot.adapters), port=port if kind.http else None)
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stopping.set)
-    await stopping.wait()
-    log.info("stopping: draining in-flight work")
-    for part in reversed(parts):
-        await part.stop()
-    await stop(bot)
+    try:
+        yield
+    finally:
+        for part in reversed(parts):
+            await part.stop()
+        await stop(bot)
+
+
+async def run(settings: Settings, kind: ProcessKind, port: int) -> None:
+    bot = build_bot(settings)
+    parts = components_for(bot, kind, port)
+    async with running(bot, parts):
+        # Startup's objects live as long as the process: keep them out of full garbage
+        # collections, which otherwise stall the loop for 100-600 ms (Slack acks in
+        # docs/slack.md, a busy minute's fires in docs/schedules.md).
+        gc.freeze()
+        log.info(
+            "running",
+            adapters=sorted(bot.adapters),
+            slack=settings.slack_setup(http=kind.http, gateways=kind.gateways).mode,
+            port=port if kind.http else None,
+        )
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stopping.set)
+        await stopping.wait()
+        log.info("stopping: draining in-flight work")

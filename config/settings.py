@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -9,6 +10,27 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLAYBOOK_DIR = Path(__file__).parent / "playbook"
+
+
+@dataclass(frozen=True)
+class SlackSetup:
+    """How one process talks to Slack, decided in one place from the environment, and
+    what in it keeps Slack from working (logged at start, as Slack itself says nothing)."""
+
+    posts: bool  # a bot token or OAuth installs: the Web API
+    oauth: bool
+    events: bool  # POST /slack/events
+    socket: bool  # Socket Mode
+    errors: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def mode(self) -> str:
+        """What the start log says, e.g. `socket mode (token)` or `off`."""
+        if not self.posts:
+            return "off"
+        ways = [way for way, on in (("http", self.events), ("socket mode", self.socket)) if on]
+        return f"{' + '.join(ways) or 'posting only'} ({'oauth' if self.oauth else 'token'})"
 
 
 class Settings(BaseSettings):
@@ -56,6 +78,34 @@ class Settings(BaseSettings):
         if self.playbook_dir is not None:
             dirs.append(self.playbook_dir)
         return dirs
+
+    def slack_setup(self, *, http: bool, gateways: bool) -> SlackSetup:
+        """Slack as a process with (or without) an HTTP server and gateways runs it."""
+        posts = self.slack_bot_token is not None or self.slack_client_id is not None
+        signed = self.slack_signing_secret is not None
+        socket = self.slack_app_token is not None
+        errors, warnings = [], []
+        if posts and http and not signed and not socket:
+            errors.append(
+                "SLACK_SIGNING_SECRET is not set: POST /slack/events answers 404, so no "
+                "slash command, click or event reaches this process (set it, or "
+                "SLACK_APP_TOKEN for Socket Mode)"
+            )
+        if socket and not posts:
+            warnings.append(
+                "SLACK_APP_TOKEN is set without SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and "
+                "SLACK_CLIENT_SECRET): Slack is off"
+            )
+        return SlackSetup(
+            posts=posts,
+            oauth=bool(
+                self.slack_client_id and self.slack_client_secret
+            ),  # as the adapter reads it
+            events=posts and http and signed,
+            socket=posts and gateways and socket,
+            errors=tuple(errors),
+            warnings=tuple(warnings),
+        )
 
 
 @lru_cache

@@ -8,6 +8,8 @@ retry handlers (rate limits after Retry-After, server and connection errors with
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import random
 import re
@@ -42,6 +44,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
+from tenacity import AsyncRetrying, RetryCallState, wait_exponential_jitter
 
 from adapters.slack import create_events as ce
 from adapters.slack.ack_gate import AckGate
@@ -65,6 +68,8 @@ log = structlog.get_logger(__name__)
 SLACK_API = "https://slack.com/api/"
 EVENTS_PATH = "/slack/events"
 BOT_NAME = "caio-bot"
+# A hung apps.connections.open counts as a failed attempt after this many seconds.
+CONNECT_TIMEOUT = 30.0
 EVENT_ID_TTL = timedelta(days=1)  # Slack retries for minutes; a day of ids is plenty
 
 
@@ -185,16 +190,58 @@ class _GatedSocketModeHandler(AsyncSocketModeHandler):
 
 
 class SocketModeRunner:
-    """Slack Socket Mode as a worker component (no public HTTP endpoint needed)."""
+    """Slack Socket Mode as a worker component (no public HTTP endpoint needed).
 
-    def __init__(self, app: AsyncApp, app_token: str, gate: AckGate) -> None:
+    `start` only begins connecting: a Slack outage at deploy time must not hold back the
+    scheduler and the other adapters started after it. Asking Slack for a socket URL
+    (`apps.connections.open`) is retried with exponential backoff until it answers; from
+    the websocket on, slack_sdk's client reconnects by itself."""
+
+    def __init__(self, app: AsyncApp, app_token: str, gate: AckGate, backoff: float) -> None:
         self.handler = _GatedSocketModeHandler(app, app_token, gate)
+        self.backoff = backoff
+        self._connecting: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        await self.handler.connect_async()
+        self._connecting = asyncio.create_task(self._connect(), name="slack socket mode")
 
     async def stop(self) -> None:
+        if self._connecting is not None:
+            self._connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._connecting
         await self.handler.close_async()
+
+    async def _connect(self) -> None:
+        client = self.handler.client
+        retrying = AsyncRetrying(
+            wait=wait_exponential_jitter(
+                multiplier=self.backoff, max=self.backoff * 120, jitter=self.backoff
+            ),
+            before_sleep=_log_connect_failure,
+        )
+        async for attempt in retrying:
+            with attempt:
+                # Straight to the Web API rather than slack_sdk's `issue_new_wss_url`,
+                # which logs the failure too: one line per attempt is enough.
+                opened = await asyncio.wait_for(
+                    client.web_client.apps_connections_open(app_token=client.app_token),
+                    CONNECT_TIMEOUT,
+                )
+        client.wss_uri = opened["url"]
+        await client.connect()
+        log.info("slack socket mode connected", attempts=retrying.statistics["attempt_number"])
+
+
+def _log_connect_failure(state: RetryCallState) -> None:
+    """One line per failed attempt, saying when the next one comes."""
+    error = state.outcome.exception() if state.outcome is not None else None
+    log.warning(
+        "slack socket mode: could not open a connection, retrying",
+        attempt=state.attempt_number,
+        error=f"{type(error).__name__}: {error}",
+        retry_in=round(state.upcoming_sleep, 2),
+    )
 
 
 class SlackAdapter:
@@ -207,6 +254,7 @@ class SlackAdapter:
         self.api_url = settings.slack_api_url or SLACK_API
         if not self.api_url.endswith("/"):
             self.api_url += "/"
+        self.backoff = backoff
         self.retries = retry_handlers(backoff)
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         self.installer: SlackInstaller | None = None
@@ -653,21 +701,27 @@ class SlackAdapter:
         return await to_aiohttp_response(await self.installer.flow.handle_callback(bolt_request))
 
     def socket_mode(self, app_token: str) -> SocketModeRunner:
-        return SocketModeRunner(self.app, app_token, self.gate)
+        return SocketModeRunner(self.app, app_token, self.gate, self.backoff)
 
 
 def slack_components(
     bot: Bot, *, http: web.Application | None, gateways: bool, backoff: float = 0.5
 ) -> list[SocketModeRunner]:
     """Add the Slack adapter when the environment enables it: its routes on `http` (HTTP
-    mode, with a signing secret) and, in a gateway process, Socket Mode (with an app token)."""
+    mode, with a signing secret) and, in a gateway process, Socket Mode (with an app token).
+    Configuration that leaves a way in dead is logged here, at start."""
     settings = bot.settings
-    if settings.slack_bot_token is None and settings.slack_client_id is None:
+    setup = settings.slack_setup(http=http is not None, gateways=gateways)
+    for problem in setup.errors:
+        log.error("slack misconfigured", problem=problem)
+    for problem in setup.warnings:
+        log.warning("slack misconfigured", problem=problem)
+    if not setup.posts:
         return []
     adapter = SlackAdapter(bot, backoff=backoff)
     bot.add_adapter(adapter)
-    if http is not None and settings.slack_signing_secret is not None:
+    if http is not None and setup.events:
         adapter.mount(http)
-    if gateways and settings.slack_app_token is not None:
+    if setup.socket and settings.slack_app_token is not None:
         return [adapter.socket_mode(settings.slack_app_token.get_secret_value())]
     return []

@@ -25,6 +25,7 @@ from bot.db.models import Role
 from bot.directory import ensure_client, link_workspace, set_role
 from bot.events import Actor, Address
 from bot.http import make_app
+from bot.runtime import WORKER, Component, components_for, running
 from bot.wiring import build_bot, start, stop
 from config.settings import Settings
 from tests.conftest import make_settings
@@ -291,6 +292,22 @@ async def running_socket_mode(
         for part in parts:
             await part.stop()
         await stop(bot)
+
+
+@asynccontextmanager
+async def running_worker(
+    settings: Settings, clock: ManualClock, api: SlackStandIn
+) -> AsyncIterator[tuple[SlackHarness, list[Component]]]:
+    """The parts `caio-bot worker` runs, started and stopped as it does."""
+    bot = build_bot(settings, clock=clock)
+    parts = components_for(bot, WORKER, 0)
+    await _seed(bot, clock)
+    harness = SlackHarness(bot, api, "")
+    try:
+        async with running(bot, parts):
+            yield harness, parts
+    finally:
+        await harness.close()
 
 
 @pytest.fixture

@@ -8,10 +8,19 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from structlog.testing import capture_logs
 
+from adapters.slack.connector import SocketModeRunner
 from bot.clock import ManualClock
+from scheduler.engine import Engine
 from tests.conftest import make_settings
-from tests.slack.conftest import DANA, GENERAL, SlackHarness, running_socket_mode
+from tests.slack.conftest import (
+    DANA,
+    GENERAL,
+    SlackHarness,
+    running_socket_mode,
+    running_worker,
+)
 from tests.standins.slack_api import BOT_TOKEN, SlackStandIn
 
 APP_TOKEN = "xapp-1-A0CAIO-1-socket"
@@ -34,30 +43,93 @@ async def socket(
         yield harness
 
 
+async def ask_over_the_socket(harness: SlackHarness, envelope_id: str) -> None:
+    """`/caio ask` as a Socket Mode envelope: acked over the socket, then answered."""
+    harness.api.socket.send(
+        {
+            "envelope_id": envelope_id,
+            "payload": harness.command_payload(f"ask {QUESTION}"),
+            "type": "slash_commands",
+            "accepts_response_payload": True,
+        }
+    )
+    ack = await asyncio.wait_for(harness.api.socket.acked(envelope_id), WAIT)
+    assert ack["envelope_id"] == envelope_id
+    await harness.settle()
+
+    asked, answer = harness.api.delivered("chat.postMessage")
+    assert asked.args["channel"] == GENERAL and f"*dana* asked: {QUESTION}" in asked.text
+    assert answer.args["thread_ts"] == harness.api.messages[GENERAL][0]["ts"]
+    assert answer.buttons == ["Helpful", "Not helpful", "Escalate"]
+
+
 async def test_slash_command_over_the_socket_is_acked_and_answered(
     socket: SlackHarness,
 ) -> None:
     (opened,) = socket.api.delivered("apps.connections.open")
     assert opened.token == APP_TOKEN
-    socket.api.socket.send(
-        {
-            "envelope_id": "1d3c8b4e-e0e3-4b1e-9a0d-57a1e3a0cmd1",
-            "payload": socket.command_payload(f"ask {QUESTION}"),
-            "type": "slash_commands",
-            "accepts_response_payload": True,
-        }
-    )
+    await ask_over_the_socket(socket, "1d3c8b4e-e0e3-4b1e-9a0d-57a1e3a0cmd1")
 
-    ack = await asyncio.wait_for(
-        socket.api.socket.acked("1d3c8b4e-e0e3-4b1e-9a0d-57a1e3a0cmd1"), WAIT
-    )
-    assert ack["envelope_id"] == "1d3c8b4e-e0e3-4b1e-9a0d-57a1e3a0cmd1"
-    await socket.settle()
 
-    asked, answer = socket.api.delivered("chat.postMessage")
-    assert asked.args["channel"] == GENERAL and f"*dana* asked: {QUESTION}" in asked.text
-    assert answer.args["thread_ts"] == socket.api.messages[GENERAL][0]["ts"]
-    assert answer.buttons == ["Helpful", "Not helpful", "Escalate"]
+async def test_worker_runs_its_scheduler_while_slack_is_unreachable_then_connects(
+    database_url: str, clock: ManualClock, slack_api: SlackStandIn
+) -> None:
+    settings = make_settings(
+        database_url,
+        slack_bot_token=BOT_TOKEN,
+        slack_app_token=APP_TOKEN,
+        slack_api_url=slack_api.api_url,
+    )
+    slack_answers = slack_api.hold("apps.connections.open")
+    # A start that waited for Slack would time out here instead of hanging the suite.
+    async with asyncio.timeout(WAIT), running_worker(settings, clock, slack_api) as (worker, parts):
+        (engine,) = [p for p in parts if isinstance(p, Engine)]
+        assert engine.scheduler is not None and engine.scheduler.running
+        assert slack_api.calls("apps.connections.open")  # asked, still waiting for Slack
+        assert not slack_api.socket.connected.is_set()
+
+        slack_answers.set()
+        await slack_api.socket.connected.wait()
+        await ask_over_the_socket(worker, "5e0a2c1d-7b3f-4c8e-9d6a-0f1e2d3cwrk1")
+
+
+async def test_socket_mode_retries_a_failing_slack_logging_each_attempt(
+    database_url: str, clock: ManualClock, slack_api: SlackStandIn
+) -> None:
+    settings = make_settings(
+        database_url,
+        slack_bot_token=BOT_TOKEN,
+        slack_app_token=APP_TOKEN,
+        slack_api_url=slack_api.api_url,
+    )
+    # The Web API client retries a 503 four times itself: ten answer two attempts.
+    slack_api.fail_next("apps.connections.open", 503, times=10)
+    with capture_logs() as logs:
+        async with running_socket_mode(settings, clock, slack_api) as harness:
+            await asyncio.wait_for(slack_api.socket.connected.wait(), WAIT)
+            await ask_over_the_socket(harness, "9c4b1a2e-3d5f-4e6a-8b7c-1a2b3c4dretr")
+
+    failures = [e for e in logs if e["event"].startswith("slack socket mode: could not")]
+    assert [(e["log_level"], e["attempt"]) for e in failures] == [("warning", 1), ("warning", 2)]
+    assert "fatal_error" in failures[0]["error"]
+    (connected,) = [e for e in logs if e["event"] == "slack socket mode connected"]
+    assert connected["attempts"] == 3
+
+
+async def test_stopping_while_slack_hangs_cancels_the_connection_attempt(
+    database_url: str, clock: ManualClock, slack_api: SlackStandIn
+) -> None:
+    settings = make_settings(
+        database_url,
+        slack_bot_token=BOT_TOKEN,
+        slack_app_token=APP_TOKEN,
+        slack_api_url=slack_api.api_url,
+    )
+    slack_api.hold("apps.connections.open")
+    async with running_worker(settings, clock, slack_api) as (_, parts):
+        (runner,) = [p for p in parts if isinstance(p, SocketModeRunner)]
+    assert runner.handler.client.closed
+    assert not slack_api.socket.connected.is_set()
 
 
 async def test_app_mention_over_the_socket_is_acked_and_answered_in_its_thread(

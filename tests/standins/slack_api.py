@@ -252,6 +252,8 @@ class SlackStandIn:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        for held in self._held.values():  # or cleanup waits out the server's 60 s grace
+            held.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
