@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+import structlog
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.core import Bot
@@ -35,6 +37,20 @@ def make_app(bot: Bot) -> web.Application:
     return app
 
 
+class AccessLog(AbstractAccessLogger):
+    """One structured line a request, like every other log line, and without the query
+    string: Slack's OAuth redirect carries the install's authorization code in it."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        structlog.get_logger("bot.http").info(
+            "http request",
+            method=request.method,
+            path=request.path,
+            status=response.status,
+            ms=round(time * 1000, 1),
+        )
+
+
 class HttpServer:
     """Runs an aiohttp application on a port until stopped."""
 
@@ -42,7 +58,7 @@ class HttpServer:
         self.app = app
         self.port = port
         self.host = host
-        self._runner = web.AppRunner(app)
+        self._runner = web.AppRunner(app, access_log_class=AccessLog)
 
     async def start(self) -> None:
         await self._runner.setup()
