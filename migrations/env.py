@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine, pool
+from sqlalchemy import Connection, create_engine, pool, text
 
 from bot.db.engine import sync_url
 from bot.db.registry import metadata
@@ -11,6 +11,18 @@ from config.settings import get_settings
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or get_settings().database_url
+
+# Two `db upgrade`s at once (a release step on two machines, systemd's ExecStartPre) would
+# both create the first tables and one would fail. On PostgreSQL the second waits for this
+# transaction-scoped lock, then finds the schema at head and does nothing.
+MIGRATION_LOCK = 0x0CA10DB
+
+
+def _migrate(connection: Connection) -> None:
+    with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        context.run_migrations()
 
 
 def run_migrations_offline() -> None:
@@ -23,8 +35,7 @@ def run_migrations_online() -> None:
     connectable = config.attributes.get("connection")
     if connectable is not None:
         context.configure(connection=connectable, target_metadata=metadata)
-        with context.begin_transaction():
-            context.run_migrations()
+        _migrate(connectable)
         return
     engine = create_engine(sync_url(url), poolclass=pool.NullPool)
     with engine.connect() as connection:
@@ -33,8 +44,7 @@ def run_migrations_online() -> None:
             target_metadata=metadata,
             render_as_batch=connection.dialect.name == "sqlite",
         )
-        with context.begin_transaction():
-            context.run_migrations()
+        _migrate(connection)
 
 
 if context.is_offline_mode():

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 import sqlalchemy as sa
 from alembic import command
@@ -75,4 +78,36 @@ def test_a_role_that_may_not_create_extensions_still_upgrades() -> None:
         with admin.connect() as conn:
             conn.execute(sa.text("DROP DATABASE IF EXISTS caio_limited WITH (FORCE)"))
             conn.execute(sa.text("DROP ROLE IF EXISTS caio_limited"))
+        admin.dispose()
+
+
+@requires_postgres
+def test_two_upgrades_at_once_both_succeed() -> None:
+    """A release step on two machines: the second waits for the first, then finds the
+    schema at head, instead of failing on a table the first just made."""
+    assert PG_URL is not None
+    admin = sa.create_engine(sync_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text("DROP DATABASE IF EXISTS caio_race WITH (FORCE)"))
+        conn.execute(sa.text("CREATE DATABASE caio_race"))
+    url = sa.make_url(sync_url(PG_URL)).set(database="caio_race")
+    target = url.render_as_string(hide_password=False)
+    try:
+        # Processes, as in production (Alembic's context is one per process).
+        script = "import sys; from bot.db.migrate import upgrade; upgrade(sys.argv[1])"
+        runs = [
+            subprocess.Popen([sys.executable, "-c", script, target], stderr=subprocess.PIPE)
+            for _ in range(2)
+        ]
+        for run in runs:
+            _, stderr = run.communicate(timeout=120)
+            assert run.returncode == 0, stderr.decode()
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            versions = conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+        engine.dispose()
+        assert len(versions) == 1
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text("DROP DATABASE IF EXISTS caio_race WITH (FORCE)"))
         admin.dispose()
