@@ -11,6 +11,7 @@ import typer
 from sqlmodel import col, select
 
 from bot.advice_io import ImportError_, ImportLine, export, parse_jsonl, to_advice
+from bot.cli.files import read_import
 from bot.clock import SystemClock
 from bot.db.engine import Database
 from bot.db.models import Advice, Client
@@ -53,10 +54,7 @@ def import_cmd(
 ) -> None:
     """Bring an existing FAQ or advice history in (question, answer, author, tags, created_at)."""
     try:
-        lines = parse_jsonl(file.read_text(encoding="utf-8").splitlines())
-    except UnicodeDecodeError:
-        typer.echo(f"{file}: not UTF-8 text; nothing imported", err=True)
-        raise typer.Exit(1) from None
+        lines = parse_jsonl(read_import(file).splitlines())
     except ImportError_ as exc:
         typer.echo(f"{file}: {exc}; nothing imported", err=True)
         raise typer.Exit(1) from None

@@ -179,3 +179,13 @@ async def test_cli_writes_markdown_and_chart(
     assert bad.exit_code == 1 and "no client 'nope'" in bad.output
     bad = await cli("report", "--client", "demo", "--month", "11/2026")
     assert bad.exit_code == 1 and "--month should look like 2026-11" in bad.output
+
+
+async def test_cli_refuses_what_it_cannot_write_or_date(cli_env: str, tmp_path: Path) -> None:
+    for args, says in [
+        (["--month", "9999-12"], "error: --month 9999-12 is outside the calendar"),
+        (["--month", "0000-01"], "error: --month 0000-01 is outside the calendar"),
+        (["--month", "2026-11", "--out", "/dev/null"], "error: --out /dev/null is not a directory"),
+    ]:
+        bad = await cli("report", "--client", "demo", *args)
+        assert (bad.exit_code, bad.stderr.strip()) == (1, says)
