@@ -7,8 +7,6 @@ a bad line is reported with its number and nothing is half-imported.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -18,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bot.advisor.redact import redact
 from bot.db.models import Advice, AdviceSource
+from bot.spreadsheet import to_csv
 
 EXPORT_FIELDS = (
     "id",
@@ -120,11 +119,7 @@ def export(rows: Iterable[Advice], fmt: str) -> str:
     if fmt == "jsonl":
         return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS)
-        writer.writeheader()
-        writer.writerows(records)
-        return buffer.getvalue()
+        return to_csv(records, EXPORT_FIELDS)
     if fmt == "md":
         parts = ["# Advice log\n"]
         for r in records:

@@ -17,7 +17,7 @@ from typer.testing import CliRunner, Result
 
 from adapters.console import PLATFORM
 from bot.cli import app
-from bot.db.models import Advice
+from bot.db.models import Advice, AdviceSource
 from bot.directory import ensure_client, link_workspace
 from bot.events import Actor, Address
 from config.settings import get_settings
@@ -212,3 +212,29 @@ async def test_odd_files_are_reported_or_cleaned(
     assert result.exit_code == 0, result.output
     [row] = await advice_rows(chat)
     assert (row.question, row.answer) == ("ab?", "cd")
+
+
+FORMULAS = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1:A9)", "\t=1", "\r=1"]
+
+
+async def test_csv_export_cells_cannot_run_as_formulas(chat: Chat, database_url: str) -> None:
+    """A spreadsheet would evaluate these; the CSV shows them as text (OWASP), JSONL as is."""
+    async with chat.bot.db.session() as session:
+        for text in [*FORMULAS, "what is 1+1?"]:
+            session.add(
+                Advice(
+                    client_id="demo",
+                    question=text,
+                    answer="-",
+                    source=AdviceSource.IMPORT,
+                    author="@dana",
+                    created_at=chat.bot.clock.now(),
+                )
+            )
+        await session.commit()
+    table = await cli(database_url, "advice", "export", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(table.stdout)))
+    assert [r["question"] for r in rows] == [*(f"'{f}" for f in FORMULAS), "what is 1+1?"]
+    assert {(r["answer"], r["author"]) for r in rows} == {("'-", "'@dana")}
+    jsonl = await cli(database_url, "advice", "export")
+    assert [json.loads(line)["question"] for line in jsonl.stdout.splitlines()][:6] == FORMULAS
