@@ -9,9 +9,10 @@ import typer
 
 
 def read_import(file: Path) -> str:
-    """The file's UTF-8 text; anything else exits 1 naming the file."""
+    """The file's UTF-8 text, without the byte-order mark Windows tools put first; anything
+    else exits 1 naming the file."""
     try:
-        return file.read_text(encoding="utf-8")
+        return file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         problem = "not UTF-8 text"
     except OSError as exc:
