@@ -83,3 +83,15 @@ async def test_team_profile_reaches_the_model(database_url: str, clock: object) 
     system = llm.chat_requests[-1]["messages"][0]["content"]
     assert "Team profile (stack, goals, constraints): Django monolith on Postgres" in system
     assert "no US data" in system
+
+
+async def test_help_on_a_subcommand_the_caller_may_not_run_says_who_may(
+    chat: Chat, teams: Teams
+) -> None:
+    await teams.be("sam", Role.LEAD)
+    assert "Only the CAIO or an admin can use `/caio answer`" in await chat.say("/caio help answer")
+    assert "No subcommand `nonsense`" in await chat.say("/caio help nonsense")
+    await teams.be("dev", Role.MEMBER)
+    assert "Only the CAIO, a lead or an admin can use `/caio decide`" in await chat.say(
+        "/caio help decide"
+    )
