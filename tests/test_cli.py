@@ -182,3 +182,17 @@ def test_a_database_that_cannot_be_used_is_one_line_not_a_traceback(
     [line] = done.stderr.splitlines()  # the driver's own wording may follow `says`
     assert line.startswith(says.format(tmp=tmp_path)), line
     assert "hunter2" not in line
+
+
+@pytest.mark.parametrize(
+    ("args", "extra", "says"),
+    [
+        (["web", "--port", "0"], {}, "error: --port 0 is not a port to listen on: use 1-65535"),
+        (["serve"], {"PORT": "0"}, "error: PORT 0 is not a port to listen on: use 1-65535"),
+    ],
+)
+def test_port_zero_is_refused_not_logged_as_another_port(
+    tmp_path: Path, database_url: str, args: list[str], extra: dict[str, str], says: str
+) -> None:
+    done = caio_bot(*args, env=env_for(database_url, **extra), cwd=tmp_path)
+    assert (done.returncode, done.stderr, done.stdout) == (1, says + "\n", "")
