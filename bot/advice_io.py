@@ -1,14 +1,13 @@
 """Advice log in and out: JSONL, CSV and Markdown export; JSONL import of an existing FAQ.
 
 Import lines carry `question`, `answer`, and optionally `author`, `tags` (list or
-comma-separated), `created_at` (ISO 8601) and `client`. Every line is validated first;
-a bad line is reported with its number and nothing is half-imported.
+comma-separated), `created_at` (ISO 8601), `client`, `source`, `mentee` and `feedback`:
+a JSONL export is a valid import. Every line is validated first; a bad line is reported
+with its number and nothing is half-imported. An entry already present is skipped.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -17,7 +16,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.advisor.redact import redact
-from bot.db.models import Advice, AdviceSource
+from bot.db.models import Advice, AdviceSource, Feedback
+from bot.spreadsheet import to_csv
 
 EXPORT_FIELDS = (
     "id",
@@ -43,12 +43,21 @@ class ImportLine(BaseModel):
     tags: list[str] = []
     created_at: datetime | None = None
     client: str | None = None
+    source: AdviceSource = AdviceSource.IMPORT
+    mentee: str | None = None
+    feedback: Feedback | None = None
 
     @field_validator("question", "answer", "author", mode="before")
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
         """PostgreSQL text cannot hold NUL, and it means nothing in a FAQ."""
         return value.replace("\x00", "") if isinstance(value, str) else value
+
+    @field_validator("mentee", "feedback", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        """An export writes an empty cell where there was no mentee or feedback."""
+        return value if not isinstance(value, str) or value.strip() else None
 
     @field_validator("tags", mode="before")
     @classmethod
@@ -91,11 +100,29 @@ def to_advice(line: ImportLine, client_id: str, now: datetime) -> Advice:
         client_id=line.client or client_id,
         question=redact(line.question),
         answer=redact(line.answer),
-        source=AdviceSource.IMPORT,
+        source=line.source,
         author=line.author,
+        mentee_name=line.mentee,
         tags=" ".join(line.tags),
+        feedback=line.feedback,
         created_at=line.created_at or now,
     )
+
+
+def same_advice(advice: Advice) -> tuple[str, str, str, datetime]:
+    """What makes two entries one piece of advice, so importing an export twice adds nothing."""
+    return advice.client_id, advice.question, advice.answer, advice.created_at.astimezone(UTC)
+
+
+def only_new(entries: Iterable[Advice], present: Iterable[Advice]) -> list[Advice]:
+    """The entries neither present already nor repeated earlier in the same import."""
+    seen = {same_advice(a) for a in present}
+    fresh = []
+    for entry in entries:
+        if same_advice(entry) not in seen:
+            seen.add(same_advice(entry))
+            fresh.append(entry)
+    return fresh
 
 
 def _row(advice: Advice) -> dict[str, str]:
@@ -120,11 +147,7 @@ def export(rows: Iterable[Advice], fmt: str) -> str:
     if fmt == "jsonl":
         return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS)
-        writer.writeheader()
-        writer.writerows(records)
-        return buffer.getvalue()
+        return to_csv(records, EXPORT_FIELDS)
     if fmt == "md":
         parts = ["# Advice log\n"]
         for r in records:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import openai
 import structlog
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import forms
 from bot.context import Context
@@ -284,5 +285,25 @@ async def supersede(ctx: Context, text: str) -> None:
         if old is None or new is None:
             await ctx.reply("Both decisions must exist in this client.", ephemeral=True)
             return
+        if await _leads_to(session, ctx.client_id, new, old.number):
+            await ctx.reply(
+                f"ADR-{new.number:03d} is itself superseded by ADR-{old.number:03d}, directly "
+                "or through later decisions; that would leave no current decision.",
+                ephemeral=True,
+            )
+            return
         await decisions.supersede(session, old, new)
     await ctx.reply(f"ADR-{old.number:03d} is now superseded by ADR-{new.number:03d}.")
+
+
+async def _leads_to(session: AsyncSession, client_id: str, start: Decision, number: int) -> bool:
+    """Whether following "superseded by" from `start` reaches decision `number`: then making
+    `number` superseded by `start` would close a loop in which no decision is current."""
+    seen: set[int] = set()
+    step: Decision | None = start
+    while step is not None and step.superseded_by is not None and step.number not in seen:
+        if step.superseded_by == number:
+            return True
+        seen.add(step.number)
+        step = await decisions.by_number(session, client_id, step.superseded_by)
+    return False

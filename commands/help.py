@@ -16,12 +16,16 @@ from bot.registry import registry
 async def show_help(ctx: Context, text: str) -> None:
     topic = text.strip().lower().removeprefix("/caio ").strip()
     if topic:
-        family = [s for s in registry.family(topic.split()[0]) if ctx.may(s.name)]
+        family = registry.family(topic.split()[0])
         if not family:
             await ctx.reply(f"No subcommand `{topic[:40]}`. Try `/caio help`.", ephemeral=True)
             return
+        runnable = [s for s in family if ctx.may(s.name)]
+        if not runnable:  # it exists: say who may use it, as running it would
+            await ctx.refuse(family[0].name)
+            return
         lines = []
-        for spec in family:
+        for spec in runnable:
             lines.append(f"`/caio {spec.usage}` — {spec.summary}")
             if spec.example:
                 lines.append(f"    e.g. `/caio {spec.example}`")

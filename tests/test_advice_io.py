@@ -17,7 +17,7 @@ from typer.testing import CliRunner, Result
 
 from adapters.console import PLATFORM
 from bot.cli import app
-from bot.db.models import Advice
+from bot.db.models import Advice, AdviceSource
 from bot.directory import ensure_client, link_workspace
 from bot.events import Actor, Address
 from config.settings import get_settings
@@ -181,19 +181,55 @@ async def test_export_in_every_format_and_per_client(chat: Chat, database_url: s
 async def test_export_then_import_round_trips(
     chat: Chat, database_url: str, tmp_path: Path
 ) -> None:
-    """An export is a valid import: move a client's history to a new database."""
+    """An export is a valid import: move a client's history to a new database, whole."""
+    out = await chat.say("/caio ask how should we evaluate our RAG pipeline before launch?")
+    await chat.say(chat.button(out, "Helpful"))
     await chat.say("/caio escalate how do we budget tokens for a pilot?")
     await chat.say("/as dana caio")
     await chat.say("/caio answer 1 Cap spend per user per day and alert at 80%.")
     exported = await cli(database_url, "advice", "export", "--client", "demo")
     dump = tmp_path / "dump.jsonl"
     dump.write_text(exported.stdout, encoding="utf-8")
-    result = await cli(database_url, "advice", "import", str(dump))
-    assert result.exit_code == 0, result.output
-    rows = await advice_rows(chat)
-    assert [r.source for r in rows] == ["caio", "import"]
-    assert rows[1].answer == rows[0].answer and rows[1].author == "dana"
-    assert rows[1].created_at == rows[0].created_at
+
+    again = await cli(database_url, "advice", "import", str(dump))
+    assert again.exit_code == 0, again.output
+    assert again.stdout == "imported 0 advice entries; skipped 2 already present\n"
+    assert len(await advice_rows(chat)) == 2
+
+    elsewhere = f"sqlite:///{tmp_path / 'new.db'}"
+    assert (await cli(elsewhere, "db", "upgrade")).exit_code == 0
+    assert (await cli(elsewhere, "clients", "add", "demo", "Demo")).exit_code == 0
+    moved = await cli(elsewhere, "advice", "import", str(dump))
+    assert moved.stdout == "imported 2 advice entries\n"
+    copied = await cli(elsewhere, "advice", "export")
+    keep = ("client", "created_at", "question", "answer", "source", "author", "mentee", "tags")
+    originals = [json.loads(line) for line in exported.stdout.splitlines()]
+    copies = [json.loads(line) for line in copied.stdout.splitlines()]
+    assert [{k: c[k] for k in (*keep, "feedback")} for c in copies] == [
+        {k: o[k] for k in (*keep, "feedback")} for o in originals
+    ]
+    assert [(c["source"], c["mentee"], c["feedback"]) for c in copies] == [
+        ("ai", "dev", "helpful"),
+        ("caio", "dev", ""),
+    ]
+
+
+async def test_a_file_with_a_byte_order_mark_imports(
+    chat: Chat, database_url: str, tmp_path: Path
+) -> None:
+    """Windows tools (Notepad, Excel's "UTF-8 CSV") start UTF-8 files with a BOM."""
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(FAQ[0]).encode() + b"\n")
+    result = await cli(database_url, "advice", "import", str(path))
+    assert (result.exit_code, result.stdout) == (0, "imported 1 advice entries\n")
+    [row] = await advice_rows(chat)
+    assert row.question == FAQ[0]["question"]
+
+
+async def test_export_of_an_unknown_client_says_so(chat: Chat, database_url: str) -> None:
+    result = await cli(database_url, "advice", "export", "--client", "nope")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == "error: no client 'nope'; see `caio-bot clients list`\n"
 
 
 async def test_odd_files_are_reported_or_cleaned(
@@ -212,3 +248,29 @@ async def test_odd_files_are_reported_or_cleaned(
     assert result.exit_code == 0, result.output
     [row] = await advice_rows(chat)
     assert (row.question, row.answer) == ("ab?", "cd")
+
+
+FORMULAS = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1:A9)", "\t=1", "\r=1"]
+
+
+async def test_csv_export_cells_cannot_run_as_formulas(chat: Chat, database_url: str) -> None:
+    """A spreadsheet would evaluate these; the CSV shows them as text (OWASP), JSONL as is."""
+    async with chat.bot.db.session() as session:
+        for text in [*FORMULAS, "what is 1+1?"]:
+            session.add(
+                Advice(
+                    client_id="demo",
+                    question=text,
+                    answer="-",
+                    source=AdviceSource.IMPORT,
+                    author="@dana",
+                    created_at=chat.bot.clock.now(),
+                )
+            )
+        await session.commit()
+    table = await cli(database_url, "advice", "export", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(table.stdout)))
+    assert [r["question"] for r in rows] == [*(f"'{f}" for f in FORMULAS), "what is 1+1?"]
+    assert {(r["answer"], r["author"]) for r in rows} == {("'-", "'@dana")}
+    jsonl = await cli(database_url, "advice", "export")
+    assert [json.loads(line)["question"] for line in jsonl.stdout.splitlines()][:6] == FORMULAS

@@ -126,3 +126,73 @@ def test_serve_answers_health_and_metrics_and_stops_on_sigterm(
     _, stderr = proc.communicate(timeout=20)
     assert proc.returncode == 0, stderr
     assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize(
+    ("database_url", "command", "says"),
+    [
+        (
+            "sqlite:////nonexistent/dir/x.db",
+            ["db", "upgrade"],
+            "error: cannot open the database at sqlite:////nonexistent/dir/x.db: "
+            "unable to open database file",
+        ),
+        (
+            "sqlite:////nonexistent/dir/x.db",
+            ["console"],
+            "error: cannot open the database at sqlite:////nonexistent/dir/x.db: "
+            "unable to open database file",
+        ),
+        (
+            "sqlite:///{tmp}/never-upgraded.db",
+            ["clients", "list"],
+            "error: the database at sqlite:///{tmp}/never-upgraded.db is not set up: "
+            "run `caio-bot db upgrade`",
+        ),
+        (
+            "sqlite:///{tmp}/never-upgraded.db",
+            ["report", "--client", "acme", "--month", "2026-11"],
+            "error: the database at sqlite:///{tmp}/never-upgraded.db is not set up: "
+            "run `caio-bot db upgrade`",
+        ),
+        (
+            "bogus://x",
+            ["advice", "export"],
+            "error: cannot open the database at bogus://x: "
+            "unsupported database 'bogus': use sqlite or postgresql",
+        ),
+        (
+            "",
+            ["clients", "show", "acme"],
+            "error: DATABASE_URL is empty: unset it for the default, or name a database",
+        ),
+        (
+            "postgresql://caio:hunter2@127.0.0.1:1/caio",
+            ["advice", "export"],
+            "error: cannot open the database at postgresql://caio:***@127.0.0.1:1/caio: ",
+        ),
+    ],
+)
+def test_a_database_that_cannot_be_used_is_one_line_not_a_traceback(
+    tmp_path: Path, database_url: str, command: list[str], says: str
+) -> None:
+    url = database_url.format(tmp=tmp_path)
+    done = caio_bot(*command, env=env_for(url), cwd=tmp_path)
+    assert done.returncode == 1
+    [line] = done.stderr.splitlines()  # the driver's own wording may follow `says`
+    assert line.startswith(says.format(tmp=tmp_path)), line
+    assert "hunter2" not in line
+
+
+@pytest.mark.parametrize(
+    ("args", "extra", "says"),
+    [
+        (["web", "--port", "0"], {}, "error: --port 0 is not a port to listen on: use 1-65535"),
+        (["serve"], {"PORT": "0"}, "error: PORT 0 is not a port to listen on: use 1-65535"),
+    ],
+)
+def test_port_zero_is_refused_not_logged_as_another_port(
+    tmp_path: Path, database_url: str, args: list[str], extra: dict[str, str], says: str
+) -> None:
+    done = caio_bot(*args, env=env_for(database_url, **extra), cwd=tmp_path)
+    assert (done.returncode, done.stderr, done.stdout) == (1, says + "\n", "")

@@ -10,8 +10,10 @@ from bot.cli import discord as discord_cli
 from bot.cli import eval as eval_cli
 from bot.cli import index as index_cli
 from bot.cli import report as report_cli
+from bot.cli.errors import OperatorErrors
 
 app = typer.Typer(
+    cls=OperatorErrors,
     help="caio-bot: a fractional CAIO's advisory bot for Slack, Discord and the terminal.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,

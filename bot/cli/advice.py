@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 
 import typer
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.advice_io import ImportError_, ImportLine, export, parse_jsonl, to_advice
+from bot.advice_io import ImportError_, ImportLine, export, only_new, parse_jsonl, to_advice
+from bot.cli.files import read_import
 from bot.clock import SystemClock
 from bot.db.engine import Database
 from bot.db.models import Advice, Client
@@ -31,15 +34,22 @@ def export_cmd(
     client: str | None = typer.Option(None, "--client", help="only this client's advice"),
 ) -> None:
     """Write every advice entry to stdout, oldest first."""
-    sys.stdout.write(asyncio.run(_export(fmt.value, client)))
+    text = asyncio.run(_export(fmt.value, client))
+    if text is None:
+        typer.echo(f"error: no client {client!r}; see `caio-bot clients list`", err=True)
+        raise typer.Exit(1)
+    sys.stdout.write(text)
 
 
-async def _export(fmt: str, client: str | None) -> str:
+async def _export(fmt: str, client: str | None) -> str | None:
+    """The export, or None when `client` names no client (an empty export would hide it)."""
     db = Database(get_settings().database_url)
     try:
         async with db.session() as session:
             query = select(Advice).order_by(col(Advice.created_at), col(Advice.id))
             if client:
+                if await session.get(Client, client) is None:
+                    return None
                 query = query.where(Advice.client_id == client)
             return export(await session.exec(query), fmt)
     finally:
@@ -51,20 +61,20 @@ def import_cmd(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="a .jsonl file"),
     client: str = typer.Option("demo", "--client", help="client for lines without one"),
 ) -> None:
-    """Bring an existing FAQ or advice history in (question, answer, author, tags, created_at)."""
+    """Bring an existing FAQ, advice history or `advice export` in; entries already present
+    are skipped."""
     try:
-        lines = parse_jsonl(file.read_text(encoding="utf-8").splitlines())
-    except UnicodeDecodeError:
-        typer.echo(f"{file}: not UTF-8 text; nothing imported", err=True)
-        raise typer.Exit(1) from None
+        lines = parse_jsonl(read_import(file).splitlines())
     except ImportError_ as exc:
         typer.echo(f"{file}: {exc}; nothing imported", err=True)
         raise typer.Exit(1) from None
-    count = asyncio.run(_import(lines, client))
-    typer.echo(f"imported {count} advice entries")
+    added, skipped = asyncio.run(_import(lines, client))
+    already = f"; skipped {skipped} already present" if skipped else ""
+    typer.echo(f"imported {added} advice entries{already}")
 
 
-async def _import(lines: list[ImportLine], client_id: str) -> int:
+async def _import(lines: list[ImportLine], client_id: str) -> tuple[int, int]:
+    """(entries added, entries skipped as already present)."""
     db = Database(get_settings().database_url)
     now = SystemClock().now()
     try:
@@ -77,8 +87,22 @@ async def _import(lines: list[ImportLine], client_id: str) -> int:
                     f"unknown client(s): {', '.join(sorted(missing))}; nothing imported", err=True
                 )
                 raise typer.Exit(1)
-            session.add_all(to_advice(line, client_id, now) for line in lines)
+            entries = [to_advice(line, client_id, now) for line in lines]
+            fresh = only_new(entries, await _present(session, entries))
+            session.add_all(fresh)
             await session.commit()
-        return len(lines)
+        return len(fresh), len(entries) - len(fresh)
     finally:
         await db.close()
+
+
+async def _present(session: AsyncSession, entries: list[Advice]) -> Sequence[Advice]:
+    """Stored advice the entries could repeat: same clients, within their span of time."""
+    if not entries:
+        return []
+    times = [e.created_at for e in entries]
+    query = select(Advice).where(
+        col(Advice.client_id).in_({e.client_id for e in entries}),
+        col(Advice.created_at).between(min(times), max(times)),
+    )
+    return (await session.exec(query)).all()

@@ -15,6 +15,7 @@ from rich.table import Table
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cli.files import read_import
 from bot.clock import SystemClock
 from bot.db.engine import Database
 from bot.db.models import Client, Member, Role
@@ -239,7 +240,7 @@ def import_file(
 ) -> None:
     """Create or update a client from a TOML file (see config/examples/client.toml)."""
     try:
-        spec = load_toml(file.read_text(encoding="utf-8"))
+        spec = load_toml(read_import(file))
     except ClientError as exc:
         for line in str(exc).splitlines():
             typer.echo(f"{file}: {line}", err=True)

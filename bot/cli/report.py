@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 
 from bot.clock import SystemClock
 from bot.db.engine import Database
 from bot.db.models import Client
-from bot.practice.hours import valid_month
+from bot.practice.hours import month_bounds, valid_month
 from bot.practice.report import build_report, render_files
 from config.settings import get_settings
 
@@ -21,17 +22,42 @@ def report(
     out: Path = typer.Option(Path("."), "--out", help="directory for the .md and .png"),
 ) -> None:
     """Write the client's monthly value report (Markdown) and its chart (PNG)."""
-    if not valid_month(month):
-        typer.echo("error: --month should look like 2026-11", err=True)
-        raise typer.Exit(1)
+    problem = _month_problem(month) or _out_problem(out)
+    if problem:
+        _fail(problem)
     files = asyncio.run(_build(client, month))
     if files is None:
-        typer.echo(f"error: no client {client!r}; see `caio-bot clients list`", err=True)
-        raise typer.Exit(1)
-    out.mkdir(parents=True, exist_ok=True)
-    for name, content in files:
-        (out / name).write_bytes(content)
-        typer.echo(str(out / name))
+        _fail(f"no client {client!r}; see `caio-bot clients list`")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, content in files:
+            (out / name).write_bytes(content)
+            typer.echo(str(out / name))
+    except OSError as exc:
+        _fail(f"cannot write the report to {out}: {exc.strerror or exc}")
+
+
+def _month_problem(month: str) -> str | None:
+    """Checked before the database is opened; a month the calendar cannot hold (9999-12
+    ends in year 10000) is refused here, not deep in the report."""
+    if not valid_month(month):
+        return "--month should look like 2026-11"
+    try:
+        month_bounds(month, "UTC")
+    except ValueError:
+        return f"--month {month} is outside the calendar"
+    return None
+
+
+def _out_problem(out: Path) -> str | None:
+    if out.exists() and not out.is_dir():
+        return f"--out {out} is not a directory"
+    return None
+
+
+def _fail(problem: str) -> NoReturn:
+    typer.echo(f"error: {problem}", err=True)
+    raise typer.Exit(1)
 
 
 async def _build(client_id: str, month: str) -> list[tuple[str, bytes]] | None:

@@ -4,8 +4,6 @@ description; its quadrant and ring names)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db.models_practice import Quadrant, RadarBlip, RadarMove, Ring
+from bot.spreadsheet import to_csv
 
 NEW_FOR = timedelta(days=90)
 RING_WORDS = frozenset(r.value for r in Ring)
@@ -188,8 +187,4 @@ def export(rows: list[RadarBlip], fmt: str, now: datetime) -> str:
     records = [_byor_row(b, now) for b in rows]
     if fmt == "json":
         return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=BYOR_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(records)
-    return buffer.getvalue()
+    return to_csv(records, BYOR_FIELDS, lineterminator="\n")

@@ -131,6 +131,16 @@ def test_import_reports_toml_syntax_errors_with_their_line(cli_env: str, tmp_pat
     assert code == 1 and "line 2" in out
 
 
+def test_a_file_that_is_not_utf8_is_named_and_nothing_is_imported(
+    cli_env: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes(GOOD.replace("Acme Robotics", "Acmé").encode("latin-1"))
+    code, out = cli("clients", "import", str(path))
+    assert (code, out) == (1, f"{path}: not UTF-8 text; nothing imported\n")
+    assert cli("clients", "show", "acme")[0] == 1
+
+
 def test_the_shipped_example_imports(cli_env: str) -> None:
     example = Path(__file__).parents[2] / "config" / "examples" / "client.toml"
     code, out = cli("clients", "import", str(example))

@@ -103,3 +103,15 @@ async def test_the_last_caio_cannot_demote_themselves(chat: Chat, teams: Teams) 
     await teams.be("dana", Role.CAIO)
     assert "sam is now admin" in await chat.say("/caio config role @sam admin")
     assert "dana is now member" in await chat.say("/caio config role @dana member")
+
+
+async def test_help_on_a_subcommand_the_caller_may_not_run_says_who_may(
+    chat: Chat, teams: Teams
+) -> None:
+    await teams.be("sam", Role.LEAD)
+    assert "Only the CAIO or an admin can use `/caio answer`" in await chat.say("/caio help answer")
+    assert "No subcommand `nonsense`" in await chat.say("/caio help nonsense")
+    await teams.be("dev", Role.MEMBER)
+    assert "Only the CAIO, a lead or an admin can use `/caio decide`" in await chat.say(
+        "/caio help decide"
+    )

@@ -71,6 +71,22 @@ async def test_a_later_decision_supersedes(chat: Chat, teams: Teams) -> None:
     assert "Usage: `/caio decisions supersede" in await chat.say("/caio decisions supersede 1")
 
 
+async def test_superseding_in_a_loop_is_refused(chat: Chat, teams: Teams) -> None:
+    """2 → 3 → 1 → 2 would leave every decision superseded and none current."""
+    await teams.be("sam", Role.LEAD)
+    for title in ("Use pgvector", "Use Qdrant", "Use Weaviate"):
+        await chat.say(f"/caio decide {title} | context: retrieval | decision: {title}")
+    assert "ADR-001 is now superseded by ADR-002" in await chat.say("/caio decisions supersede 1 2")
+    assert "ADR-002 is now superseded by ADR-003" in await chat.say("/caio decisions supersede 2 3")
+    for old, new in (("2", "1"), ("3", "1")):
+        refused = await chat.say(f"/caio decisions supersede {old} {new}")
+        assert (
+            f"ADR-00{new} is itself superseded by ADR-00{old}, directly or through later "
+            "decisions; that would leave no current decision." in refused
+        )
+    assert "ADR-003 Use Weaviate (accepted" in await chat.say("/caio decisions")
+
+
 async def test_from_thread_composes_a_draft_to_accept(chat: Chat, teams: Teams) -> None:
     await chat.say("/caio escalate should we fine-tune or use RAG for the support bot?")
     await teams.be("dana", Role.CAIO)

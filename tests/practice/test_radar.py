@@ -72,3 +72,11 @@ async def test_export_is_what_build_your_own_radar_reads(
     blips = json.loads(uploaded(out)["radar-demo.json"])
     assert {b["name"]: b["ring"] for b in blips} == {"DSPy": "Assess", "pgvector": "Adopt"}
     assert "Usage: `/caio radar export [csv|json]`" in await chat.say("/caio radar export pdf")
+
+
+async def test_export_cells_cannot_run_as_formulas(chat: Chat, teams: Teams) -> None:
+    await teams.be("sam", Role.LEAD)
+    await chat.say('/caio radar set DSPy assess tools =HYPERLINK("http://x","prompt tuning")')
+    out = await chat.say("/caio radar export csv")
+    [row] = csv.DictReader(io.StringIO(uploaded(out)["radar-demo.csv"].decode()))
+    assert row["description"] == '\'=HYPERLINK("http://x","prompt tuning")'

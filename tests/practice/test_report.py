@@ -259,3 +259,13 @@ async def test_each_question_is_counted_once_by_who_settled_it(chat: Chat, teams
         "own history, 1 by the CAIO in person." in out
     )
     assert "| answered by the CAIO | 1 |" in uploaded(out)["report-demo-2026-11.md"].decode()
+
+
+async def test_cli_refuses_what_it_cannot_write_or_date(cli_env: str, tmp_path: Path) -> None:
+    for args, says in [
+        (["--month", "9999-12"], "error: --month 9999-12 is outside the calendar"),
+        (["--month", "0000-01"], "error: --month 0000-01 is outside the calendar"),
+        (["--month", "2026-11", "--out", "/dev/null"], "error: --out /dev/null is not a directory"),
+    ]:
+        bad = await cli("report", "--client", "demo", *args)
+        assert (bad.exit_code, bad.stderr.strip()) == (1, says)
