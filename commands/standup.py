@@ -52,6 +52,9 @@ DEFAULTS = {
     ScheduleKind.STANDUP: {"days": "mon-fri", "local_time": "09:30", "window_minutes": 240},
     ScheduleKind.CHECKIN: {"days": "fri", "local_time": "15:00", "window_minutes": 24 * 60},
 }
+# The longest answer window, in minutes: a stand-up's closes before the next day's opens,
+# so its window stays under a day.
+LONGEST_WINDOW = {ScheduleKind.STANDUP: 24 * 60 - 1, ScheduleKind.CHECKIN: 7 * 24 * 60}
 SETUP_USAGE = {
     ScheduleKind.STANDUP: (
         "standup setup [at 09:30] [on mon-fri] [tz Europe/Berlin] [window 4h] "
@@ -109,7 +112,7 @@ async def _participants(ctx: Context, names: list[str]) -> list[Member] | str:
 
 async def setup(ctx: Context, kind: ScheduleKind, text: str) -> None:
     try:
-        form = forms.parse(text)
+        form = forms.parse(text, LONGEST_WINDOW[kind])
     except CalendarError as error:
         await ctx.usage(str(error))
         return

@@ -14,6 +14,7 @@ from bot.db.models_schedule import Report, Schedule
 from scheduler.calendar import (
     CalendarError,
     day_spec,
+    format_duration,
     month_day_spec,
     parse_duration,
     parse_time,
@@ -99,8 +100,9 @@ def mention(word: str) -> tuple[str, str]:
     return "", word.lstrip("@")
 
 
-def parse(text: str) -> Form:
-    """Parse a setup line; raises CalendarError with a message a user can act on."""
+def parse(text: str, longest_window: int = 7 * 24 * 60) -> Form:
+    """Parse a setup line; raises CalendarError with a message a user can act on.
+    `longest_window` (minutes) is the kind's: a stand-up's must close before the next opens."""
     try:
         words = shlex.split(text)
     except ValueError:
@@ -148,8 +150,8 @@ def parse(text: str) -> Form:
             form.month_day = form.month_day or "1st mon"
         else:
             raise CalendarError(f"I don't understand `{' '.join([word, *args])[:60]}`")
-    if form.window_minutes is not None and not 5 <= form.window_minutes <= 7 * 24 * 60:
-        raise CalendarError("the window must be between 5m and 7d")
+    if form.window_minutes is not None and not 5 <= form.window_minutes <= longest_window:
+        raise CalendarError(f"the window must be between 5m and {format_duration(longest_window)}")
     if form.blocker_hours is not None and form.blocker_hours <= 0:
         raise CalendarError("`escalate` needs a time above zero, like 48h")
     return form

@@ -218,3 +218,24 @@ async def test_a_new_time_after_todays_standup_starts_tomorrow(
     clock.set(datetime(2026, 11, 26, 8, 50, tzinfo=UTC))
     await engine.run_due(clock.now())
     assert "Stand-up* for Thu 26 Nov" in chat.pop()
+
+
+async def test_a_window_that_ends_on_another_day_names_the_day(chat: Chat) -> None:
+    """A check-in's 1-day window closes at the time it opened: without the day, "until
+    10:00" reads as now."""
+    await team(chat, "dana")
+    await chat.say("/caio checkin setup weekly on fri at 16:00 tz UTC participants @dana")
+    kickoff = await chat.say("/caio checkin now")
+    assert "Answers until Wed 25 Nov 10:00 UTC." in kickoff
+    assert "Open until Wed 25 Nov 10:00 UTC." in kickoff
+    await chat.say("/caio standup setup tz UTC window 4h participants @dana")
+    assert "Answers until 14:00 UTC." in await chat.say("/caio standup now")
+
+
+async def test_a_standup_window_stays_under_a_day(chat: Chat) -> None:
+    await team(chat, "dana")
+    for window in ("99h", "24h", "1d"):
+        out = await chat.say(f"/caio standup setup window {window}")
+        assert "the window must be between 5m and 23h59m" in out, (window, out)
+    assert "Window: 23h59m" in await chat.say("/caio standup setup window 23h59m")
+    assert "Window: 3d" in await chat.say("/caio checkin setup weekly window 3d")
