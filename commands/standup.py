@@ -251,16 +251,19 @@ async def skip(ctx: Context, kind: ScheduleKind, text: str) -> None:
     except CalendarError as error:
         await ctx.usage(str(error))
         return
+    today = local_date(ctx.bot.clock.now(), schedule.timezone)
+    if day < today:
+        await ctx.usage(f"{day.isoformat()} is in the past: skip today or a later day.")
+        return
     async with ctx.bot.db.session() as session:
         row = await session.get(Schedule, schedule.id)
         assert row is not None
-        dates = {
-            d for d in row.skip_dates.split(",") if d >= ctx.bot.clock.now().date().isoformat()
-        }
+        dates = {d for d in row.skip_dates.split(",") if d >= today.isoformat()}
         row.skip_dates = ",".join(sorted(dates | {day.isoformat()}))
         session.add(touch(row, ctx.bot.clock.now()))
         await session.commit()
-    await ctx.reply(f"{checkins.label(schedule)} on {checkins.day_name(day)} will be skipped.")
+    when = checkins.day_name(day, today)
+    await ctx.reply(f"{checkins.label(schedule)} on {when} will be skipped.")
 
 
 async def now(ctx: Context, kind: ScheduleKind) -> None:
@@ -526,6 +529,9 @@ async def standup_answer(ctx: Context, text: str) -> None:
 )
 async def standup_tz(ctx: Context, text: str) -> None:
     name = text.strip()
+    if not name:
+        await ctx.usage()
+        return
     try:
         zone(name)
     except CalendarError as error:
@@ -588,7 +594,9 @@ async def standup_away(ctx: Context, text: str) -> None:
             )
         )
         await session.commit()
-    span = checkins.day_name(start) + (f" to {checkins.day_name(end)}" if end != start else "")
+    span = checkins.day_name(start, today) + (
+        f" to {checkins.day_name(end, today)}" if end != start else ""
+    )
     await ctx.reply(f"Noted: away {span}. No check-in prompts then.", ephemeral=True)
 
 

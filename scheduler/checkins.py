@@ -50,8 +50,10 @@ def label(schedule: Schedule) -> str:
     return LABEL.get(schedule.kind, "Check-in")
 
 
-def day_name(day: date) -> str:
-    return f"{day:%a %d %b}"
+def day_name(day: date, today: date | None = None) -> str:
+    """`Wed 25 Nov`; given `today`, with the year when it is another year's (a date someone
+    typed may be far off, where a run's own day never is)."""
+    return f"{day:%a %d %b}" + (f" {day.year}" if today and day.year != today.year else "")
 
 
 def closing_time(fire_at: datetime, closes_at: datetime, tz: str) -> str:

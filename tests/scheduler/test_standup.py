@@ -133,7 +133,7 @@ async def test_days_may_follow_the_time_without_on(chat: Chat) -> None:
     await chat.say("/as dana caio")
     out = await chat.say("/caio standup setup at 10:15 tue,thu")
     assert "When: on tue,thu at 10:15" in out
-    assert "not a day" in await chat.say("/caio standup setup at 10:15 lunchtime")
+    assert "unknown setting `lunchtime`" in await chat.say("/caio standup setup at 10:15 lunchtime")
 
 
 async def test_an_early_answer_counts_for_the_next_standup_that_runs(
@@ -239,3 +239,37 @@ async def test_a_standup_window_stays_under_a_day(chat: Chat) -> None:
         assert "the window must be between 5m and 23h59m" in out, (window, out)
     assert "Window: 23h59m" in await chat.say("/caio standup setup window 23h59m")
     assert "Window: 3d" in await chat.say("/caio checkin setup weekly window 3d")
+
+
+async def test_skip_refuses_past_dates_and_names_another_years_date(chat: Chat) -> None:
+    await team(chat, "dana")
+    await chat.say("/caio standup setup at 09:30 tz UTC")
+    out = await chat.say("/caio standup skip 2020-01-01")
+    assert "2020-01-01 is in the past: skip today or a later day." in out
+    assert "2020" not in await chat.say("/caio standup show")
+    assert "Stand-up on Thu 24 Dec will be skipped." in await chat.say(
+        "/caio standup skip 2026-12-24"
+    )
+    assert "Stand-up on Fri 01 Jan 2027 will be skipped." in await chat.say(
+        "/caio standup skip 2027-01-01"
+    )
+    await chat.say("/as dana")
+    assert "Noted: away Thu 31 Dec to Mon 04 Jan 2027." in await chat.say(
+        "/caio standup away 2026-12-31..2027-01-04"
+    )
+
+
+async def test_setup_refuses_what_it_cannot_read_and_names_the_settings(chat: Chat) -> None:
+    await team(chat, "dana")
+    settings = "the settings are at, on, tz, window, participants, questions, report"
+    for line, said in [
+        ("/caio standup setup on mon-sun-tue", "not a day: 'mon-sun-tue'"),
+        ("/caio standup setup at 09:00 frobnicate 3", "unknown setting `frobnicate`: " + settings),
+        ("/caio standup setup frobnicate 3", "unknown setting `frobnicate`: " + settings),
+        ("/caio standup tz", "Usage: `/caio standup tz <zone>`"),
+    ]:
+        out = await chat.say(line)
+        assert said in out, (line, out)
+        assert "set up" not in out and "unknown time zone" not in out
+    assert "When: on mon-fri at 09:30" in await chat.say("/caio standup setup on daily")
+    assert "When: on mon-fri at 08:00" in await chat.say("/caio standup setup at 08:00 daily")
