@@ -52,7 +52,7 @@ async def test_caio_reply_in_queue_thread_is_relayed_and_teammates_are_not(chat:
     assert "zero-retention addendum" in relayed
     assert "[#caio-queue › thread 1] caio-bot:\n  Relayed to dev." in relayed
     logged = await chat.say(chat.button(relayed, "Log 30m"))
-    assert "Logged 0.5 h for Demo Co: answered escalation #1" in logged
+    assert "Logged 30 m for Demo Co: answered escalation #1" in logged
 
 
 async def test_nothing_relevant_says_so_and_offers_escalation(chat: Chat) -> None:
