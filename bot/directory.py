@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db.models import Client, Member, Role, Workspace
@@ -54,12 +54,13 @@ async def member_for(session: AsyncSession, client_id: str, actor: Actor) -> Mem
 
 
 async def find_member(session: AsyncSession, client_id: str, name: str) -> Member | None:
-    """A member by display name or platform user id (`@dana`, `U0123`), within one client."""
+    """A member by display name, in any case as people type it (`@Dana`), or platform user
+    id (`U0123`), within one client."""
     name = name.lstrip("@").strip()
     rows = await session.exec(
         select(Member).where(
             Member.client_id == client_id,
-            (Member.name == name) | (Member.user_id == name),
+            (func.lower(Member.name) == name.lower()) | (Member.user_id == name),
         )
     )
     return rows.first()

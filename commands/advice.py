@@ -11,6 +11,7 @@ from bot.directory import find_member
 from bot.message import Button, Message
 from bot.registry import registry
 from bot.text import row_id, shorten, terms
+from commands.config import person_token
 
 PAGE = 10
 FEEDBACK_MARK = {Feedback.HELPFUL: "👍 helpful", Feedback.NOT_HELPFUL: "👎 not helpful"}
@@ -50,9 +51,9 @@ async def advice(ctx: Context, text: str) -> None:
     elif head == "mine":
         query = query.where(Advice.mentee_id == ctx.member.id)
         title = "Advice you received"
-    elif head.startswith("@") or (head and not rest):
+    elif head.startswith(("@", "<@")):  # a bare word is a typo more often than a name
         async with ctx.bot.db.session() as session:
-            person = await find_member(session, ctx.client_id, head)
+            person = await find_member(session, ctx.client_id, person_token(head))
         if person is None:
             await ctx.reply(f"I don't know {shorten(head, 40)} in this team.", ephemeral=True)
             return

@@ -51,14 +51,30 @@ async def _save(
     "Pinecone | decision: pgvector | consequences: one database to run",
 )
 async def decide(ctx: Context, text: str) -> None:
-    await _decide(ctx, decisions.parse_form(text))
+    draft = decisions.parse_form(text)
+    if draft.unknown:
+        await _refuse_labels(ctx, draft.unknown, text)
+        return
+    await _decide(ctx, draft)
+
+
+async def _refuse_labels(ctx: Context, unknown: list[str], text: str) -> None:
+    """Nothing is recorded with a label the form does not have, and the text comes back,
+    so nothing typed is lost."""
+    named = ", ".join(f"`{label}:`" for label in unknown)
+    known = ", ".join(f"`{label}:`" for label in ("title", *decisions.FIELDS))
+    await ctx.reply(
+        f"A decision has no {named}; its labels are {known}. Nothing recorded. "
+        f"What you sent:\n```\n{text.strip()}\n```",
+        ephemeral=True,
+    )
 
 
 @forms.opens("decide")
 async def decide_form(ctx: Context, text: str) -> Form | None:
     """A bare `/caio decide [title]` asks for the ADR's fields in a form."""
     draft = decisions.parse_form(text)
-    if draft.values:
+    if draft.values or draft.unknown:  # typed fields go through the one-line form
         return None
     fields = [
         FormField(

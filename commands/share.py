@@ -149,11 +149,13 @@ async def share_now(ctx: Context, text: str) -> None:
 async def share_schedule(ctx: Context, text: str) -> None:
     current = await _schedule(ctx)
     if text.strip().lower() == "off":
-        if current is not None:
-            async with ctx.bot.db.session() as session:
-                row = await session.get(Schedule, current.id)
-                if row is not None:
-                    await remove(session, row)
+        if current is None:
+            await ctx.reply("There is no share schedule to turn off.", ephemeral=True)
+            return
+        async with ctx.bot.db.session() as session:
+            row = await session.get(Schedule, current.id)
+            if row is not None:
+                await remove(session, row)
         await ctx.reply("Share posts turned off; the queue is kept.")
         return
     try:

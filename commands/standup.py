@@ -52,6 +52,9 @@ DEFAULTS = {
     ScheduleKind.STANDUP: {"days": "mon-fri", "local_time": "09:30", "window_minutes": 240},
     ScheduleKind.CHECKIN: {"days": "fri", "local_time": "15:00", "window_minutes": 24 * 60},
 }
+# The longest answer window, in minutes: a stand-up's closes before the next day's opens,
+# so its window stays under a day.
+LONGEST_WINDOW = {ScheduleKind.STANDUP: 24 * 60 - 1, ScheduleKind.CHECKIN: 7 * 24 * 60}
 SETUP_USAGE = {
     ScheduleKind.STANDUP: (
         "standup setup [at 09:30] [on mon-fri] [tz Europe/Berlin] [window 4h] "
@@ -109,7 +112,7 @@ async def _participants(ctx: Context, names: list[str]) -> list[Member] | str:
 
 async def setup(ctx: Context, kind: ScheduleKind, text: str) -> None:
     try:
-        form = forms.parse(text)
+        form = forms.parse(text, LONGEST_WINDOW[kind])
     except CalendarError as error:
         await ctx.usage(str(error))
         return
@@ -248,16 +251,19 @@ async def skip(ctx: Context, kind: ScheduleKind, text: str) -> None:
     except CalendarError as error:
         await ctx.usage(str(error))
         return
+    today = local_date(ctx.bot.clock.now(), schedule.timezone)
+    if day < today:
+        await ctx.usage(f"{day.isoformat()} is in the past: skip today or a later day.")
+        return
     async with ctx.bot.db.session() as session:
         row = await session.get(Schedule, schedule.id)
         assert row is not None
-        dates = {
-            d for d in row.skip_dates.split(",") if d >= ctx.bot.clock.now().date().isoformat()
-        }
+        dates = {d for d in row.skip_dates.split(",") if d >= today.isoformat()}
         row.skip_dates = ",".join(sorted(dates | {day.isoformat()}))
         session.add(touch(row, ctx.bot.clock.now()))
         await session.commit()
-    await ctx.reply(f"{checkins.label(schedule)} on {checkins.day_name(day)} will be skipped.")
+    when = checkins.day_name(day, today)
+    await ctx.reply(f"{checkins.label(schedule)} on {when} will be skipped.")
 
 
 async def now(ctx: Context, kind: ScheduleKind) -> None:
@@ -523,6 +529,9 @@ async def standup_answer(ctx: Context, text: str) -> None:
 )
 async def standup_tz(ctx: Context, text: str) -> None:
     name = text.strip()
+    if not name:
+        await ctx.usage()
+        return
     try:
         zone(name)
     except CalendarError as error:
@@ -585,7 +594,9 @@ async def standup_away(ctx: Context, text: str) -> None:
             )
         )
         await session.commit()
-    span = checkins.day_name(start) + (f" to {checkins.day_name(end)}" if end != start else "")
+    span = checkins.day_name(start, today) + (
+        f" to {checkins.day_name(end, today)}" if end != start else ""
+    )
     await ctx.reply(f"Noted: away {span}. No check-in prompts then.", ephemeral=True)
 
 

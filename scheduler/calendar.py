@@ -92,7 +92,7 @@ def weekdays(spec: str) -> list[int]:
     found: list[int] = []
     for part in spec.split(","):
         first, _, last = part.partition("-")
-        if first[:3] not in DAY_NAMES or (last and last[:3] not in DAY_NAMES):
+        if first[:3] not in DAY_NAMES or (last and last[:3] not in DAY_NAMES) or "-" in last:
             raise CalendarError(f"not a day: {part!r} (try mon-fri or mon,wed)")
         start = DAY_NAMES.index(first[:3])
         end = DAY_NAMES.index(last[:3]) if last else start

@@ -50,19 +50,23 @@ def label(schedule: Schedule) -> str:
     return LABEL.get(schedule.kind, "Check-in")
 
 
-def day_name(day: date) -> str:
-    return f"{day:%a %d %b}"
+def day_name(day: date, today: date | None = None) -> str:
+    """`Wed 25 Nov`; given `today`, with the year when it is another year's (a date someone
+    typed may be far off, where a run's own day never is)."""
+    return f"{day:%a %d %b}" + (f" {day.year}" if today and day.year != today.year else "")
 
 
 def closing_time(fire_at: datetime, closes_at: datetime, tz: str) -> str:
-    """When a window closes, in the schedule's zone; if the clocks change inside the window
-    it says so, so that 02:30 → 02:00 is not read as closing before it opened."""
+    """When a window closes, in the schedule's zone: with its day when that is not the day
+    it opened (a 1-day window closes at the time it opened), and if the clocks change inside
+    the window it says so, so that 02:30 → 02:00 is not read as closing before it opened."""
     opened, closes = fire_at.astimezone(zone(tz)), closes_at.astimezone(zone(tz))
+    day = "" if closes.date() == opened.date() else f"{day_name(closes.date())} "
     change = (closes.utcoffset() or timedelta()) - (opened.utcoffset() or timedelta())
     if not change:
-        return f"{closes:%H:%M} {tz}"
+        return f"{day}{closes:%H:%M} {tz}"
     way = "back" if change < timedelta() else "forward"
-    return f"{closes:%H:%M} {tz} ({closes:%Z}: the clocks go {way} in between)"
+    return f"{day}{closes:%H:%M} {tz} ({closes:%Z}: the clocks go {way} in between)"
 
 
 @dataclass

@@ -12,15 +12,19 @@ from datetime import date
 
 from bot.db.models_schedule import Report, Schedule
 from scheduler.calendar import (
+    DAY_NAMES,
     CalendarError,
     day_spec,
+    format_duration,
     month_day_spec,
     parse_duration,
     parse_time,
+    weekdays,
     zone,
 )
 
-KEYWORDS = {
+# The settings of the one-line form, in the order the usage lines name them.
+KEYWORDS = (
     "at",
     "on",
     "tz",
@@ -34,7 +38,7 @@ KEYWORDS = {
     "every",
     "monthly",
     "daily",
-}
+)
 _MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|([^>]+))?>$")
 
 
@@ -99,8 +103,30 @@ def mention(word: str) -> tuple[str, str]:
     return "", word.lstrip("@")
 
 
-def parse(text: str) -> Form:
-    """Parse a setup line; raises CalendarError with a message a user can act on."""
+def _unknown(word: str) -> CalendarError:
+    return CalendarError(f"unknown setting `{word[:40]}`: the settings are {', '.join(KEYWORDS)}")
+
+
+def _days_after_time(words: list[str]) -> str:
+    """Days may follow the time without `on` (`at 09:30 mon-fri`), as people say it; a word
+    there that does not start like a day is a setting the form does not have."""
+    for word in words:
+        if word[:3].lower() not in DAY_NAMES and not _names_days(word):
+            raise _unknown(word)
+    return day_spec(",".join(words))
+
+
+def _names_days(word: str) -> bool:
+    try:
+        weekdays(word)
+    except CalendarError:
+        return False
+    return True
+
+
+def parse(text: str, longest_window: int = 7 * 24 * 60) -> Form:
+    """Parse a setup line; raises CalendarError with a message a user can act on.
+    `longest_window` (minutes) is the kind's: a stand-up's must close before the next opens."""
     try:
         words = shlex.split(text)
     except ValueError:
@@ -113,8 +139,10 @@ def parse(text: str) -> Form:
         i += 1 + len(args)
         if word == "at" and args:
             form.at = f"{parse_time(args[0]):%H:%M}"
-            if args[1:]:  # "at 09:30 mon-fri", as people say it
-                form.days = day_spec(",".join(args[1:]))
+            if args[1:]:
+                form.days = _days_after_time(args[1:])
+        elif word == "on" and not args and i < len(words) and words[i].lower() == "daily":
+            continue  # "on daily" is said as often as "daily": the next word sets the days
         elif word == "on" and args:
             if form.month_day is not None or (args[0][:1].isdigit() or args[0] == "last"):
                 form.month_day = month_day_spec(args)
@@ -146,10 +174,12 @@ def parse(text: str) -> Form:
             form.every_weeks = int(args[0])
         elif word == "monthly" and not args:
             form.month_day = form.month_day or "1st mon"
+        elif word not in KEYWORDS:
+            raise _unknown(word)
         else:
             raise CalendarError(f"I don't understand `{' '.join([word, *args])[:60]}`")
-    if form.window_minutes is not None and not 5 <= form.window_minutes <= 7 * 24 * 60:
-        raise CalendarError("the window must be between 5m and 7d")
+    if form.window_minutes is not None and not 5 <= form.window_minutes <= longest_window:
+        raise CalendarError(f"the window must be between 5m and {format_duration(longest_window)}")
     if form.blocker_hours is not None and form.blocker_hours <= 0:
         raise CalendarError("`escalate` needs a time above zero, like 48h")
     return form

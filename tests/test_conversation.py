@@ -38,6 +38,14 @@ async def test_ask_escalate_answer_and_find_it_again(chat: Chat) -> None:
     mine = await chat.say("/caio advice mine")
     assert mine.index("dana (CAIO)") < mine.index("answered by AI")
 
+    # Only `@name` names a person, in any case; a bare word is a typo, not a teammate.
+    shouted = await chat.say("/caio advice @DEV")
+    assert "Advice for dev" in shouted and "answered by dana (CAIO)" in shouted
+    typo = await chat.say("/caio advice bogus")
+    assert "Usage: `/caio advice [search <terms> | mine | @user]`" in typo
+    assert "I don't know" not in typo
+    assert "I don't know @bogus in this team" in await chat.say("/caio advice @bogus")
+
 
 async def test_caio_reply_in_queue_thread_is_relayed_and_teammates_are_not(chat: Chat) -> None:
     await chat.say("/caio escalate can we send customer emails to OpenAI under our DPA?")
@@ -52,7 +60,7 @@ async def test_caio_reply_in_queue_thread_is_relayed_and_teammates_are_not(chat:
     assert "zero-retention addendum" in relayed
     assert "[#caio-queue › thread 1] caio-bot:\n  Relayed to dev." in relayed
     logged = await chat.say(chat.button(relayed, "Log 30m"))
-    assert "Logged 0.5 h for Demo Co: answered escalation #1" in logged
+    assert "Logged 30 m for Demo Co: answered escalation #1" in logged
 
 
 async def test_nothing_relevant_says_so_and_offers_escalation(chat: Chat) -> None:

@@ -11,7 +11,7 @@ import typer
 from bot.clock import SystemClock
 from bot.db.engine import Database
 from bot.db.models import Client
-from bot.practice.hours import month_bounds, valid_month
+from bot.practice.hours import month_bounds, not_started, valid_month
 from bot.practice.report import build_report, render_files
 from config.settings import get_settings
 
@@ -26,8 +26,8 @@ def report(
     if problem:
         _fail(problem)
     files = asyncio.run(_build(client, month))
-    if files is None:
-        _fail(f"no client {client!r}; see `caio-bot clients list`")
+    if isinstance(files, str):
+        _fail(files)
     try:
         out.mkdir(parents=True, exist_ok=True)
         for name, content in files:
@@ -60,14 +60,19 @@ def _fail(problem: str) -> NoReturn:
     raise typer.Exit(1)
 
 
-async def _build(client_id: str, month: str) -> list[tuple[str, bytes]] | None:
+async def _build(client_id: str, month: str) -> list[tuple[str, bytes]] | str:
+    """The report's files, or why there is none (the month is the client's, in its zone)."""
     db = Database(get_settings().database_url)
+    now = SystemClock().now()
     try:
         async with db.session() as session:
             client = await session.get(Client, client_id)
             if client is None:
-                return None
-            built = await build_report(session, client, month, SystemClock().now())
+                return f"no client {client_id!r}; see `caio-bot clients list`"
+            refusal = not_started(month, now, client.timezone)
+            if refusal:
+                return refusal
+            built = await build_report(session, client, month, now)
         return list(render_files(built))
     finally:
         await db.close()

@@ -28,6 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db.models import Client, Member, Role, Seniority, Workspace
 from bot.events import Address
+from bot.practice.hours import format_hours
 from scheduler.calendar import CalendarError, OfficeHours
 
 PLATFORMS = ("slack", "discord", "console")
@@ -250,7 +251,7 @@ def describe(client: Client, workspaces: list[Workspace]) -> list[tuple[str, str
         ("quiet hours", client.quiet_hours),
         ("country/region", where),
         ("response target", f"{client.response_target_hours:g} h"),
-        ("retainer", f"{client.retainer_hours:g} h/month"),
+        ("retainer", f"{format_hours(client.retainer_hours * 60)}/month"),
         ("profile", client.profile or "—"),
     ]
 

@@ -22,6 +22,8 @@ from bot.text import shorten, terms
 FIELDS = ("context", "options", "decision", "consequences", "status", "supersedes")
 FORM = "decide <title> | context: … | options: … | decision: … | consequences: …"
 _LABEL = re.compile(rf"^\s*({'|'.join(FIELDS)}|title)\s*:\s*", re.IGNORECASE)
+# Anything that reads as a label (`notes:`), but not a link (`https://…`).
+_ANY_LABEL = re.compile(r"^\s*([a-z][a-z _-]{0,29}?)\s*:(?!//)", re.IGNORECASE)
 
 
 @dataclass
@@ -30,18 +32,24 @@ class Draft:
 
     title: str = ""
     values: dict[str, str] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)  # labels the form does not have
 
     def get(self, name: str) -> str:
         return self.values.get(name, "").strip()
 
 
 def parse_form(text: str) -> Draft:
-    """Split the one-line (`|`) or multi-line form into the title and labelled fields."""
+    """Split the one-line (`|`) or multi-line form into the title and labelled fields; a
+    label the form does not have is noted in `unknown`, else its text would run into the
+    field before it or be lost. The title may hold a colon (`RAG: pgvector`)."""
     draft = Draft()
     current: str | None = None
     for raw in re.split(r"\s*\|\s*|\n", text.strip()):
         label = _LABEL.match(raw)
-        if label:
+        stray = _ANY_LABEL.match(raw) if draft.title else None
+        if stray and not label:
+            draft.unknown.append(stray.group(1).strip().lower())
+        elif label:
             current = label.group(1).lower()
             value = raw[label.end() :].strip()
             if current == "title":

@@ -32,7 +32,12 @@ def parse_duration(text: str) -> int | None:
 
 
 def format_hours(minutes: float) -> str:
-    return f"{minutes / 60:.1f} h".replace(".0 h", " h")
+    """Hours to the minute (`7 h 15 m`, `7 h`, `30 m`): entries shown rounded to a tenth
+    did not add up to the total shown beside them."""
+    hours, rest = divmod(round(minutes), 60)
+    if hours and rest:
+        return f"{hours} h {rest} m"
+    return f"{rest} m" if rest else f"{hours} h"
 
 
 def month_bounds(month: str, timezone: str) -> tuple[datetime, datetime]:
@@ -50,6 +55,15 @@ def month_of(when: datetime, timezone: str) -> str:
 
 def valid_month(text: str) -> bool:
     return bool(re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text))
+
+
+def not_started(month: str, now: datetime, timezone: str) -> str | None:
+    """Why there is nothing to report for a month after this one (its report would be all
+    zeros, read as a month without activity); None for this month and earlier ones."""
+    current = month_of(now, timezone)
+    if month <= current:
+        return None
+    return f"{month} has not started yet (it is {current} for this client): nothing to report."
 
 
 @dataclass(frozen=True)
@@ -84,11 +98,13 @@ class MonthHours:
         if not self.retainer_hours:
             return f"{used} logged in {self.month} (no retainer set)."
         share = self.used_share or 0
-        text = f"{used} of {self.retainer_hours:g} h retainer used in {self.month} ({share:.0%})"
+        retainer = format_hours(self.retainer_hours * 60)
+        text = f"{used} of {retainer} retainer used in {self.month} ({share:.0%})"
         if self.elapsed < 1:
             projected = self.projected_hours
             text += (
-                f"; burn rate {self.per_day:.1f} h/day, projected {projected:.1f} h by month end "
+                f"; burn rate {format_hours(self.per_day * 60)}/day, projected "
+                f"{format_hours(projected * 60)} by month end "
                 f"({projected / self.retainer_hours:.0%})"
             )
         return text + "."
@@ -180,12 +196,13 @@ async def claim_alerts(
 
 def alert_text(client: Client, threshold: int, hours: MonthHours) -> str:
     used = format_hours(hours.minutes)
+    retainer = format_hours(client.retainer_hours * 60)
     if threshold >= 100:
         return (
             f"⚠️ {client.name} has used its whole retainer for {hours.month}: {used} of "
-            f"{client.retainer_hours:g} h. Agree extra hours before doing more."
+            f"{retainer}. Agree extra hours before doing more."
         )
     return (
         f"{client.name} is at {threshold}% of its {hours.month} retainer: {used} of "
-        f"{client.retainer_hours:g} h, projected {hours.projected_hours:.1f} h by month end."
+        f"{retainer}, projected {format_hours(hours.projected_hours * 60)} by month end."
     )

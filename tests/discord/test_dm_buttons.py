@@ -41,7 +41,7 @@ async def test_log_30m_in_a_dm_logs_the_time(dc: DiscordHarness) -> None:
     token = await dc.click(confirmation, "Log 30m", DANA, dm=True)
     (logged,) = dc.followups(token)
     assert logged["flags"] & EPHEMERAL
-    assert "Logged 0.5 h for Acme: answered escalation #1" in logged["content"]
+    assert "Logged 30 m for Acme: answered escalation #1" in logged["content"]
 
 
 async def test_a_dm_button_acts_for_its_own_guild_after_a_restart(
@@ -62,7 +62,7 @@ async def test_a_dm_button_acts_for_its_own_guild_after_a_restart(
     finally:
         await stop(after.bot)
     (logged,) = after.followups(token)
-    assert "Logged 0.5 h for Acme: answered escalation #1" in logged["content"]
+    assert "Logged 30 m for Acme: answered escalation #1" in logged["content"]
 
 
 async def test_a_dm_click_the_bot_cannot_place_gets_a_private_hint(

@@ -136,3 +136,23 @@ async def test_from_thread_with_the_model(database_url: str, clock: object) -> N
     thread_prompt = llm.chat_requests[-1]["messages"][1]["content"]
     assert "should we fine-tune or use RAG?" in thread_prompt
     assert "dana: RAG first, fine-tune later." in thread_prompt
+
+
+async def test_a_label_the_form_does_not_have_is_refused_and_the_text_kept(
+    chat: Chat, teams: Teams
+) -> None:
+    await teams.be("sam", Role.LEAD)
+    line = "/caio decide Foo | context: c | decision: use A | notes: important caveat"
+    out = await chat.say(line)
+    assert "A decision has no `notes:`; its labels are `title:`, `context:`, `options:`" in out
+    assert "Nothing recorded." in out and line.removeprefix("/caio decide ") in out
+    out = await chat.say("/caio decide Foo | bogus: x")
+    assert "A decision has no `bogus:`" in out and "Foo | bogus: x" in out
+    assert "none yet" in await chat.say("/caio decisions")
+
+    kept = await chat.say(
+        "/caio decide RAG: pgvector | context: 2M docs | decision: pgvector | "
+        "consequences: one database, see https://example.com/adr"
+    )
+    assert "ADR-001 RAG: pgvector (accepted" in kept
+    assert "*Consequences:* one database, see https://example.com/adr" in kept

@@ -49,7 +49,7 @@ async def test_month_against_retainer_with_alerts_once_each(chat: Chat, teams: T
         in eighty
     )
     # 8 h over the first 23.4 days of a 30-day month
-    assert "burn rate 0.3 h/day, projected 10.2 h by month end (102%)" in eighty
+    assert "burn rate 20 m/day, projected 10 h 15 m by month end (102%)" in eighty
 
     assert "#caio-queue" not in await chat.say("/caio hours log 30m prompt review")
     full = await chat.say("/caio hours log 1h30m vendor call")
@@ -59,7 +59,7 @@ async def test_month_against_retainer_with_alerts_once_each(chat: Chat, teams: T
 
     shown = await chat.say("/caio hours")
     assert "11 h of 10 h retainer used in 2026-11 (110%)" in shown
-    assert "24 Nov · 1.5 h · vendor call" in shown
+    assert "24 Nov · 1 h 30 m · vendor call" in shown
 
 
 async def test_bad_input_and_members(chat: Chat, teams: Teams) -> None:
@@ -97,7 +97,7 @@ async def test_answering_an_escalation_logs_30_minutes_in_one_click(
     assert "Only the CAIO or an admin" in await chat.say(button)
     await teams.be("dana", Role.CAIO)
     logged = await chat.say(button)
-    assert "Logged 0.5 h for Demo Co: answered escalation #1" in logged
+    assert "Logged 30 m for Demo Co: answered escalation #1" in logged
     assert "answered escalation #1" in await chat.say("/caio hours")
 
 
@@ -113,4 +113,15 @@ async def test_log_30m_works_from_the_caios_other_workspace(chat: Chat, teams: T
     click = Action("hours.log_escalation", "1", Actor("console", "dana", "dana"), elsewhere, "0")
     await chat.bot.dispatch(click, chat.adapter)
 
-    assert "Logged 0.5 h for Demo Co: answered escalation #1" in chat.pop()
+    assert "Logged 30 m for Demo Co: answered escalation #1" in chat.pop()
+
+
+async def test_entries_and_totals_are_shown_to_the_minute(chat: Chat, teams: Teams) -> None:
+    """Entries rounded to a tenth (7.25 h → "7.2 h") did not add up to the total."""
+    await teams.be("dana", Role.CAIO)
+    await chat.say("/caio config set retainer 20")
+    assert "Logged 7 h 15 m for Demo Co" in await chat.say("/caio hours log 7.25h design review")
+    await chat.say("/caio hours log 45m call")
+    shown = await chat.say("/caio hours")
+    assert "24 Nov · 7 h 15 m · design review" in shown and "24 Nov · 45 m · call" in shown
+    assert "8 h of 20 h retainer used in 2026-11 (40%)" in shown

@@ -134,7 +134,7 @@ async def test_report_in_chat_is_uploaded_and_written_in_outcomes(
     assert "1 decision recorded: “Golden-set evals before each release”." in out
     assert "Tech radar updated: Ragas added to Trial (Tools): evaluation harness." in out
     assert "Stand-up participation 75%; 2 blockers raised, 1 resolved." in out
-    assert "8.5 h of 10 h retainer used in 2026-11 (85%)" in out
+    assert "8 h 30 m of 10 h retainer used in 2026-11 (85%)" in out
 
     files = uploaded(out)
     assert set(files) == {"report-demo-2026-11.md", "report-demo-2026-11.png"}
@@ -240,6 +240,9 @@ async def test_cli_writes_markdown_and_chart(
     assert bad.exit_code == 1 and "no client 'nope'" in bad.output
     bad = await cli("report", "--client", "demo", "--month", "11/2026")
     assert bad.exit_code == 1 and "--month should look like 2026-11" in bad.output
+    bad = await cli("report", "--client", "demo", "--month", "2999-01", "--out", str(out_dir))
+    assert bad.exit_code == 1 and "error: 2999-01 has not started yet" in bad.output
+    assert not (out_dir / "report-demo-2999-01.md").exists()
 
 
 async def test_each_question_is_counted_once_by_who_settled_it(chat: Chat, teams: Teams) -> None:
@@ -269,3 +272,13 @@ async def test_cli_refuses_what_it_cannot_write_or_date(cli_env: str, tmp_path: 
     ]:
         bad = await cli("report", "--client", "demo", *args)
         assert (bad.exit_code, bad.stderr.strip()) == (1, says)
+
+
+async def test_a_month_that_has_not_started_is_refused(chat: Chat, teams: Teams) -> None:
+    """Its report would be all zeros, read as a month without activity."""
+    await teams.be("dana", Role.CAIO)
+    out = await chat.say("/caio report 2026-12")
+    assert out.endswith(
+        "2026-12 has not started yet (it is 2026-11 for this client): nothing to report."
+    )
+    assert "value report" not in out

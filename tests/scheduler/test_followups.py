@@ -154,3 +154,13 @@ async def test_checkins_every_two_weeks_and_monthly_report_to_the_caio(
     await chat.say("/channel leads")
     await chat.say("/as lee lead")
     assert "Thanks lee: that's early" in await chat.say("/caio checkin answer pilots in Q1")
+
+
+async def test_turning_off_a_share_schedule_that_is_not_there_says_so(chat: Chat) -> None:
+    await chat.say("/as dana caio")
+    out = await chat.say("/caio share schedule off")
+    assert "There is no share schedule to turn off." in out and "turned off" not in out
+    await chat.say("/caio share schedule on tue at 10:00 tz UTC")
+    assert "Share posts turned off; the queue is kept." in await chat.say(
+        "/caio share schedule off"
+    )

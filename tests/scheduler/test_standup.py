@@ -133,7 +133,7 @@ async def test_days_may_follow_the_time_without_on(chat: Chat) -> None:
     await chat.say("/as dana caio")
     out = await chat.say("/caio standup setup at 10:15 tue,thu")
     assert "When: on tue,thu at 10:15" in out
-    assert "not a day" in await chat.say("/caio standup setup at 10:15 lunchtime")
+    assert "unknown setting `lunchtime`" in await chat.say("/caio standup setup at 10:15 lunchtime")
 
 
 async def test_an_early_answer_counts_for_the_next_standup_that_runs(
@@ -218,3 +218,58 @@ async def test_a_new_time_after_todays_standup_starts_tomorrow(
     clock.set(datetime(2026, 11, 26, 8, 50, tzinfo=UTC))
     await engine.run_due(clock.now())
     assert "Stand-up* for Thu 26 Nov" in chat.pop()
+
+
+async def test_a_window_that_ends_on_another_day_names_the_day(chat: Chat) -> None:
+    """A check-in's 1-day window closes at the time it opened: without the day, "until
+    10:00" reads as now."""
+    await team(chat, "dana")
+    await chat.say("/caio checkin setup weekly on fri at 16:00 tz UTC participants @dana")
+    kickoff = await chat.say("/caio checkin now")
+    assert "Answers until Wed 25 Nov 10:00 UTC." in kickoff
+    assert "Open until Wed 25 Nov 10:00 UTC." in kickoff
+    await chat.say("/caio standup setup tz UTC window 4h participants @dana")
+    assert "Answers until 14:00 UTC." in await chat.say("/caio standup now")
+
+
+async def test_a_standup_window_stays_under_a_day(chat: Chat) -> None:
+    await team(chat, "dana")
+    for window in ("99h", "24h", "1d"):
+        out = await chat.say(f"/caio standup setup window {window}")
+        assert "the window must be between 5m and 23h59m" in out, (window, out)
+    assert "Window: 23h59m" in await chat.say("/caio standup setup window 23h59m")
+    assert "Window: 3d" in await chat.say("/caio checkin setup weekly window 3d")
+
+
+async def test_skip_refuses_past_dates_and_names_another_years_date(chat: Chat) -> None:
+    await team(chat, "dana")
+    await chat.say("/caio standup setup at 09:30 tz UTC")
+    out = await chat.say("/caio standup skip 2020-01-01")
+    assert "2020-01-01 is in the past: skip today or a later day." in out
+    assert "2020" not in await chat.say("/caio standup show")
+    assert "Stand-up on Thu 24 Dec will be skipped." in await chat.say(
+        "/caio standup skip 2026-12-24"
+    )
+    assert "Stand-up on Fri 01 Jan 2027 will be skipped." in await chat.say(
+        "/caio standup skip 2027-01-01"
+    )
+    await chat.say("/as dana")
+    assert "Noted: away Thu 31 Dec to Mon 04 Jan 2027." in await chat.say(
+        "/caio standup away 2026-12-31..2027-01-04"
+    )
+
+
+async def test_setup_refuses_what_it_cannot_read_and_names_the_settings(chat: Chat) -> None:
+    await team(chat, "dana")
+    settings = "the settings are at, on, tz, window, participants, questions, report"
+    for line, said in [
+        ("/caio standup setup on mon-sun-tue", "not a day: 'mon-sun-tue'"),
+        ("/caio standup setup at 09:00 frobnicate 3", "unknown setting `frobnicate`: " + settings),
+        ("/caio standup setup frobnicate 3", "unknown setting `frobnicate`: " + settings),
+        ("/caio standup tz", "Usage: `/caio standup tz <zone>`"),
+    ]:
+        out = await chat.say(line)
+        assert said in out, (line, out)
+        assert "set up" not in out and "unknown time zone" not in out
+    assert "When: on mon-fri at 09:30" in await chat.say("/caio standup setup on daily")
+    assert "When: on mon-fri at 08:00" in await chat.say("/caio standup setup at 08:00 daily")
