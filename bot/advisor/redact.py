@@ -66,7 +66,7 @@ _MAX_PASSES: Final = 4
 # A secret is hidden up to the edges of the token it sits in, so no tail of it is left
 # (detect-secrets' JWT pattern stops before the signature, GitHub's captures only "ghp").
 _TOKEN_CHARS: Final = frozenset(string.ascii_letters + string.digits + "_-")
-_GENERIC_KINDS: Final = frozenset({"secret", "password"})
+_GENERIC_KINDS: Final = frozenset({"secret", "password", "bearer-token"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,15 +164,33 @@ _RULES: Final[tuple[_Rule, ...]] = (
     _Rule("slack-token", re.compile(r"\bx(?:app|oxe)-\d+-[A-Za-z0-9-]{10,}")),
     _Rule("github-token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}")),
     _Rule("anthropic-key", re.compile(r"\bsk-ant-[A-Za-z0-9_-]{20,}")),
+    # Other model providers' `sk-` keys, named before OpenAI's rule claims them.
+    _Rule("openrouter-key", re.compile(r"\bsk-or-v1-[A-Za-z0-9]{32,}")),
+    _Rule("deepseek-key", re.compile(r"\bsk-[0-9a-f]{32}(?![A-Za-z0-9_-])")),
     # OpenAI keys without the marker detect-secrets looks for (project, service account,
     # admin and legacy keys, or one cut short in a paste): long, and with a digit in it.
     _Rule(
         "openai-key",
         re.compile(
-            r"\bsk-(?!ant-)(?:proj-|svcacct-|admin-)?(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{20,}"
+            r"\bsk-(?!ant-|or-v1-|[0-9a-f]{32}(?![A-Za-z0-9_-]))(?:proj-|svcacct-|admin-)?"
+            r"(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{20,}"
         ),
     ),
     _Rule("google-api-key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
+    # AI platforms' prefixed keys, found wherever they stand (`login("hf_...")`, a curl
+    # header, a notebook cell), not only after a `*_API_KEY=`. Their bodies are long runs
+    # of letters and digits, which code identifiers with the same prefix are not.
+    _Rule("huggingface-token", re.compile(r"\bhf_[A-Za-z0-9]{34,}")),
+    _Rule("pinecone-key", re.compile(r"\bpcsk_[A-Za-z0-9]{4,}_[A-Za-z0-9]{30,}")),
+    _Rule("groq-key", re.compile(r"\bgsk_[A-Za-z0-9]{40,}")),
+    _Rule("replicate-token", re.compile(r"\br8_[A-Za-z0-9]{30,}")),
+    _Rule("together-key", re.compile(r"\btgp_v1_[A-Za-z0-9_-]{30,}")),
+    # Fireworks' body is short; an all-lowercase one is a firmware name (`fw_...`).
+    _Rule("fireworks-key", re.compile(r"\bfw_(?=[a-z]*[A-Z0-9])[A-Za-z0-9]{20,}")),
+    _Rule("voyage-key", re.compile(r"\bpa-(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{40,}")),
+    _Rule("langsmith-key", re.compile(r"\blsv2_[a-z]{2}_[0-9a-f]{32}_[0-9a-f]{10}")),
+    _Rule("perplexity-key", re.compile(r"\bpplx-[A-Za-z0-9]{40,}")),
+    _Rule("xai-key", re.compile(r"\bxai-[A-Za-z0-9]{40,}")),
 )
 
 

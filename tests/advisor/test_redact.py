@@ -39,6 +39,18 @@ JWT = (
     ".eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ"
     ".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
 )
+HF = "hf" + "_AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGh"  # letters only, like the real ones
+PINECONE = "pcsk" + "_4Xy7Q_Rk3mVq8ZtLw2Hx9NcYp4Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St"
+GROQ = "gsk" + "_Rk3mVq8ZtLw2Hx9NcYp4WGdyb3FYAb1Cd2Ef3Gh4Ij5Kl6Mn7Op8Q"
+REPLICATE = "r8" + "_Rk3mVq8ZtLw2Hx9NcYp4Ab1Cd2Ef3Gh4Ij5K"
+TOGETHER = "tgp" + "_v1_Rk3mVq8ZtLw2Hx9NcYp4Ab1Cd2Ef3Gh4Ij5Kl6Mn7O"
+FIREWORKS = "fw" + "_3ZkTsQ9Lm2Xv7Yp1Ra8Wc4Hd"
+VOYAGE = "pa" + "-Rk3mVq8ZtLw2Hx9NcYp4Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op"
+LANGSMITH = "lsv2" + "_pt_0123456789abcdef0123456789abcdef_0a1b2c3d4e"
+OPENROUTER = "sk" + "-or-v1-" + "0123456789abcdef" * 4
+PERPLEXITY = "pplx" + "-Rk3mVq8ZtLw2Hx9NcYp4Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St"
+DEEPSEEK = "sk" + "-0123456789abcdef0123456789abcdef"
+XAI = "xai" + "-Rk3mVq8ZtLw2Hx9NcYp4Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv1Wx2Yz3Ab4Cd5Ef6Gh7Ij8Kl9Mn0"
 KEY_BODY = (
     "MIIEowIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi2b5ZBLdYh3wK1mRKu4sVpN0sU",
     "kXo5bL1Ny3Qm3pW7uB9cYzHq8Ok6D0iVnJ2cT7fF4rGhA1sE5wX8yQ2tN6uM0vLp",
@@ -189,6 +201,52 @@ REDACTED = [
         JWT.rsplit(".", 1)[1],  # the signature too, not just header and payload
         id="jwt",
     ),
+    pytest.param(
+        f"export HF_TOKEN={HF}\nthen huggingface_hub.login('{HF}') says 401",
+        "export HF_TOKEN=[REDACTED:huggingface-token]\n"
+        "then huggingface_hub.login('[REDACTED:huggingface-token]') says 401",
+        HF,
+        id="huggingface-token",
+    ),
+    pytest.param(
+        f"pc = Pinecone('{PINECONE}'); Groq(api_key=key) with key {GROQ}",
+        "pc = Pinecone('[REDACTED:pinecone-key]'); Groq(api_key=key) with key [REDACTED:groq-key]",
+        PINECONE,
+        id="pinecone-and-groq-keys",
+    ),
+    pytest.param(
+        f"my groq key {GROQ} is rate limited",
+        "my groq key [REDACTED:groq-key] is rate limited",
+        GROQ,
+        id="groq-key-in-prose",
+    ),
+    pytest.param(
+        f"replicate.Client(api_token='{REPLICATE}') and together {TOGETHER}",
+        "replicate.Client(api_token='[REDACTED:replicate-token]') "
+        "and together [REDACTED:together-key]",
+        REPLICATE,
+        id="replicate-and-together-keys",
+    ),
+    pytest.param(
+        f"fireworks {FIREWORKS}, voyage {VOYAGE}, langsmith {LANGSMITH}",
+        "fireworks [REDACTED:fireworks-key], voyage [REDACTED:voyage-key], "
+        "langsmith [REDACTED:langsmith-key]",
+        LANGSMITH,
+        id="fireworks-voyage-langsmith-keys",
+    ),
+    pytest.param(
+        f"-H 'Authorization: Bearer {OPENROUTER}' or {PERPLEXITY}",
+        "-H 'Authorization: Bearer [REDACTED:openrouter-key]' or [REDACTED:perplexity-key]",
+        OPENROUTER,
+        id="openrouter-and-perplexity-keys",
+    ),
+    pytest.param(
+        f"OpenAI(base_url='https://api.deepseek.com', api_key='{DEEPSEEK}'), xAI: {XAI}",
+        "OpenAI(base_url='https://api.deepseek.com', api_key='[REDACTED:deepseek-key]'), "
+        "xAI: [REDACTED:xai-key]",
+        DEEPSEEK,
+        id="deepseek-and-xai-keys",
+    ),
 ]
 
 
@@ -222,6 +280,9 @@ INNOCENT = [
     "we use scikit-learn 1.5.2 and sk-learn pipelines; AKIA is the AWS key id prefix",
     "Ünïcødé ✓ 日本語のテキスト 🚀 — «quotes» and\ttabs\r\nand CRLF",
     "base64 of hello is aGVsbG8= and the secret sauce is caching",
+    "hf_hub_download(repo_id=model_id, filename=hf_config_filename, token=hf_token)",
+    "fw_getfirmwareversioninformation() vs gsk_default and r8_register; pa-per-request",
+    "xai-grok, pplx-api and sk-learn-compatible wrappers; lsv2_pt_ is the langsmith prefix",
     "",
 ]
 
@@ -245,6 +306,8 @@ SECRETS = {
     "postgresql://app:s3cr3t@db:5432/x": "s3cr3t",
     "redis://:hunter2@host": "hunter2",
     JWT: JWT,
+    f"login('{HF}')": HF,
+    GROQ: GROQ,
 }
 UNSCANNABLE = "[REDACTED:unscannable-text]"
 
