@@ -142,12 +142,13 @@ _BASIC_HEADER = re.compile(r"\bauthorization:[ \t]*basic[ \t]+([A-Za-z0-9+/]{4,}
 # URL passwords BasicAuthDetector skips: no user (`redis://:pw@host`) and RFC 3986
 # sub-delimiters a real password often has (`postgres://app:pa$$w0rd!@db/x`).
 _URL_PASSWORD = re.compile(r"://[^\s:@/?#\[\]]*:([^\s@/?#\[\]]+)@")
-# Unquoted `name=value` from .env files, ~/.aws/credentials, libpq DSNs and query
-# strings (`password=s3cr3t`, `aws_secret_access_key = wJal...`), for names on
-# detect-secrets' list of secret-sounding ones. Code assigns variables the same way
-# (`api_key=api_key`), so the value must also look like a literal: a digit or a symbol.
+# Unquoted `name=value` / `name: value` from .env, INI and YAML files, ~/.aws/credentials,
+# libpq DSNs and query strings (`password=s3cr3t`, `passwd: hunter2hunter2`,
+# `"pwd": s3cr3t!`), for names on detect-secrets' list of secret-sounding ones. Code
+# assigns and annotates the same way (`api_key=api_key`, `password: SecretStr`), so the
+# value must also look like a literal: a digit or a symbol.
 _ASSIGNMENT = re.compile(
-    r"(?<![\w.-])(?P<key>[\w.-]+)[ \t]*=[ \t]*"
+    r"(?<![\w.-])(?P<key>[\w.-]+)[\"']?[ \t]*[:=][ \t]*"
     r"(?P<value>(?![$%{<\[])[^\s;&,'\"`()\[\]{}<>]{4,})"
 )
 _SECRET_NAME = re.compile(DENYLIST_REGEX, re.IGNORECASE)
@@ -177,6 +178,27 @@ _RULES: Final[tuple[_Rule, ...]] = (
         ),
     ),
     _Rule("google-api-key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
+    # An AWS secret key in prose or a console paste ("aws secret: wJal..."): detect-secrets
+    # wants it quoted. Upper and lower case and a digit keep git SHAs (hex) out.
+    _Rule(
+        "aws-key",
+        re.compile(
+            rf"(?i:aws.{{0,20}}?(?:secret|{AWSKeyDetector.secret_keyword}).{{0,20}}?)"
+            r"(?<![A-Za-z0-9/+])(?=[A-Za-z0-9/+]{0,39}[A-Z])(?=[A-Za-z0-9/+]{0,39}[a-z])"
+            r"(?=[A-Za-z0-9/+]{0,39}\d)([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
+        ),
+        1,
+    ),
+    # Azure OpenAI keys are 32 hex digits, like any MD5, so only their context tells:
+    # "azure ... key" or the `api-key` header Azure reads them from.
+    _Rule(
+        "azure-openai-key",
+        re.compile(
+            r"(?i:azure[\w .-]{0,30}?key|\bapi-key)[\"']?[ \t]*[:=]?[ \t]*[\"']?"
+            r"([0-9a-fA-F]{32})(?![A-Za-z0-9_-])"
+        ),
+        1,
+    ),
     # AI platforms' prefixed keys, found wherever they stand (`login("hf_...")`, a curl
     # header, a notebook cell), not only after a `*_API_KEY=`. Their bodies are long runs
     # of letters and digits, which code identifiers with the same prefix are not.

@@ -51,6 +51,7 @@ OPENROUTER = "sk" + "-or-v1-" + "0123456789abcdef" * 4
 PERPLEXITY = "pplx" + "-Rk3mVq8ZtLw2Hx9NcYp4Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St"
 DEEPSEEK = "sk" + "-0123456789abcdef0123456789abcdef"
 XAI = "xai" + "-Rk3mVq8ZtLw2Hx9NcYp4Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv1Wx2Yz3Ab4Cd5Ef6Gh7Ij8Kl9Mn0"
+AZURE_OPENAI = "0123456789abcdef" + "fedcba9876543210"
 KEY_BODY = (
     "MIIEowIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi2b5ZBLdYh3wK1mRKu4sVpN0sU",
     "kXo5bL1Ny3Qm3pW7uB9cYzHq8Ok6D0iVnJ2cT7fF4rGhA1sE5wX8yQ2tN6uM0vLp",
@@ -247,6 +248,58 @@ REDACTED = [
         DEEPSEEK,
         id="deepseek-and-xai-keys",
     ),
+    pytest.param(
+        f"the aws secret is {AWS_SECRET} and the key id {AWS_KEY_ID}, region eu-west-1",
+        "the aws secret is [REDACTED:aws-key] and the key id [REDACTED:aws-key], region eu-west-1",
+        AWS_SECRET,
+        id="aws-secret-key-in-prose",
+    ),
+    pytest.param(
+        f"AWS Secret Access Key [None]: {AWS_SECRET}\nDefault region name [None]:",
+        "AWS Secret Access Key [None]: [REDACTED:aws-key]\nDefault region name [None]:",
+        AWS_SECRET,
+        id="aws-configure-prompt",
+    ),
+    pytest.param(
+        "db:\n  user: app\n  password: hunter2hunter2\n  host: db",
+        "db:\n  user: app\n  password: [REDACTED:password]\n  host: db",
+        "hunter2hunter2",
+        id="yaml-password",
+    ),
+    pytest.param(
+        "[mysql]\npasswd: s3cr3t!\nPWD=Tr0ub4dor#3",
+        "[mysql]\npasswd: [REDACTED:password]\nPWD=[REDACTED:password]",
+        "s3cr3t!",
+        id="ini-and-env-passwords",
+    ),
+    pytest.param(
+        '{"user": "app", "password": hunter2hunter2, "pwd": "hunter"}',
+        '{"user": "app", "password": [REDACTED:password], "pwd": "[REDACTED:password]"}',
+        "hunter2hunter2",
+        id="json-ish-passwords",
+    ),
+    pytest.param(
+        f"my azure key: {AZURE_OPENAI} gets 401",
+        "my azure key: [REDACTED:azure-openai-key] gets 401",
+        AZURE_OPENAI,
+        id="azure-openai-key-in-prose",
+    ),
+    pytest.param(
+        f"AZURE_OPENAI_API_KEY={AZURE_OPENAI}\n"
+        f'curl -H "api-key: {AZURE_OPENAI}" https://acme.openai.azure.com/openai',
+        "AZURE_OPENAI_API_KEY=[REDACTED:azure-openai-key]\n"
+        'curl -H "api-key: [REDACTED:azure-openai-key]" https://acme.openai.azure.com/openai',
+        AZURE_OPENAI,
+        id="azure-openai-key-env-and-header",
+    ),
+    pytest.param(
+        "CO_API_KEY=Rk3mVq8ZtLw2Hx9NcYp4Ab1Cd2Ef3Gh4Ij5Kl6M MISTRAL_API_KEY=aB3dE5gH7jK9mN1pQ3sT"
+        " WANDB_API_KEY=3f786850e387550fdab836ed7e6dc881de23001b",
+        "CO_API_KEY=[REDACTED:secret] MISTRAL_API_KEY=[REDACTED:secret]"
+        " WANDB_API_KEY=[REDACTED:secret]",
+        "3f786850e387550fdab836ed7e6dc881de23001b",
+        id="unprefixed-keys-by-their-variable",
+    ),
 ]
 
 
@@ -282,6 +335,10 @@ INNOCENT = [
     "base64 of hello is aGVsbG8= and the secret sauce is caching",
     "hf_hub_download(repo_id=model_id, filename=hf_config_filename, token=hf_token)",
     "fw_getfirmwareversioninformation() vs gsk_default and r8_register; pa-per-request",
+    "class Settings(BaseModel):\n    password: SecretStr\n    api_key: str | None = None",
+    'creds = {"password": password, "api_key": os.environ["KEY"]}',
+    "aws key rotation broke at commit 3f786850e387550fdab836ed7e6dc881de23001b",
+    "the azure deployment's file has md5 0123456789abcdef0123456789abcdef",
     "xai-grok, pplx-api and sk-learn-compatible wrappers; lsv2_pt_ is the langsmith prefix",
     "",
 ]
@@ -308,6 +365,9 @@ SECRETS = {
     JWT: JWT,
     f"login('{HF}')": HF,
     GROQ: GROQ,
+    f"aws secret {AWS_SECRET}": AWS_SECRET,
+    "password: hunter2hunter2": "hunter2hunter2",
+    f"api-key: {AZURE_OPENAI}": AZURE_OPENAI,
 }
 UNSCANNABLE = "[REDACTED:unscannable-text]"
 
