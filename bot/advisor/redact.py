@@ -151,6 +151,19 @@ _ASSIGNMENT = re.compile(
     r"(?<![\w.-])(?P<key>[\w.-]+)[\"']?[ \t]*[:=][ \t]*"
     r"(?P<value>(?![$%{<\[])[^\s;&,'\"`()\[\]{}<>]{4,})"
 )
+# A config line whose password is all letters (`password: correcthorse`, `DB_PASS=letmein`)
+# has no digit or symbol to tell it from code. Only a whole `key: value` line counts,
+# so calls and attributes (`password = getpass()`) stay out, and values that are type
+# names, null-ish words or the key itself (`password: string;`, `password: SecretStr`,
+# `password = password`) are left alone.
+_CONFIG_PASSWORD = re.compile(
+    r"^[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?"
+    r"(?i:(?:[\w.-]*[_.-])?(?:password|passwd|pwd|pass))[\"']?[ \t]*[:=][ \t]*"
+    r"(?!(?i:string|number|boolean|bytes|text|none|null|true|false|undefined|required"
+    r"|optional|pass(?:word|wd)?|pwd|secret)\b)(?![A-Z][a-z]+[A-Z])"
+    r"([A-Za-z]{4,})[ \t]*[,;]?[ \t]*\r?$",
+    re.MULTILINE,
+)
 _SECRET_NAME = re.compile(DENYLIST_REGEX, re.IGNORECASE)
 _SECRET_LOOKING = re.compile(r"[0-9!#$%^*+=~@?]")
 # detect-secrets' keyword regexes backtrack over the rest of a word for each secret-ish
@@ -161,6 +174,7 @@ _RULES: Final[tuple[_Rule, ...]] = (
     _Rule("bearer-token", _BEARER, 1),
     _Rule("basic-auth", _BASIC_HEADER, 1),
     _Rule("password", _URL_PASSWORD, 1),
+    _Rule("password", _CONFIG_PASSWORD, 1),
     # Newer vendor formats: Slack app-level/rotating tokens, GitHub fine-grained PATs.
     _Rule("slack-token", re.compile(r"\bx(?:app|oxe)-\d+-[A-Za-z0-9-]{10,}")),
     _Rule("github-token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}")),

@@ -279,6 +279,14 @@ REDACTED = [
         id="json-ish-passwords",
     ),
     pytest.param(
+        "db:\n  password: correcthorse\n  host: db\n"
+        "export DB_PASS=letmein\r\n[client]\npasswd = trustno",
+        "db:\n  password: [REDACTED:password]\n  host: db\n"
+        "export DB_PASS=[REDACTED:password]\r\n[client]\npasswd = [REDACTED:password]",
+        "correcthorse",
+        id="all-letter-config-passwords",
+    ),
+    pytest.param(
         f"my azure key: {AZURE_OPENAI} gets 401",
         "my azure key: [REDACTED:azure-openai-key] gets 401",
         AZURE_OPENAI,
@@ -337,6 +345,9 @@ INNOCENT = [
     "fw_getfirmwareversioninformation() vs gsk_default and r8_register; pa-per-request",
     "class Settings(BaseModel):\n    password: SecretStr\n    api_key: str | None = None",
     'creds = {"password": password, "api_key": os.environ["KEY"]}',
+    "interface User {\n  password: string;\n}\npassword = password\npassword = getpass()",
+    '{\n  "password": null,\n  "password_policy": strict\n}\nbypass: everything',
+    "Password: required",
     "aws key rotation broke at commit 3f786850e387550fdab836ed7e6dc881de23001b",
     "the azure deployment's file has md5 0123456789abcdef0123456789abcdef",
     "xai-grok, pplx-api and sk-learn-compatible wrappers; lsv2_pt_ is the langsmith prefix",
