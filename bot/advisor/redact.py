@@ -213,6 +213,15 @@ _RULES: Final[tuple[_Rule, ...]] = (
         ),
         1,
     ),
+    # A W&B key is 40 hex digits, like a git SHA: only `wandb login` or its variable tells.
+    _Rule(
+        "wandb-key",
+        re.compile(
+            r"(?i:\bwandb(?:[ .]login|_api_key))[(:= \t]+(?:--[\w-]+[ \t]+)*"
+            r"(?:key[ \t]*=[ \t]*)?[\"']?([0-9a-f]{40})(?![A-Za-z0-9_-])"
+        ),
+        1,
+    ),
     # AI platforms' prefixed keys, found wherever they stand (`login("hf_...")`, a curl
     # header, a notebook cell), not only after a `*_API_KEY=`. Their bodies are long runs
     # of letters and digits, which code identifiers with the same prefix are not.

@@ -51,6 +51,7 @@ OPENROUTER = "sk" + "-or-v1-" + "0123456789abcdef" * 4
 PERPLEXITY = "pplx" + "-Rk3mVq8ZtLw2Hx9NcYp4Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St"
 DEEPSEEK = "sk" + "-0123456789abcdef0123456789abcdef"
 XAI = "xai" + "-Rk3mVq8ZtLw2Hx9NcYp4Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv1Wx2Yz3Ab4Cd5Ef6Gh7Ij8Kl9Mn0"
+WANDB = "9f86d081884c7d659a2f" + "eaa0c55ad015a3bf4f1b"
 AZURE_OPENAI = "0123456789abcdef" + "fedcba9876543210"
 KEY_BODY = (
     "MIIEowIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi2b5ZBLdYh3wK1mRKu4sVpN0sU",
@@ -287,6 +288,13 @@ REDACTED = [
         id="all-letter-config-passwords",
     ),
     pytest.param(
+        f"!wandb login --relogin {WANDB}\nwandb.login(key='{WANDB}') hangs",
+        "!wandb login --relogin [REDACTED:wandb-key]\n"
+        "wandb.login(key='[REDACTED:wandb-key]') hangs",
+        WANDB,
+        id="wandb-login",
+    ),
+    pytest.param(
         f"my azure key: {AZURE_OPENAI} gets 401",
         "my azure key: [REDACTED:azure-openai-key] gets 401",
         AZURE_OPENAI,
@@ -304,7 +312,7 @@ REDACTED = [
         "CO_API_KEY=Rk3mVq8ZtLw2Hx9NcYp4Ab1Cd2Ef3Gh4Ij5Kl6M MISTRAL_API_KEY=aB3dE5gH7jK9mN1pQ3sT"
         " WANDB_API_KEY=3f786850e387550fdab836ed7e6dc881de23001b",
         "CO_API_KEY=[REDACTED:secret] MISTRAL_API_KEY=[REDACTED:secret]"
-        " WANDB_API_KEY=[REDACTED:secret]",
+        " WANDB_API_KEY=[REDACTED:wandb-key]",
         "3f786850e387550fdab836ed7e6dc881de23001b",
         id="unprefixed-keys-by-their-variable",
     ),
@@ -348,6 +356,7 @@ INNOCENT = [
     "interface User {\n  password: string;\n}\npassword = password\npassword = getpass()",
     '{\n  "password": null,\n  "password_policy": strict\n}\nbypass: everything',
     "Password: required",
+    "wandb login worked; wandb.log(step) at commit 3f786850e387550fdab836ed7e6dc881de23001b",
     "aws key rotation broke at commit 3f786850e387550fdab836ed7e6dc881de23001b",
     "the azure deployment's file has md5 0123456789abcdef0123456789abcdef",
     "xai-grok, pplx-api and sk-learn-compatible wrappers; lsv2_pt_ is the langsmith prefix",
