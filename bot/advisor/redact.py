@@ -66,7 +66,7 @@ _MAX_PASSES: Final = 4
 # A secret is hidden up to the edges of the token it sits in, so no tail of it is left
 # (detect-secrets' JWT pattern stops before the signature, GitHub's captures only "ghp").
 _TOKEN_CHARS: Final = frozenset(string.ascii_letters + string.digits + "_-")
-_GENERIC_KINDS: Final = frozenset({"secret", "password"})
+_GENERIC_KINDS: Final = frozenset({"secret", "password", "bearer-token"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,13 +142,27 @@ _BASIC_HEADER = re.compile(r"\bauthorization:[ \t]*basic[ \t]+([A-Za-z0-9+/]{4,}
 # URL passwords BasicAuthDetector skips: no user (`redis://:pw@host`) and RFC 3986
 # sub-delimiters a real password often has (`postgres://app:pa$$w0rd!@db/x`).
 _URL_PASSWORD = re.compile(r"://[^\s:@/?#\[\]]*:([^\s@/?#\[\]]+)@")
-# Unquoted `name=value` from .env files, ~/.aws/credentials, libpq DSNs and query
-# strings (`password=s3cr3t`, `aws_secret_access_key = wJal...`), for names on
-# detect-secrets' list of secret-sounding ones. Code assigns variables the same way
-# (`api_key=api_key`), so the value must also look like a literal: a digit or a symbol.
+# Unquoted `name=value` / `name: value` from .env, INI and YAML files, ~/.aws/credentials,
+# libpq DSNs and query strings (`password=s3cr3t`, `passwd: hunter2hunter2`,
+# `"pwd": s3cr3t!`), for names on detect-secrets' list of secret-sounding ones. Code
+# assigns and annotates the same way (`api_key=api_key`, `password: SecretStr`), so the
+# value must also look like a literal: a digit or a symbol.
 _ASSIGNMENT = re.compile(
-    r"(?<![\w.-])(?P<key>[\w.-]+)[ \t]*=[ \t]*"
+    r"(?<![\w.-])(?P<key>[\w.-]+)[\"']?[ \t]*[:=][ \t]*"
     r"(?P<value>(?![$%{<\[])[^\s;&,'\"`()\[\]{}<>]{4,})"
+)
+# A config line whose password is all letters (`password: correcthorse`, `DB_PASS=letmein`)
+# has no digit or symbol to tell it from code. Only a whole `key: value` line counts,
+# so calls and attributes (`password = getpass()`) stay out, and values that are type
+# names, null-ish words or the key itself (`password: string;`, `password: SecretStr`,
+# `password = password`) are left alone.
+_CONFIG_PASSWORD = re.compile(
+    r"^[ \t]*(?:export[ \t]+|-[ \t]+)?[\"']?"
+    r"(?i:(?:[\w.-]*[_.-])?(?:password|passwd|pwd|pass))[\"']?[ \t]*[:=][ \t]*"
+    r"(?!(?i:string|number|boolean|bytes|text|none|null|true|false|undefined|required"
+    r"|optional|pass(?:word|wd)?|pwd|secret)\b)(?![A-Z][a-z]+[A-Z])"
+    r"([A-Za-z]{4,})[ \t]*[,;]?[ \t]*\r?$",
+    re.MULTILINE,
 )
 _SECRET_NAME = re.compile(DENYLIST_REGEX, re.IGNORECASE)
 _SECRET_LOOKING = re.compile(r"[0-9!#$%^*+=~@?]")
@@ -160,19 +174,68 @@ _RULES: Final[tuple[_Rule, ...]] = (
     _Rule("bearer-token", _BEARER, 1),
     _Rule("basic-auth", _BASIC_HEADER, 1),
     _Rule("password", _URL_PASSWORD, 1),
+    _Rule("password", _CONFIG_PASSWORD, 1),
     # Newer vendor formats: Slack app-level/rotating tokens, GitHub fine-grained PATs.
     _Rule("slack-token", re.compile(r"\bx(?:app|oxe)-\d+-[A-Za-z0-9-]{10,}")),
     _Rule("github-token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}")),
     _Rule("anthropic-key", re.compile(r"\bsk-ant-[A-Za-z0-9_-]{20,}")),
+    # Other model providers' `sk-` keys, named before OpenAI's rule claims them.
+    _Rule("openrouter-key", re.compile(r"\bsk-or-v1-[A-Za-z0-9]{32,}")),
+    _Rule("deepseek-key", re.compile(r"\bsk-[0-9a-f]{32}(?![A-Za-z0-9_-])")),
     # OpenAI keys without the marker detect-secrets looks for (project, service account,
     # admin and legacy keys, or one cut short in a paste): long, and with a digit in it.
     _Rule(
         "openai-key",
         re.compile(
-            r"\bsk-(?!ant-)(?:proj-|svcacct-|admin-)?(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{20,}"
+            r"\bsk-(?!ant-|or-v1-|[0-9a-f]{32}(?![A-Za-z0-9_-]))(?:proj-|svcacct-|admin-)?"
+            r"(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{20,}"
         ),
     ),
     _Rule("google-api-key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
+    # An AWS secret key in prose or a console paste ("aws secret: wJal..."): detect-secrets
+    # wants it quoted. Upper and lower case and a digit keep git SHAs (hex) out.
+    _Rule(
+        "aws-key",
+        re.compile(
+            rf"(?i:aws.{{0,20}}?(?:secret|{AWSKeyDetector.secret_keyword}).{{0,20}}?)"
+            r"(?<![A-Za-z0-9/+])(?=[A-Za-z0-9/+]{0,39}[A-Z])(?=[A-Za-z0-9/+]{0,39}[a-z])"
+            r"(?=[A-Za-z0-9/+]{0,39}\d)([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
+        ),
+        1,
+    ),
+    # Azure OpenAI keys are 32 hex digits, like any MD5, so only their context tells:
+    # "azure ... key" or the `api-key` header Azure reads them from.
+    _Rule(
+        "azure-openai-key",
+        re.compile(
+            r"(?i:azure[\w .-]{0,30}?key|\bapi-key)[\"']?[ \t]*[:=]?[ \t]*[\"']?"
+            r"([0-9a-fA-F]{32})(?![A-Za-z0-9_-])"
+        ),
+        1,
+    ),
+    # A W&B key is 40 hex digits, like a git SHA: only `wandb login` or its variable tells.
+    _Rule(
+        "wandb-key",
+        re.compile(
+            r"(?i:\bwandb(?:[ .]login|_api_key))[(:= \t]+(?:--[\w-]+[ \t]+)*"
+            r"(?:key[ \t]*=[ \t]*)?[\"']?([0-9a-f]{40})(?![A-Za-z0-9_-])"
+        ),
+        1,
+    ),
+    # AI platforms' prefixed keys, found wherever they stand (`login("hf_...")`, a curl
+    # header, a notebook cell), not only after a `*_API_KEY=`. Their bodies are long runs
+    # of letters and digits, which code identifiers with the same prefix are not.
+    _Rule("huggingface-token", re.compile(r"\bhf_[A-Za-z0-9]{34,}")),
+    _Rule("pinecone-key", re.compile(r"\bpcsk_[A-Za-z0-9]{4,}_[A-Za-z0-9]{30,}")),
+    _Rule("groq-key", re.compile(r"\bgsk_[A-Za-z0-9]{40,}")),
+    _Rule("replicate-token", re.compile(r"\br8_[A-Za-z0-9]{30,}")),
+    _Rule("together-key", re.compile(r"\btgp_v1_[A-Za-z0-9_-]{30,}")),
+    # Fireworks' body is short; an all-lowercase one is a firmware name (`fw_...`).
+    _Rule("fireworks-key", re.compile(r"\bfw_(?=[a-z]*[A-Z0-9])[A-Za-z0-9]{20,}")),
+    _Rule("voyage-key", re.compile(r"\bpa-(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{40,}")),
+    _Rule("langsmith-key", re.compile(r"\blsv2_[a-z]{2}_[0-9a-f]{32}_[0-9a-f]{10}")),
+    _Rule("perplexity-key", re.compile(r"\bpplx-[A-Za-z0-9]{40,}")),
+    _Rule("xai-key", re.compile(r"\bxai-[A-Za-z0-9]{40,}")),
 )
 
 

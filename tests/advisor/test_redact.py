@@ -39,6 +39,20 @@ JWT = (
     ".eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ"
     ".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
 )
+HF = "hf" + "_AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGh"  # letters only, like the real ones
+PINECONE = "pcsk" + "_4Xy7Q_Rk3mVq8ZtLw2Hx9NcYp4Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St"
+GROQ = "gsk" + "_Rk3mVq8ZtLw2Hx9NcYp4WGdyb3FYAb1Cd2Ef3Gh4Ij5Kl6Mn7Op8Q"
+REPLICATE = "r8" + "_Rk3mVq8ZtLw2Hx9NcYp4Ab1Cd2Ef3Gh4Ij5K"
+TOGETHER = "tgp" + "_v1_Rk3mVq8ZtLw2Hx9NcYp4Ab1Cd2Ef3Gh4Ij5Kl6Mn7O"
+FIREWORKS = "fw" + "_3ZkTsQ9Lm2Xv7Yp1Ra8Wc4Hd"
+VOYAGE = "pa" + "-Rk3mVq8ZtLw2Hx9NcYp4Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op"
+LANGSMITH = "lsv2" + "_pt_0123456789abcdef0123456789abcdef_0a1b2c3d4e"
+OPENROUTER = "sk" + "-or-v1-" + "0123456789abcdef" * 4
+PERPLEXITY = "pplx" + "-Rk3mVq8ZtLw2Hx9NcYp4Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St"
+DEEPSEEK = "sk" + "-0123456789abcdef0123456789abcdef"
+XAI = "xai" + "-Rk3mVq8ZtLw2Hx9NcYp4Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv1Wx2Yz3Ab4Cd5Ef6Gh7Ij8Kl9Mn0"
+WANDB = "9f86d081884c7d659a2f" + "eaa0c55ad015a3bf4f1b"
+AZURE_OPENAI = "0123456789abcdef" + "fedcba9876543210"
 KEY_BODY = (
     "MIIEowIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi2b5ZBLdYh3wK1mRKu4sVpN0sU",
     "kXo5bL1Ny3Qm3pW7uB9cYzHq8Ok6D0iVnJ2cT7fF4rGhA1sE5wX8yQ2tN6uM0vLp",
@@ -189,6 +203,119 @@ REDACTED = [
         JWT.rsplit(".", 1)[1],  # the signature too, not just header and payload
         id="jwt",
     ),
+    pytest.param(
+        f"export HF_TOKEN={HF}\nthen huggingface_hub.login('{HF}') says 401",
+        "export HF_TOKEN=[REDACTED:huggingface-token]\n"
+        "then huggingface_hub.login('[REDACTED:huggingface-token]') says 401",
+        HF,
+        id="huggingface-token",
+    ),
+    pytest.param(
+        f"pc = Pinecone('{PINECONE}'); Groq(api_key=key) with key {GROQ}",
+        "pc = Pinecone('[REDACTED:pinecone-key]'); Groq(api_key=key) with key [REDACTED:groq-key]",
+        PINECONE,
+        id="pinecone-and-groq-keys",
+    ),
+    pytest.param(
+        f"my groq key {GROQ} is rate limited",
+        "my groq key [REDACTED:groq-key] is rate limited",
+        GROQ,
+        id="groq-key-in-prose",
+    ),
+    pytest.param(
+        f"replicate.Client(api_token='{REPLICATE}') and together {TOGETHER}",
+        "replicate.Client(api_token='[REDACTED:replicate-token]') "
+        "and together [REDACTED:together-key]",
+        REPLICATE,
+        id="replicate-and-together-keys",
+    ),
+    pytest.param(
+        f"fireworks {FIREWORKS}, voyage {VOYAGE}, langsmith {LANGSMITH}",
+        "fireworks [REDACTED:fireworks-key], voyage [REDACTED:voyage-key], "
+        "langsmith [REDACTED:langsmith-key]",
+        LANGSMITH,
+        id="fireworks-voyage-langsmith-keys",
+    ),
+    pytest.param(
+        f"-H 'Authorization: Bearer {OPENROUTER}' or {PERPLEXITY}",
+        "-H 'Authorization: Bearer [REDACTED:openrouter-key]' or [REDACTED:perplexity-key]",
+        OPENROUTER,
+        id="openrouter-and-perplexity-keys",
+    ),
+    pytest.param(
+        f"OpenAI(base_url='https://api.deepseek.com', api_key='{DEEPSEEK}'), xAI: {XAI}",
+        "OpenAI(base_url='https://api.deepseek.com', api_key='[REDACTED:deepseek-key]'), "
+        "xAI: [REDACTED:xai-key]",
+        DEEPSEEK,
+        id="deepseek-and-xai-keys",
+    ),
+    pytest.param(
+        f"the aws secret is {AWS_SECRET} and the key id {AWS_KEY_ID}, region eu-west-1",
+        "the aws secret is [REDACTED:aws-key] and the key id [REDACTED:aws-key], region eu-west-1",
+        AWS_SECRET,
+        id="aws-secret-key-in-prose",
+    ),
+    pytest.param(
+        f"AWS Secret Access Key [None]: {AWS_SECRET}\nDefault region name [None]:",
+        "AWS Secret Access Key [None]: [REDACTED:aws-key]\nDefault region name [None]:",
+        AWS_SECRET,
+        id="aws-configure-prompt",
+    ),
+    pytest.param(
+        "db:\n  user: app\n  password: hunter2hunter2\n  host: db",
+        "db:\n  user: app\n  password: [REDACTED:password]\n  host: db",
+        "hunter2hunter2",
+        id="yaml-password",
+    ),
+    pytest.param(
+        "[mysql]\npasswd: s3cr3t!\nPWD=Tr0ub4dor#3",
+        "[mysql]\npasswd: [REDACTED:password]\nPWD=[REDACTED:password]",
+        "s3cr3t!",
+        id="ini-and-env-passwords",
+    ),
+    pytest.param(
+        '{"user": "app", "password": hunter2hunter2, "pwd": "hunter"}',
+        '{"user": "app", "password": [REDACTED:password], "pwd": "[REDACTED:password]"}',
+        "hunter2hunter2",
+        id="json-ish-passwords",
+    ),
+    pytest.param(
+        "db:\n  password: correcthorse\n  host: db\n"
+        "export DB_PASS=letmein\r\n[client]\npasswd = trustno",
+        "db:\n  password: [REDACTED:password]\n  host: db\n"
+        "export DB_PASS=[REDACTED:password]\r\n[client]\npasswd = [REDACTED:password]",
+        "correcthorse",
+        id="all-letter-config-passwords",
+    ),
+    pytest.param(
+        f"!wandb login --relogin {WANDB}\nwandb.login(key='{WANDB}') hangs",
+        "!wandb login --relogin [REDACTED:wandb-key]\n"
+        "wandb.login(key='[REDACTED:wandb-key]') hangs",
+        WANDB,
+        id="wandb-login",
+    ),
+    pytest.param(
+        f"my azure key: {AZURE_OPENAI} gets 401",
+        "my azure key: [REDACTED:azure-openai-key] gets 401",
+        AZURE_OPENAI,
+        id="azure-openai-key-in-prose",
+    ),
+    pytest.param(
+        f"AZURE_OPENAI_API_KEY={AZURE_OPENAI}\n"
+        f'curl -H "api-key: {AZURE_OPENAI}" https://acme.openai.azure.com/openai',
+        "AZURE_OPENAI_API_KEY=[REDACTED:azure-openai-key]\n"
+        'curl -H "api-key: [REDACTED:azure-openai-key]" https://acme.openai.azure.com/openai',
+        AZURE_OPENAI,
+        id="azure-openai-key-env-and-header",
+    ),
+    pytest.param(
+        "CO_API_KEY=Rk3mVq8ZtLw2Hx9NcYp4Ab1Cd2Ef3Gh4Ij5Kl6M MISTRAL_API_KEY=aB3dE5gH7jK9mN1pQ3sT"
+        " WANDB_API_KEY=3f786850e387550fdab836ed7e6dc881de23001b",
+        "CO_API_KEY=[REDACTED:secret] MISTRAL_API_KEY=[REDACTED:secret]"
+        " WANDB_API_KEY=[REDACTED:wandb-key]",
+        "3f786850e387550fdab836ed7e6dc881de23001b",
+        id="unprefixed-keys-by-their-variable",
+    ),
 ]
 
 
@@ -222,6 +349,17 @@ INNOCENT = [
     "we use scikit-learn 1.5.2 and sk-learn pipelines; AKIA is the AWS key id prefix",
     "Ünïcødé ✓ 日本語のテキスト 🚀 — «quotes» and\ttabs\r\nand CRLF",
     "base64 of hello is aGVsbG8= and the secret sauce is caching",
+    "hf_hub_download(repo_id=model_id, filename=hf_config_filename, token=hf_token)",
+    "fw_getfirmwareversioninformation() vs gsk_default and r8_register; pa-per-request",
+    "class Settings(BaseModel):\n    password: SecretStr\n    api_key: str | None = None",
+    'creds = {"password": password, "api_key": os.environ["KEY"]}',
+    "interface User {\n  password: string;\n}\npassword = password\npassword = getpass()",
+    '{\n  "password": null,\n  "password_policy": strict\n}\nbypass: everything',
+    "Password: required",
+    "wandb login worked; wandb.log(step) at commit 3f786850e387550fdab836ed7e6dc881de23001b",
+    "aws key rotation broke at commit 3f786850e387550fdab836ed7e6dc881de23001b",
+    "the azure deployment's file has md5 0123456789abcdef0123456789abcdef",
+    "xai-grok, pplx-api and sk-learn-compatible wrappers; lsv2_pt_ is the langsmith prefix",
     "",
 ]
 
@@ -245,6 +383,11 @@ SECRETS = {
     "postgresql://app:s3cr3t@db:5432/x": "s3cr3t",
     "redis://:hunter2@host": "hunter2",
     JWT: JWT,
+    f"login('{HF}')": HF,
+    GROQ: GROQ,
+    f"aws secret {AWS_SECRET}": AWS_SECRET,
+    "password: hunter2hunter2": "hunter2hunter2",
+    f"api-key: {AZURE_OPENAI}": AZURE_OPENAI,
 }
 UNSCANNABLE = "[REDACTED:unscannable-text]"
 
