@@ -325,16 +325,18 @@ class SlackAdapter:
     async def _on_mention(
         self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
+        if await self._first_delivery(body):
+            self._spawn(self._mention(body, context.bot_user_id), "slack-mention")
         await ack()
-        bot_user = context.bot_user_id
-        self._spawn(self._once(body, lambda: self._mention(body, bot_user)), "slack-mention")
 
     async def _on_message(
         self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
+        if ce.is_written_reply(body["event"], context.bot_user_id) and await self._first_delivery(
+            body
+        ):
+            self._spawn(self._thread_reply(body), "slack-thread-reply")
         await ack()
-        if ce.is_written_reply(body["event"], context.bot_user_id):
-            self._spawn(self._once(body, lambda: self._thread_reply(body)), "slack-thread-reply")
 
     async def _on_form_submitted(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         """Close the modal (or show which inputs are blank), then hand the answers on."""
@@ -354,30 +356,31 @@ class SlackAdapter:
             self._spawn(self.publish_home(ce.team_of(body), event["user"]), "slack-home")
 
     async def _on_revoked(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
         installer = self.installer
-        if installer is not None:
+        if installer is not None and await self._first_delivery(body):
             team = ce.team_of(body)
-            self._spawn(
-                self._once(body, lambda: installer.forget(team, body["event"])), "slack-revoked"
-            )
+            self._spawn(installer.forget(team, body["event"]), "slack-revoked")
+        await ack()
 
-    async def _once(self, body: Mapping[str, Any], work: Callable[[], Awaitable[None]]) -> None:
-        """Run `work` unless another delivery of this event (a Slack retry, possibly to
-        another web process) already claimed it in the database."""
+    async def _first_delivery(self, body: Mapping[str, Any]) -> bool:
+        """Claim the event in the database, before the ack: False when another delivery
+        (a Slack retry, possibly to another web process) already did. A database that cannot
+        take the claim raises, so the request is not acknowledged and Slack delivers the
+        event again later, instead of an ack for an event nobody will handle."""
         event_id = body.get("event_id")
-        if event_id:
-            row = SlackEvent(
-                event_id=event_id, team_id=ce.team_of(body), received_at=self.bot.clock.now()
-            )
-            try:
-                async with self.bot.db.session() as session:
-                    session.add(row)
-                    await session.commit()
-            except IntegrityError:
-                log.info("slack retry ignored: already handled", event_id=event_id)
-                return
-        await work()
+        if not event_id:
+            return True
+        row = SlackEvent(
+            event_id=event_id, team_id=ce.team_of(body), received_at=self.bot.clock.now()
+        )
+        try:
+            async with self.bot.db.session() as session:
+                session.add(row)
+                await session.commit()
+        except IntegrityError:
+            log.info("slack retry ignored: already handled", event_id=event_id)
+            return False
+        return True
 
     async def _dispatch(self, inbound: Inbound, responder: SlackResponder) -> None:
         await self.bot.dispatch(inbound, responder)

@@ -7,6 +7,7 @@ import json
 import time
 from datetime import timedelta
 
+import sqlalchemy as sa
 from sqlmodel import select
 
 from bot.answering import resume_pending
@@ -94,3 +95,27 @@ async def test_slack_outage_keeps_the_answer_and_delivers_it_later(
 async def test_ack_comes_back_before_the_answer_is_drafted(slack: SlackHarness) -> None:
     reply = await slack.command("ask how do we pick an embedding model?")
     assert reply.status == 200 and reply.seconds < 1.0
+
+
+async def _rename(slack: SlackHarness, old: str, new: str) -> None:
+    async with slack.bot.db.session() as session:
+        await session.exec(sa.text(f"ALTER TABLE {old} RENAME TO {new}"))  # type: ignore[call-overload]
+        await session.commit()
+
+
+async def test_an_event_the_database_cannot_take_is_not_acknowledged(
+    slack: SlackHarness,
+) -> None:
+    """Acknowledged, it would be lost: Slack never sends it again. Unacknowledged, Slack
+    retries, and the retry is answered once the database is back."""
+    await _rename(slack, "slack_event", "slack_event_away")  # the database refuses writes
+    first = await slack.event(MENTION, event_id="Ev0DBDOWN")
+    await slack.settle()
+    assert first.status >= 500
+    assert _answers(slack) == []
+
+    await _rename(slack, "slack_event_away", "slack_event")
+    again = await slack.event(MENTION, event_id="Ev0DBDOWN", retry=1)
+    await slack.settle()
+    assert again.status == 200
+    assert len(_answers(slack)) == 1
