@@ -7,7 +7,7 @@ import asyncio
 
 from bot.context import Context
 from bot.message import Attachment, Message
-from bot.practice.hours import month_of, not_started, valid_month
+from bot.practice.hours import in_calendar, month_of, not_started, valid_month
 from bot.practice.report import build_report, outcomes, render_files
 from bot.registry import registry
 
@@ -22,6 +22,9 @@ async def report(ctx: Context, text: str) -> None:
     month = text.strip() or month_of(ctx.bot.clock.now(), ctx.client.timezone)
     if not valid_month(month):
         await ctx.usage()
+        return
+    if not in_calendar(month):
+        await ctx.reply(f"{month} is outside the calendar.", ephemeral=True)
         return
     refusal = not_started(month, ctx.bot.clock.now(), ctx.client.timezone)
     if refusal:

@@ -11,7 +11,7 @@ import typer
 from bot.clock import SystemClock
 from bot.db.engine import Database
 from bot.db.models import Client
-from bot.practice.hours import month_bounds, not_started, valid_month
+from bot.practice.hours import in_calendar, not_started, valid_month
 from bot.practice.report import build_report, render_files
 from config.settings import get_settings
 
@@ -42,9 +42,7 @@ def _month_problem(month: str) -> str | None:
     ends in year 10000) is refused here, not deep in the report."""
     if not valid_month(month):
         return "--month should look like 2026-11"
-    try:
-        month_bounds(month, "UTC")
-    except ValueError:
+    if not in_calendar(month):
         return f"--month {month} is outside the calendar"
     return None
 

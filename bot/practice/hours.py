@@ -57,6 +57,16 @@ def valid_month(text: str) -> bool:
     return bool(re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text))
 
 
+def in_calendar(month: str) -> bool:
+    """Whether a well-formed month has bounds Python's calendar can hold: 0000-01 starts in
+    year 0 and 9999-12 ends in year 10000, neither of which exists."""
+    try:
+        month_bounds(month, "UTC")
+    except ValueError:
+        return False
+    return True
+
+
 def not_started(month: str, now: datetime, timezone: str) -> str | None:
     """Why there is nothing to report for a month after this one (its report would be all
     zeros, read as a month without activity); None for this month and earlier ones."""

@@ -277,6 +277,7 @@ async def test_cli_refuses_what_it_cannot_write_or_date(cli_env: str, tmp_path: 
 async def test_a_month_that_has_not_started_is_refused(chat: Chat, teams: Teams) -> None:
     """Its report would be all zeros, read as a month without activity."""
     await teams.be("dana", Role.CAIO)
+    assert "0000-01 is outside the calendar." in await chat.say("/caio report 0000-01")
     out = await chat.say("/caio report 2026-12")
     assert out.endswith(
         "2026-12 has not started yet (it is 2026-11 for this client): nothing to report."
