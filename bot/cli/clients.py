@@ -33,7 +33,7 @@ from bot.practice.clients import (
     upsert_member,
     workspaces_of,
 )
-from bot.practice.hours import month_hours, month_of
+from bot.practice.hours import format_hours, month_hours, month_of
 from config.settings import get_settings
 
 app = typer.Typer(help="The CAIO's clients.", no_args_is_help=True)
@@ -154,14 +154,16 @@ def list_clients() -> None:
         for client in await session.exec(select(Client).order_by(col(Client.id))):
             linked = await workspaces_of(session, client.id)
             hours = await month_hours(session, client, month_of(now, client.timezone), now)
-            used = f"{hours.minutes / 60:.1f}"
+            used = format_hours(hours.minutes)
             table.add_row(
                 client.id,
                 client.name,
                 ", ".join(f"{w.platform}:{w.external_id}" for w in linked) or "—",
                 queue_label(client),
                 client.timezone,
-                f"{used} / {client.retainer_hours:g} h" if client.retainer_hours else used,
+                f"{used} of {format_hours(client.retainer_hours * 60)}"
+                if client.retainer_hours
+                else used,
             )
         return table
 

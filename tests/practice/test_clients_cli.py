@@ -49,7 +49,7 @@ def test_add_list_show_set(cli_env: str) -> None:
     code, out = cli("clients", "list")
     assert code == 0
     assert "acme" in out and "Acme Robotics" in out and "slack:T0ACME" in out
-    assert "0.0 / 20 h" in out
+    assert "0 h of 20 h" in out
 
     code, out = cli("clients", "set", "acme", "retainer=30", "office_hours=mon-thu 08:00-16:00")
     assert code == 0, out
