@@ -316,6 +316,17 @@ async def slack_api() -> AsyncIterator[SlackStandIn]:
         yield api
 
 
+def oauth_settings(database_url: str, slack_api: SlackStandIn) -> Settings:
+    """Multi-workspace install: OAuth client id and secret, no bot token."""
+    return make_settings(
+        database_url,
+        slack_client_id="1234.5678",
+        slack_client_secret="s3cr3t",
+        slack_signing_secret=SECRET,
+        slack_api_url=slack_api.api_url,
+    )
+
+
 @pytest.fixture
 def slack_settings(database_url: str, slack_api: SlackStandIn) -> Settings:
     return make_settings(

@@ -11,8 +11,7 @@ import pytest
 
 from bot.clock import ManualClock
 from config.settings import Settings
-from tests.conftest import make_settings
-from tests.slack.conftest import SECRET, SlackHarness, running_slack
+from tests.slack.conftest import SlackHarness, oauth_settings, running_slack
 from tests.slack.test_home_and_install import install
 from tests.standins.slack_api import SlackStandIn
 
@@ -58,13 +57,7 @@ async def installed(
     database_url: str, clock: ManualClock, slack_api: SlackStandIn
 ) -> AsyncIterator[SlackHarness]:
     """OAuth mode with the Globex workspace installed through the real flow."""
-    settings = make_settings(
-        database_url,
-        slack_client_id="1234.5678",
-        slack_client_secret="s3cr3t",
-        slack_signing_secret=SECRET,
-        slack_api_url=slack_api.api_url,
-    )
+    settings = oauth_settings(database_url, slack_api)
     async with running_slack(settings, clock, slack_api) as harness:
         await install(harness)
         yield harness

@@ -25,7 +25,7 @@ from bot.http import BOT_KEY
 from bot.runtime import WEB, WORKER, components_for
 from bot.wiring import build_bot, stop
 from tests.conftest import make_settings
-from tests.slack.conftest import CAIO, DANA, SECRET, SlackHarness, running_slack
+from tests.slack.conftest import CAIO, DANA, SECRET, SlackHarness, oauth_settings, running_slack
 from tests.standins.slack_api import BOT_TOKEN, Install, SlackStandIn
 
 
@@ -113,13 +113,7 @@ async def test_a_dm_nobody_was_waiting_for_gets_a_hint_not_silence(slack: SlackH
 async def multi(
     database_url: str, clock: ManualClock, slack_api: SlackStandIn
 ) -> AsyncIterator[SlackHarness]:
-    settings = make_settings(
-        database_url,
-        slack_client_id="1234.5678",
-        slack_client_secret="s3cr3t",
-        slack_signing_secret=SECRET,
-        slack_api_url=slack_api.api_url,
-    )
+    settings = oauth_settings(database_url, slack_api)
     async with running_slack(settings, clock, slack_api) as harness:
         yield harness
 

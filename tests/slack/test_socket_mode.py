@@ -12,6 +12,7 @@ from structlog.testing import capture_logs
 
 from adapters.slack.connector import SocketModeRunner
 from bot.clock import ManualClock
+from config.settings import Settings
 from scheduler.engine import Engine
 from tests.conftest import make_settings
 from tests.slack.conftest import (
@@ -28,16 +29,21 @@ QUESTION = "how should we evaluate our RAG pipeline before launch?"
 WAIT = 10.0  # a stuck connection fails the test instead of hanging it
 
 
-@pytest.fixture
-async def socket(
-    database_url: str, clock: ManualClock, slack_api: SlackStandIn
-) -> AsyncIterator[SlackHarness]:
-    settings = make_settings(
+def socket_settings(database_url: str, slack_api: SlackStandIn) -> Settings:
+    """A worker's Slack settings: bot and app tokens, the stand-in as Slack."""
+    return make_settings(
         database_url,
         slack_bot_token=BOT_TOKEN,
         slack_app_token=APP_TOKEN,
         slack_api_url=slack_api.api_url,
     )
+
+
+@pytest.fixture
+async def socket(
+    database_url: str, clock: ManualClock, slack_api: SlackStandIn
+) -> AsyncIterator[SlackHarness]:
+    settings = socket_settings(database_url, slack_api)
     async with running_socket_mode(settings, clock, slack_api) as harness:
         await asyncio.wait_for(slack_api.socket.connected.wait(), WAIT)
         yield harness
@@ -74,12 +80,7 @@ async def test_slash_command_over_the_socket_is_acked_and_answered(
 async def test_worker_runs_its_scheduler_while_slack_is_unreachable_then_connects(
     database_url: str, clock: ManualClock, slack_api: SlackStandIn
 ) -> None:
-    settings = make_settings(
-        database_url,
-        slack_bot_token=BOT_TOKEN,
-        slack_app_token=APP_TOKEN,
-        slack_api_url=slack_api.api_url,
-    )
+    settings = socket_settings(database_url, slack_api)
     slack_answers = slack_api.hold("apps.connections.open")
     # A start that waited for Slack would time out here instead of hanging the suite.
     async with asyncio.timeout(WAIT), running_worker(settings, clock, slack_api) as (worker, parts):
@@ -96,12 +97,7 @@ async def test_worker_runs_its_scheduler_while_slack_is_unreachable_then_connect
 async def test_socket_mode_retries_a_failing_slack_logging_each_attempt(
     database_url: str, clock: ManualClock, slack_api: SlackStandIn
 ) -> None:
-    settings = make_settings(
-        database_url,
-        slack_bot_token=BOT_TOKEN,
-        slack_app_token=APP_TOKEN,
-        slack_api_url=slack_api.api_url,
-    )
+    settings = socket_settings(database_url, slack_api)
     # The Web API client retries a 503 four times itself: ten answer two attempts.
     slack_api.fail_next("apps.connections.open", 503, times=10)
     with capture_logs() as logs:
@@ -119,12 +115,7 @@ async def test_socket_mode_retries_a_failing_slack_logging_each_attempt(
 async def test_stopping_while_slack_hangs_cancels_the_connection_attempt(
     database_url: str, clock: ManualClock, slack_api: SlackStandIn
 ) -> None:
-    settings = make_settings(
-        database_url,
-        slack_bot_token=BOT_TOKEN,
-        slack_app_token=APP_TOKEN,
-        slack_api_url=slack_api.api_url,
-    )
+    settings = socket_settings(database_url, slack_api)
     slack_api.hold("apps.connections.open")
     async with running_worker(settings, clock, slack_api) as (_, parts):
         (runner,) = [p for p in parts if isinstance(p, SocketModeRunner)]
