@@ -9,19 +9,27 @@ from aiohttp.abc import AbstractAccessLogger
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.core import Bot
+from bot.health import Health
 
 BOT_KEY = web.AppKey("bot", Bot)
+HEALTH_KEY = web.AppKey("health", Health)
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """200 when the database answers; 503 otherwise (so the PaaS router stops sending)."""
+    """200 when the database answers and every part of the process is up; 503 otherwise,
+    naming the parts that are down and why (so the operator and the platform see it)."""
     bot = request.app[BOT_KEY]
     try:
         async with bot.db.session() as session:
             await session.exec(sa.select(1))  # type: ignore[call-overload]
     except Exception as exc:
         return web.json_response({"status": "unavailable", "error": type(exc).__name__}, status=503)
-    return web.json_response({"status": "ok", "adapters": sorted(bot.adapters)})
+    adapters = sorted(bot.adapters)
+    down = request.app[HEALTH_KEY].down()
+    if down:
+        body = {"status": "degraded", "adapters": adapters, "down": down}
+        return web.json_response(body, status=503)
+    return web.json_response({"status": "ok", "adapters": adapters})
 
 
 async def metrics(_: web.Request) -> web.Response:
@@ -29,9 +37,12 @@ async def metrics(_: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-def make_app(bot: Bot) -> web.Application:
+def make_app(bot: Bot, health: Health | None = None) -> web.Application:
+    """The process's HTTP app; `health` is where its long-running parts report (none when
+    it has no such parts)."""
     app = web.Application()
     app[BOT_KEY] = bot
+    app[HEALTH_KEY] = health or Health()
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     return app
@@ -64,6 +75,7 @@ class HttpServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
+        self.port = self._runner.addresses[0][1]  # the one picked, when asked for port 0
 
     async def stop(self) -> None:
         await self._runner.cleanup()

@@ -3,7 +3,9 @@
 `web` serves HTTP only (Slack HTTP mode, health, metrics) and may run many times behind a
 router; `worker` holds gateway and socket connections and the scheduler; `serve` is both
 in one process for a single machine. Components start in order and stop in reverse, after
-in-flight answers have drained (SIGTERM on a PaaS restart).
+in-flight answers have drained (SIGTERM on a PaaS restart). Parts report their health
+(`bot.health.Health`): `/healthz` shows it, and a `worker`, which has no `/healthz`, exits 1 when
+a part has failed for good.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Protocol
 import structlog
 
 from bot.core import Bot
+from bot.health import Health
 from bot.http import HttpServer, make_app
 from bot.wiring import build_bot, start, stop
 from config.settings import Settings
@@ -44,17 +47,21 @@ WEB = ProcessKind(http=True, gateways=False, scheduler=False)
 WORKER = ProcessKind(http=False, gateways=True, scheduler=True)
 
 
-def components_for(bot: Bot, kind: ProcessKind, port: int) -> list[Component]:
-    """The parts this process runs, given what the environment enables."""
+def components_for(
+    bot: Bot, kind: ProcessKind, port: int, health: Health | None = None
+) -> list[Component]:
+    """The parts this process runs, given what the environment enables; those that hold
+    connections report to `health`."""
+    health = health or Health()
     parts: list[Component] = []
-    http = make_app(bot) if kind.http else None
+    http = make_app(bot, health) if kind.http else None
     if http is not None:
         parts.append(HttpServer(http, port))
     if bot.settings.discord_token is not None:
         from adapters.discord import DiscordAdapter
 
         # Without the gateway (a `web` process) it still posts relays to Discord over REST.
-        bot.add_adapter(DiscordAdapter(bot, gateway=kind.gateways))
+        bot.add_adapter(DiscordAdapter(bot, gateway=kind.gateways, health=health))
     from adapters.slack import slack_components
 
     # HTTP mode adds /slack/events (and the OAuth paths) to `http`; Socket Mode is a part.
@@ -82,8 +89,11 @@ async def running(bot: Bot, parts: list[Component]) -> AsyncIterator[None]:
 
 
 async def run(settings: Settings, kind: ProcessKind, port: int) -> None:
+    """Run until SIGTERM or SIGINT; a process without HTTP also stops, with exit status 1,
+    when a part has failed for good, as nothing else would tell the operator."""
     bot = build_bot(settings)
-    parts = components_for(bot, kind, port)
+    health = Health()
+    parts = components_for(bot, kind, port, health)
     async with running(bot, parts):
         # Startup's objects live as long as the process: keep them out of full garbage
         # collections, which otherwise stall the loop for 100-600 ms (Slack acks in
@@ -95,9 +105,26 @@ async def run(settings: Settings, kind: ProcessKind, port: int) -> None:
             slack=settings.slack_setup(http=kind.http, gateways=kind.gateways).mode,
             port=port if kind.http else None,
         )
-        stopping = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stopping.set)
-        await stopping.wait()
+        failed = await until_stopped(health, watch=not kind.http)
         log.info("stopping: draining in-flight work")
+    if failed:
+        raise SystemExit(1)
+
+
+async def until_stopped(health: Health, *, watch: bool) -> dict[str, str]:
+    """Wait for a signal, or (when `watch`) for a part to fail for good; returns the
+    failed parts and why, logged as the reason to stop."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    waits: list[asyncio.Future[object]] = [asyncio.ensure_future(stopping.wait())]
+    if watch:
+        waits.append(asyncio.ensure_future(health.wait_failed()))
+    _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for waiting in pending:
+        waiting.cancel()
+    failed = health.failed() if watch else {}
+    if failed:
+        log.error("stopping: a part failed and needs the operator", failed=failed)
+    return failed

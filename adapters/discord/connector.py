@@ -25,6 +25,12 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_not_exception_type,
+    wait_exponential_jitter,
+)
 
 from adapters.discord import create_events, forms, uploads
 from adapters.discord.create_events import PLATFORM, THREAD_TYPES
@@ -37,6 +43,7 @@ from bot.db.models_discord import DiscordDirectChannel
 from bot.directory import client_for
 from bot.events import Address, Command, Inbound
 from bot.forms import Form
+from bot.health import Health, State
 from bot.message import Attachment, Message, Posted
 from bot.permissions import may_run
 from bot.registry import Registry
@@ -66,6 +73,22 @@ PRIVATE = {"help", "advice", "answer", "hours", "config"}
 CONTINUATIONS_KEPT = 256
 """Long messages whose continuation messages are remembered, so edits reuse them."""
 APOLOGY = "Sorry, something went wrong on our side. It has been logged."
+LOGIN_TIMEOUT = 30.0
+"""A login Discord does not answer counts as a failed attempt after this many seconds."""
+TOKEN_REFUSED = (
+    "login refused: DISCORD_TOKEN is not a valid bot token; "
+    "reset it on the application's Bot page and set DISCORD_TOKEN again"
+)
+FATAL_CLOSES = {
+    4004: "authentication failed — DISCORD_TOKEN was refused; reset it and set it again",
+    4010: "invalid shard",
+    4011: "sharding required",
+    4012: "invalid API version — upgrade discord.py",
+    4013: "invalid intents",
+    4014: "disallowed intents — enable the Message Content intent "
+    "(Developer Portal → Bot → Privileged Gateway Intents)",
+}
+"""The gateway close codes discord.py does not reconnect after, each with its fix."""
 
 _current: ContextVar[InteractionResponder | None] = ContextVar("discord_interaction", default=None)
 
@@ -151,6 +174,15 @@ async def apologise(interaction: discord.Interaction[Any]) -> None:
             await interaction.response.send_message(APOLOGY, ephemeral=True)
     except discord.HTTPException as e:
         log.warning("could not apologise for a failed interaction", error=str(e))
+
+
+def closed_because(error: Exception) -> str:
+    """Why the gateway stopped for good, in words that name the fix."""
+    if isinstance(error, discord.PrivilegedIntentsRequired):
+        return f"gateway closed: {FATAL_CLOSES[4014]}"
+    if isinstance(error, discord.ConnectionClosed):
+        return f"gateway closed: {FATAL_CLOSES.get(error.code, f'close code {error.code}')}"
+    return f"gateway failed: {type(error).__name__}: {error}"
 
 
 def intents() -> discord.Intents:
@@ -358,6 +390,16 @@ class CaioClient(discord.Client):
         self.tree.add_command(caio_group(adapter))
         self.add_dynamic_items(ActionButton)
 
+    async def on_connect(self) -> None:
+        # READY arrived: the session is up (discord.py's on_ready waits ~2 s more for guilds).
+        self.adapter.gateway_up()
+
+    async def on_resumed(self) -> None:
+        self.adapter.gateway_up()
+
+    async def on_disconnect(self) -> None:
+        self.adapter.gateway_down()
+
     async def on_guild_available(self, guild: discord.Guild) -> None:
         await self.adapter.sync_guild(guild)
 
@@ -385,14 +427,26 @@ class DiscordAdapter:
     platform = PLATFORM
     live_updates = True
 
-    def __init__(self, bot: Bot, *, gateway: bool = True) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        *,
+        gateway: bool = True,
+        health: Health | None = None,
+        backoff: float = 1.0,
+    ) -> None:
         self.bot = bot
         self.gateway = gateway
+        self.health = health or Health()
+        self.backoff = backoff
+        """Seconds before the first login retry; later ones double, up to 120 times it."""
         self.settings = bot.settings
         use_endpoints(self.settings)
         use_role_map(PLATFORM, parse_role_map(self.settings.discord_roles))
         self.client = CaioClient(self)
-        self._gateway: asyncio.Task[None] | None = None
+        self._running: asyncio.Task[None] | None = None
+        self._login_settled = asyncio.Event()
+        self._refused: str | None = None
         self._threads: dict[int, int] = {}
         self._synced: set[int] = set()
         self.interaction_messages: weakref.WeakValueDictionary[str, InteractionResponder] = (
@@ -413,21 +467,97 @@ class DiscordAdapter:
         await self.client.login(self.settings.discord_token.get_secret_value())
 
     async def start(self) -> None:
-        await self.login()
-        if self.gateway:
-            self._gateway = asyncio.create_task(self._connect(), name="discord-gateway")
-
-    async def _connect(self) -> None:
-        try:
-            await self.client.connect(reconnect=True)
-        except Exception:
-            log.exception("the Discord gateway connection ended")
-            raise
+        """Log in and connect in the background: a Discord outage at deploy time must not
+        stop Slack and the scheduler, which run in the same process."""
+        self.health.report(PLATFORM, State.STARTING, "logging in")
+        self._running = asyncio.create_task(self._run(), name="discord-gateway")
 
     async def stop(self) -> None:
+        if self._running is not None:
+            self._running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._running
         await self.client.close()
-        if self._gateway is not None:
-            await asyncio.wait([self._gateway], timeout=10)
+
+    async def _run(self) -> None:
+        if not await self._log_in():
+            return
+        if not self.gateway:
+            self.health.report(PLATFORM, State.UP)
+            return
+        self.health.report(PLATFORM, State.STARTING, "connecting to the gateway")
+        try:
+            # discord.py reconnects after transient closes; it raises only for good.
+            await self.client.connect(reconnect=True)
+        except (discord.PrivilegedIntentsRequired, discord.ConnectionClosed) as e:
+            self._fail(closed_because(e))
+        except Exception as e:
+            log.exception("the Discord gateway failed")
+            self._fail(closed_because(e))
+
+    async def _log_in(self) -> bool:
+        """Log in, retrying with backoff while Discord cannot be reached; False once it
+        refused the token, which no retry will fix."""
+        retrying = AsyncRetrying(
+            retry=retry_if_not_exception_type(discord.LoginFailure),
+            wait=wait_exponential_jitter(
+                multiplier=self.backoff, max=self.backoff * 120, jitter=self.backoff
+            ),
+            before_sleep=self._login_failed,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    await self._attempt_login()
+        except discord.LoginFailure:
+            self._refused = TOKEN_REFUSED
+            self._fail(TOKEN_REFUSED)
+            return False
+        finally:
+            self._login_settled.set()  # posts waiting for the login go, or fail, now
+        log.info("discord logged in", attempts=retrying.statistics["attempt_number"])
+        return True
+
+    async def _attempt_login(self) -> None:
+        """One login. A failed one leaves its HTTP session open, so that client is closed
+        and the next attempt gets a fresh one."""
+        try:
+            await asyncio.wait_for(self.login(), LOGIN_TIMEOUT)
+        except Exception:
+            await self.client.close()
+            self.client = CaioClient(self)
+            raise
+
+    def _login_failed(self, state: RetryCallState) -> None:
+        """One warning per failed attempt, saying when the next one comes."""
+        error = state.outcome.exception() if state.outcome is not None else None
+        why = f"{type(error).__name__}: {error}"
+        self.health.report(PLATFORM, State.DOWN, f"cannot log in, retrying: {why}")
+        log.warning(
+            "discord: could not log in, retrying",
+            attempt=state.attempt_number,
+            error=why,
+            retry_in=round(state.upcoming_sleep, 2),
+        )
+
+    def _fail(self, reason: str) -> None:
+        """Discord is off until the operator acts: say what to do, where it will be seen."""
+        log.error("discord is down until the operator acts", reason=reason)
+        self.health.report(PLATFORM, State.FAILED, reason)
+
+    def gateway_up(self) -> None:
+        self.health.report(PLATFORM, State.UP)
+
+    def gateway_down(self) -> None:
+        self.health.report(PLATFORM, State.DOWN, "gateway disconnected, reconnecting")
+
+    async def _after_login(self) -> None:
+        """A post made while logging in waits for the login; once the token was refused,
+        it fails at once."""
+        await self._login_settled.wait()
+        if self._refused is not None:
+            raise DeliveryError(f"Discord is not connected ({self._refused})")
 
     async def sync_guild(self, guild: discord.abc.Snowflake) -> None:
         """Register `/caio` in one guild: visible at once, unlike a global sync."""
@@ -443,6 +573,7 @@ class DiscordAdapter:
 
     # -- Adapter ---------------------------------------------------------------------------
     async def send(self, message: Message) -> Posted:
+        await self._after_login()
         with as_delivery_errors():
             return await self._send(message)
 
@@ -553,6 +684,7 @@ class DiscordAdapter:
     async def update(self, posted: Posted, message: Message) -> None:
         """Edit in place; text that no longer fits one message continues below it, in
         messages posted once and edited by later updates."""
+        await self._after_login()
         with as_delivery_errors():
             first, *rest = render(message, self._home(posted.address))
             if not await self._edit_clicked(posted, first):
@@ -609,6 +741,7 @@ class DiscordAdapter:
     async def open_thread(self, root: Posted, title: str) -> Address:
         if root.address.thread is not None:
             return root.address
+        await self._after_login()
         with as_delivery_errors():
             data = await self.client.http.start_thread_with_message(
                 int(root.address.channel),
@@ -626,6 +759,7 @@ class DiscordAdapter:
         )
 
     async def react(self, posted: Posted, emoji: str) -> None:
+        await self._after_login()
         channel = self.client.get_partial_messageable(channel_of(posted.address))
         if emoji.isascii() and emoji not in EMOJI:
             log.warning("no Discord emoji for this name; using ✅", emoji=emoji)
@@ -634,6 +768,7 @@ class DiscordAdapter:
         )
 
     async def send_direct(self, workspace: str, user_id: str, message: Message) -> Posted:
+        await self._after_login()
         with as_delivery_errors():
             dm = await self.client.http.start_private_message(int(user_id))
         self._remember_dm(int(dm["id"]), workspace)

@@ -7,7 +7,9 @@ matter to us: 2,000-character content, embed sizes, 10 files per message and the
 for closed DMs; `refuse` makes chosen calls fail as Discord refuses them (403 Missing Access,
 404 Unknown Channel, an archived thread …). Payload shapes follow Discord's API reference
 (Message, Channel, Interaction callback, Gateway READY); uploads are multipart/form-data with
-`payload_json` and `files[n]`.
+`payload_json` and `files[n]`. For outages, `refuse` may answer only the next few calls,
+`hold` keeps calls waiting as an unresponsive Discord does, and `close_gateway` answers
+IDENTIFY by closing the websocket with a gateway close code (4014 Disallowed intents …).
 """
 
 from __future__ import annotations
@@ -94,16 +96,18 @@ class Upload:
     data: bytes
 
 
-@dataclass(frozen=True)
+@dataclass
 class Refusal:
     """Discord's answer to calls it refuses: every `method` call whose path contains
-    `fragment` gets `status` with the JSON error `{"code": code, "message": message}`."""
+    `fragment` gets `status` with the JSON error `{"code": code, "message": message}`;
+    only the next `times` such calls when it is set."""
 
     method: str
     fragment: str
     status: int
     code: int
     message: str
+    times: int | None = None
 
 
 @dataclass
@@ -210,6 +214,9 @@ class DiscordStandIn:
         self.uploads: dict[str, bytes] = {}
         self._files: list[Upload] = []
         self.identify: dict[str, Any] | None = None
+        self.close_code: int | None = None
+        """Set by `close_gateway`: IDENTIFY is answered by closing with this code."""
+        self._held: dict[str, asyncio.Event] = {}
         self._dms: dict[str, str] = {}
         self._ids = count(1)
         self._seq = count(1)
@@ -231,6 +238,8 @@ class DiscordStandIn:
         self.base = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
+        for held in self._held.values():  # or cleanup waits out the server's grace
+            held.set()
         for ws in list(self._sockets):
             await ws.close()
         if self._runner is not None:
@@ -322,9 +331,29 @@ class DiscordStandIn:
             interaction_id, token, channel_id, guild_id, message_id=message_id
         )
 
-    def refuse(self, method: str, fragment: str, status: int, code: int, message: str) -> None:
-        """From now on Discord refuses these calls (they are still recorded)."""
-        self.refusals.append(Refusal(method, fragment, status, code, message))
+    def refuse(
+        self,
+        method: str,
+        fragment: str,
+        status: int,
+        code: int,
+        message: str,
+        *,
+        times: int | None = None,
+    ) -> None:
+        """From now on Discord refuses these calls, or the next `times` of them (they are
+        still recorded)."""
+        self.refusals.append(Refusal(method, fragment, status, code, message, times))
+
+    def hold(self, fragment: str) -> asyncio.Event:
+        """REST calls whose path contains `fragment` get no answer until the returned event
+        is set (they are recorded when they arrive)."""
+        return self._held.setdefault(fragment, asyncio.Event())
+
+    def close_gateway(self, code: int) -> None:
+        """Discord closes every following session at IDENTIFY with this close code, as it
+        does with 4014 when the Message Content intent is off, or 4004 for a bad token."""
+        self.close_code = code
 
     def expire(self, token: str) -> None:
         """Fifteen minutes have passed: Discord no longer accepts the interaction's token."""
@@ -383,6 +412,8 @@ class DiscordStandIn:
                 frame = json.loads(msg.data)
                 if frame["op"] == 1:
                     await ws.send_str(json.dumps({"op": 11}))
+                elif frame["op"] == 2 and self.close_code is not None:
+                    await ws.close(code=self.close_code, message=b"closed by the stand-in")
                 elif frame["op"] == 2:
                     self.identify = frame["d"]
                     await self._ready(ws)
@@ -424,9 +455,10 @@ class DiscordStandIn:
         async with self._changed:
             self.calls.append(call)
             self._changed.notify_all()
-        for refusal in self.refusals:
-            if request.method == refusal.method and refusal.fragment in path:
-                raise DiscordError(refusal.status, refusal.code, refusal.message)
+        for fragment, released in self._held.items():
+            if fragment in path:
+                await released.wait()
+        self._refuse(request.method, path)
         self._check_files(files)
         parts = path.strip("/").split("/")
         self._files = files
@@ -434,6 +466,15 @@ class DiscordStandIn:
         if result is None:
             return web.Response(status=204)
         return _json(result)
+
+    def _refuse(self, method: str, path: str) -> None:
+        for refusal in self.refusals:
+            if method == refusal.method and refusal.fragment in path:
+                if refusal.times is not None:
+                    refusal.times -= 1
+                    if refusal.times == 0:
+                        self.refusals.remove(refusal)
+                raise DiscordError(refusal.status, refusal.code, refusal.message)
 
     def _check_files(self, files: list[Upload]) -> None:
         if len(files) > MAX_FILES:
