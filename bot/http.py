@@ -16,8 +16,11 @@ HEALTH_KEY = web.AppKey("health", Health)
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """200 when the database answers and every part of the process is up; 503 otherwise,
-    naming the parts that are down and why (so the operator and the platform see it)."""
+    """503 when the database does not answer or a part has failed until the operator acts
+    (a refused token, an intent switched off), naming it; 200 otherwise. A part that is down
+    and retrying by itself (Discord unreachable for a while) is named under "degraded" but
+    keeps 200: a router must not pull a `web` process that still serves Slack out of
+    rotation for it."""
     bot = request.app[BOT_KEY]
     try:
         async with bot.db.session() as session:
@@ -25,10 +28,11 @@ async def healthz(request: web.Request) -> web.Response:
     except Exception as exc:
         return web.json_response({"status": "unavailable", "error": type(exc).__name__}, status=503)
     adapters = sorted(bot.adapters)
-    down = request.app[HEALTH_KEY].down()
+    health = request.app[HEALTH_KEY]
+    down = health.down()
     if down:
         body = {"status": "degraded", "adapters": adapters, "down": down}
-        return web.json_response(body, status=503)
+        return web.json_response(body, status=503 if health.failed() else 200)
     return web.json_response({"status": "ok", "adapters": adapters})
 
 
