@@ -65,7 +65,7 @@ def components_for(
     from adapters.slack import slack_components
 
     # HTTP mode adds /slack/events (and the OAuth paths) to `http`; Socket Mode is a part.
-    parts.extend(slack_components(bot, http=http, gateways=kind.gateways))
+    parts.extend(slack_components(bot, http=http, gateways=kind.gateways, health=health))
     if kind.scheduler:
         from scheduler.engine import Engine
 

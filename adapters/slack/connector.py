@@ -57,6 +57,7 @@ from bot.adapter import DeliveryError
 from bot.db.models_slack import SlackEvent, SlackMessagePart
 from bot.events import Action, Actor, Address, Inbound
 from bot.forms import Form
+from bot.health import Health, State
 from bot.home import home_for
 from bot.message import Attachment, Message, Posted
 
@@ -70,6 +71,7 @@ EVENTS_PATH = "/slack/events"
 BOT_NAME = "caio-bot"
 # A hung apps.connections.open counts as a failed attempt after this many seconds.
 CONNECT_TIMEOUT = 30.0
+HEALTH_PART = "slack socket mode"
 EVENT_ID_TTL = timedelta(days=1)  # Slack retries for minutes; a day of ids is plenty
 
 
@@ -197,12 +199,16 @@ class SocketModeRunner:
     (`apps.connections.open`) is retried with exponential backoff until it answers; from
     the websocket on, slack_sdk's client reconnects by itself."""
 
-    def __init__(self, app: AsyncApp, app_token: str, gate: AckGate, backoff: float) -> None:
+    def __init__(
+        self, app: AsyncApp, app_token: str, gate: AckGate, backoff: float, health: Health
+    ) -> None:
         self.handler = _GatedSocketModeHandler(app, app_token, gate)
         self.backoff = backoff
+        self.health = health
         self._connecting: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        self.health.report(HEALTH_PART, State.DOWN, "connecting")
         self._connecting = asyncio.create_task(self._connect(), name="slack socket mode")
 
     async def stop(self) -> None:
@@ -218,7 +224,7 @@ class SocketModeRunner:
             wait=wait_exponential_jitter(
                 multiplier=self.backoff, max=self.backoff * 120, jitter=self.backoff
             ),
-            before_sleep=_log_connect_failure,
+            before_sleep=self._connect_failed,
         )
         async for attempt in retrying:
             with attempt:
@@ -230,18 +236,21 @@ class SocketModeRunner:
                 )
         client.wss_uri = opened["url"]
         await client.connect()
+        self.health.report(HEALTH_PART, State.UP)
         log.info("slack socket mode connected", attempts=retrying.statistics["attempt_number"])
 
-
-def _log_connect_failure(state: RetryCallState) -> None:
-    """One line per failed attempt, saying when the next one comes."""
-    error = state.outcome.exception() if state.outcome is not None else None
-    log.warning(
-        "slack socket mode: could not open a connection, retrying",
-        attempt=state.attempt_number,
-        error=f"{type(error).__name__}: {error}",
-        retry_in=round(state.upcoming_sleep, 2),
-    )
+    def _connect_failed(self, state: RetryCallState) -> None:
+        """One line per failed attempt, saying when the next one comes; `/healthz` says
+        why Slack is not connected meanwhile."""
+        error = state.outcome.exception() if state.outcome is not None else None
+        why = f"{type(error).__name__}: {error}"
+        self.health.report(HEALTH_PART, State.DOWN, f"cannot connect, retrying ({why})")
+        log.warning(
+            "slack socket mode: could not open a connection, retrying",
+            attempt=state.attempt_number,
+            error=why,
+            retry_in=round(state.upcoming_sleep, 2),
+        )
 
 
 class SlackAdapter:
@@ -703,12 +712,17 @@ class SlackAdapter:
         bolt_request = await to_bolt_request(request)
         return await to_aiohttp_response(await self.installer.flow.handle_callback(bolt_request))
 
-    def socket_mode(self, app_token: str) -> SocketModeRunner:
-        return SocketModeRunner(self.app, app_token, self.gate, self.backoff)
+    def socket_mode(self, app_token: str, health: Health) -> SocketModeRunner:
+        return SocketModeRunner(self.app, app_token, self.gate, self.backoff, health)
 
 
 def slack_components(
-    bot: Bot, *, http: web.Application | None, gateways: bool, backoff: float = 0.5
+    bot: Bot,
+    *,
+    http: web.Application | None,
+    gateways: bool,
+    backoff: float = 0.5,
+    health: Health | None = None,
 ) -> list[SocketModeRunner]:
     """Add the Slack adapter when the environment enables it: its routes on `http` (HTTP
     mode, with a signing secret) and, in a gateway process, Socket Mode (with an app token).
@@ -726,5 +740,6 @@ def slack_components(
     if http is not None and setup.events:
         adapter.mount(http)
     if setup.socket and settings.slack_app_token is not None:
-        return [adapter.socket_mode(settings.slack_app_token.get_secret_value())]
+        token = settings.slack_app_token.get_secret_value()
+        return [adapter.socket_mode(token, health or Health())]
     return []

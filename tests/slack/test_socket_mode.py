@@ -85,13 +85,17 @@ async def test_worker_runs_its_scheduler_while_slack_is_unreachable_then_connect
     # A start that waited for Slack would time out here instead of hanging the suite.
     async with asyncio.timeout(WAIT), running_worker(settings, clock, slack_api) as (worker, parts):
         (engine,) = [p for p in parts if isinstance(p, Engine)]
+        (socket_mode,) = [p for p in parts if isinstance(p, SocketModeRunner)]
         assert engine.scheduler is not None and engine.scheduler.running
         assert slack_api.calls("apps.connections.open")  # asked, still waiting for Slack
         assert not slack_api.socket.connected.is_set()
+        # What /healthz names (in a `serve` process) while it retries by itself
+        assert socket_mode.health.down() == {"slack socket mode": "connecting"}
 
         slack_answers.set()
         await slack_api.socket.connected.wait()
         await ask_over_the_socket(worker, "5e0a2c1d-7b3f-4c8e-9d6a-0f1e2d3cwrk1")
+        assert socket_mode.health.down() == {}
 
 
 async def test_socket_mode_retries_a_failing_slack_logging_each_attempt(
