@@ -11,6 +11,12 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
+
+import structlog
+from tenacity import AsyncRetrying, RetryCallState, wait_exponential_jitter
+
+log = structlog.get_logger(__name__)
 
 
 class State(StrEnum):
@@ -60,3 +66,28 @@ class Health:
         """Returns once some part has failed for good."""
         await self._failed.wait()
         return self.failed()
+
+
+def reconnecting(
+    health: Health, part: str, doing: str, backoff: float, **options: Any
+) -> AsyncRetrying:
+    """How a part connects in the background: exponential backoff with jitter (`backoff`
+    seconds doubling up to 120 times that), and per failed attempt one warning ("<part>:
+    could not <doing>, retrying") and the reason on `/healthz`."""
+
+    def failed(state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome is not None else None
+        why = f"{type(error).__name__}: {error}"
+        health.report(part, State.DOWN, f"cannot {doing}, retrying: {why}")
+        log.warning(
+            f"{part}: could not {doing}, retrying",
+            attempt=state.attempt_number,
+            error=why,
+            retry_in=round(state.upcoming_sleep, 2),
+        )
+
+    return AsyncRetrying(
+        wait=wait_exponential_jitter(multiplier=backoff, max=backoff * 120, jitter=backoff),
+        before_sleep=failed,
+        **options,
+    )

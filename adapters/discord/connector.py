@@ -25,12 +25,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_not_exception_type,
-    wait_exponential_jitter,
-)
+from tenacity import retry_if_not_exception_type
 
 from adapters.discord import create_events, forms, uploads
 from adapters.discord.create_events import PLATFORM, THREAD_TYPES
@@ -43,7 +38,7 @@ from bot.db.models_discord import DiscordDirectChannel
 from bot.directory import client_for
 from bot.events import Address, Command, Inbound
 from bot.forms import Form
-from bot.health import Health, State
+from bot.health import Health, State, reconnecting
 from bot.message import Attachment, Message, Posted
 from bot.permissions import may_run
 from bot.registry import Registry
@@ -498,12 +493,12 @@ class DiscordAdapter:
     async def _log_in(self) -> bool:
         """Log in, retrying with backoff while Discord cannot be reached; False once it
         refused the token, which no retry will fix."""
-        retrying = AsyncRetrying(
+        retrying = reconnecting(
+            self.health,
+            PLATFORM,
+            "log in",
+            self.backoff,
             retry=retry_if_not_exception_type(discord.LoginFailure),
-            wait=wait_exponential_jitter(
-                multiplier=self.backoff, max=self.backoff * 120, jitter=self.backoff
-            ),
-            before_sleep=self._login_failed,
             reraise=True,
         )
         try:
@@ -528,18 +523,6 @@ class DiscordAdapter:
             await self.client.close()
             self.client = CaioClient(self)
             raise
-
-    def _login_failed(self, state: RetryCallState) -> None:
-        """One warning per failed attempt, saying when the next one comes."""
-        error = state.outcome.exception() if state.outcome is not None else None
-        why = f"{type(error).__name__}: {error}"
-        self.health.report(PLATFORM, State.DOWN, f"cannot log in, retrying: {why}")
-        log.warning(
-            "discord: could not log in, retrying",
-            attempt=state.attempt_number,
-            error=why,
-            retry_in=round(state.upcoming_sleep, 2),
-        )
 
     def _fail(self, reason: str) -> None:
         """Discord is off until the operator acts: say what to do, where it will be seen."""

@@ -44,7 +44,6 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
-from tenacity import AsyncRetrying, RetryCallState, wait_exponential_jitter
 
 from adapters.slack import create_events as ce
 from adapters.slack.ack_gate import AckGate
@@ -57,7 +56,7 @@ from bot.adapter import DeliveryError
 from bot.db.models_slack import SlackEvent, SlackMessagePart
 from bot.events import Action, Actor, Address, Inbound
 from bot.forms import Form
-from bot.health import Health, State
+from bot.health import Health, State, reconnecting
 from bot.home import home_for
 from bot.message import Attachment, Message, Posted
 
@@ -220,12 +219,7 @@ class SocketModeRunner:
 
     async def _connect(self) -> None:
         client = self.handler.client
-        retrying = AsyncRetrying(
-            wait=wait_exponential_jitter(
-                multiplier=self.backoff, max=self.backoff * 120, jitter=self.backoff
-            ),
-            before_sleep=self._connect_failed,
-        )
+        retrying = reconnecting(self.health, HEALTH_PART, "open a connection", self.backoff)
         async for attempt in retrying:
             with attempt:
                 # Straight to the Web API rather than slack_sdk's `issue_new_wss_url`,
@@ -238,19 +232,6 @@ class SocketModeRunner:
         await client.connect()
         self.health.report(HEALTH_PART, State.UP)
         log.info("slack socket mode connected", attempts=retrying.statistics["attempt_number"])
-
-    def _connect_failed(self, state: RetryCallState) -> None:
-        """One line per failed attempt, saying when the next one comes; `/healthz` says
-        why Slack is not connected meanwhile."""
-        error = state.outcome.exception() if state.outcome is not None else None
-        why = f"{type(error).__name__}: {error}"
-        self.health.report(HEALTH_PART, State.DOWN, f"cannot connect, retrying ({why})")
-        log.warning(
-            "slack socket mode: could not open a connection, retrying",
-            attempt=state.attempt_number,
-            error=why,
-            retry_in=round(state.upcoming_sleep, 2),
-        )
 
 
 class SlackAdapter:
