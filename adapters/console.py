@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from bot.adapter import DeliveryError
+from bot.db.addresses import stored_threads
 from bot.db.models import Role
 from bot.directory import client_for, set_role
 from bot.events import Action, Actor, Address, Command, Inbound, Mention, ThreadReply
@@ -134,7 +135,7 @@ class ConsoleAdapter:
         self.state = ConsoleState()
         self._write = write or (lambda text: print(text, flush=True))
         self._ids = count(1)
-        self._threads = count(1)
+        self._threads: dict[str, Address] = {}  # by the number `/thread N` takes
         self._numbers = count(1)
         self._buttons: dict[int, tuple[str, str, Posted]] = {}
         self._running = False
@@ -151,7 +152,8 @@ class ConsoleAdapter:
         self._show(message, posted)
 
     async def open_thread(self, root: Posted, title: str) -> Address:
-        thread = root.address.in_thread(str(next(self._threads)))
+        number = str(max((int(n) for n in self._threads if n.isdecimal()), default=0) + 1)
+        thread = self._threads[number] = root.address.in_thread(number)
         self._write(f"  ↳ thread {thread.thread} in #{thread.channel} (`/thread {thread.thread}`)")
         return thread
 
@@ -169,7 +171,11 @@ class ConsoleAdapter:
         return await self.send(message.to(dm))
 
     async def start(self) -> None:
+        """Learn the threads of earlier sessions, so that new ones get numbers of their own."""
         self._running = True
+        async with self.bot.db.session() as session:
+            for address in await stored_threads(session, PLATFORM):
+                self._threads.setdefault(str(address.thread), address)
 
     async def stop(self) -> None:
         self._running = False
@@ -265,8 +271,7 @@ class ConsoleAdapter:
             case "as", (name, *rest):
                 await self._become(name, rest[0] if rest else Role.MEMBER.value)
             case "thread", (number,):
-                self.state.address = self.state.address.root.in_thread(number)
-                self._write(f"  (you are in #{self.state.address.channel} › thread {number})")
+                await self._enter(number)
             case "thread", ():
                 self.state.address = self.state.address.root
                 self._write(f"  (you are in #{self.state.address.channel})")
@@ -278,6 +283,16 @@ class ConsoleAdapter:
             case _:
                 self._write(f"  {CONSOLE_HELP}")
         return True
+
+    async def _enter(self, number: str) -> None:
+        """`/thread N` goes to thread N in whichever channel it is, as a click on Slack's
+        "N replies" would."""
+        thread = self._threads.get(number.lstrip("#"))
+        if thread is None:
+            self._write(f"  (there is no thread {number}: each opens as `↳ thread N`)")
+            return
+        self.state.address = thread
+        self._write(f"  (you are in #{thread.channel} › thread {thread.thread})")
 
     async def _click(self, number: int) -> None:
         found = self._buttons.get(number)

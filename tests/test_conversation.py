@@ -50,8 +50,10 @@ async def test_ask_escalate_answer_and_find_it_again(chat: Chat) -> None:
 async def test_caio_reply_in_queue_thread_is_relayed_and_teammates_are_not(chat: Chat) -> None:
     await chat.say("/caio escalate can we send customer emails to OpenAI under our DPA?")
     await chat.say("/as sam lead")
-    await chat.say("/channel caio-queue")
-    await chat.say("/thread 1")
+    # `/thread N` goes to that thread wherever it is; a thread that does not exist is refused,
+    # not entered, so nothing typed there is lost.
+    assert "there is no thread 7" in await chat.say("/thread 7")
+    assert "you are in #caio-queue › thread 1" in await chat.say("/thread 1")
     chatter = await chat.say("I think legal should look at this")
     assert "answered escalation" not in chatter
     await chat.say("/as dana caio")

@@ -149,3 +149,24 @@ async def test_a_question_being_answered_elsewhere_is_left_alone_until_that_stal
     await later.bot.drain()
     assert later.pop().count("› thread 1] caio-bot:") == 1
     assert len(await answers(later.bot)) == 1
+
+
+async def test_a_restarted_console_gives_new_threads_numbers_of_their_own(
+    processes: list[Chat], settings: Settings, clock: ManualClock
+) -> None:
+    """Thread numbers are the console's own: reused after a restart, the CAIO's reply in
+    the new escalation's thread would reach the old escalation's asker."""
+    first = await boot(processes, settings, clock)
+    await start(first.bot)
+    await first.say("/caio escalate is fine-tuning worth it for us?")
+    await stop(first.bot)
+
+    second = await boot(processes, settings, clock)
+    await start(second.bot)
+    queued = await second.say("/caio escalate should we self-host Llama?")
+    assert "Escalation #2" in queued and "thread 2 in #caio-queue" in queued
+
+    await second.say("/as dana caio")
+    assert "you are in #caio-queue › thread 2" in await second.say("/thread 2")
+    relayed = await second.say("Only once you have a GPU budget and an on-call for it.")
+    assert "answered escalation #2" in relayed and "#1" not in relayed
