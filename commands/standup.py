@@ -110,17 +110,22 @@ async def _participants(ctx: Context, names: list[str]) -> list[Member] | str:
     return found
 
 
-async def setup(ctx: Context, kind: ScheduleKind, text: str) -> None:
+async def setup(ctx: Context, kind: ScheduleKind, text: str, *, from_form: bool = False) -> None:
+    """Save the one-line setup form; a form's answers arrive here as that line too."""
     try:
         form = forms.parse(text, LONGEST_WINDOW[kind])
     except CalendarError as error:
-        await ctx.usage(str(error))
+        await (_refuse_answers(ctx, kind, str(error), text) if from_form else ctx.usage(str(error)))
         return
     people: list[Member] | None = None
     if form.participants is not None:
         resolved = await _participants(ctx, form.participants)
         if isinstance(resolved, str):
-            await ctx.reply(resolved, ephemeral=True)
+            await (
+                _refuse_answers(ctx, kind, resolved, text)
+                if from_form
+                else ctx.reply(resolved, ephemeral=True)
+            )
             return
         people = resolved
     now = ctx.bot.clock.now()
@@ -466,7 +471,17 @@ async def setup_submitted(ctx: Context, kind: ScheduleKind, value: str) -> None:
     if submission is None:
         await ctx.usage("That form could not be read.")
         return
-    await setup(ctx, kind, setup_line(submission))
+    await setup(ctx, kind, setup_line(submission), from_form=True)
+
+
+async def _refuse_answers(ctx: Context, kind: ScheduleKind, problem: str, line: str) -> None:
+    """A form closes when sent, so its answers come back as the one-line form: fixed and
+    sent again, nothing has to be typed twice."""
+    await ctx.reply(
+        f"{problem}\nNothing saved. Your answers as one line, to fix and send again:\n"
+        f"`/caio {kind} setup {line}`",
+        ephemeral=True,
+    )
 
 
 @registry.command("standup show", summary="This channel's stand-up", usage="standup show")

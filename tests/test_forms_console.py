@@ -128,13 +128,21 @@ async def test_checkin_setup_form_asks_how_often_and_keeps_the_answer(
     await chat.say("/cancel")
 
 
-async def test_standup_form_errors_read_like_the_one_line_form(chat: Chat, teams: Teams) -> None:
+async def test_a_refused_form_gives_the_answers_back_as_one_line(chat: Chat, teams: Teams) -> None:
+    """A form is gone once sent: the answers come back, to fix one word and send again."""
     await teams.be("sam", Role.LEAD)
     await chat.say("/caio standup setup")
-    for answer in ("25:99", "", "", "", ""):
+    for answer in ("08:45 Europe/Lisbon", "mon-thu", "4 hours please", "@sam", "What shipped?"):
         out = await chat.say(answer)
-    assert "Usage: `/caio standup setup" in out
+    assert "not a duration: '4 hours please'" in out and "Nothing saved" in out
     assert "There is no standup" in await chat.say("/caio standup show")
+
+    line = out.split("`")[-2]
+    assert line.startswith("/caio standup setup ") and "Europe/Lisbon" in line
+    saved = await chat.say(line.replace("'4 hours please'", "4h"))
+    assert "Stand-up set up" in saved
+    for kept in ("mon-thu at 08:45 Europe/Lisbon", "Participants: sam", "What shipped?"):
+        assert kept in saved
 
 
 async def test_save_this_thread_as_a_decision_drafts_one_from_the_thread(
