@@ -12,7 +12,14 @@ from bot.db.models import Client, Member, Role, Seniority
 from bot.directory import find_member
 from bot.message import Message
 from bot.permissions import CAIO
-from bot.practice.clients import ClientError, apply_setting, describe, setting_names, workspaces_of
+from bot.practice.clients import (
+    ClientError,
+    apply_setting,
+    check_queue,
+    describe,
+    setting_names,
+    workspaces_of,
+)
 from bot.registry import registry
 from bot.text import shorten
 
@@ -76,6 +83,7 @@ async def set_setting(ctx: Context, text: str) -> None:
         assert client is not None
         try:
             field = apply_setting(client, name, value)
+            await check_queue(session, client, from_chat=True)
         except ClientError as exc:
             await ctx.reply(str(exc), ephemeral=True)
             return

@@ -25,6 +25,7 @@ from bot.practice.clients import (
     ClientSpec,
     MemberSpec,
     apply_setting,
+    check_queue,
     describe,
     link,
     load_toml,
@@ -229,6 +230,7 @@ def set_fields(
         for person in _caio_specs(caio):
             await upsert_member(session, client.id, person)
             changed.append(f"{person.name} is CAIO")
+        await check_queue(session, client)
         await session.commit()
         return changed
 

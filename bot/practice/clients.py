@@ -92,6 +92,36 @@ def parse_queue(value: str) -> Address:
     return Address(*parts)
 
 
+async def check_queue(session: AsyncSession, client: Client, *, from_chat: bool = False) -> None:
+    """Refuse a queue whose answers nobody could give: the CAIO's replies are read only in
+    workspaces linked to a client. From chat, the queue stays in the client's own workspaces,
+    or one client's admin could send its escalations, AI drafts included, to another's."""
+    if not client.queue_address:
+        return
+    queue = Address.parse(client.queue_address)
+    where = f"{queue.platform}:{queue.workspace}"
+    owner = (
+        await session.exec(
+            select(Workspace.client_id).where(
+                Workspace.platform == queue.platform, Workspace.external_id == queue.workspace
+            )
+        )
+    ).first()
+    if owner is None:
+        raise ClientError(
+            f"{where} is linked to no client, so the CAIO's replies there would not be read. "
+            f"Link the CAIO's own workspace first, as a client where you have the caio role: "
+            f'`caio-bot clients add caio-hq "CAIO HQ" --{queue.platform} {queue.workspace} '
+            f"--caio {queue.platform}:<your user id>:<your name>`"
+        )
+    if from_chat and owner != client.id:
+        raise ClientError(
+            f"From chat the queue can only be in {client.name}'s own workspaces "
+            "(`/caio config queue here`); a queue in your own workspace is set with "
+            f"`caio-bot clients set {client.id} queue={where}:<channel>`."
+        )
+
+
 def queue_label(client: Client) -> str:
     if not client.queue_address:
         return "—"
@@ -302,6 +332,7 @@ async def save_spec(session: AsyncSession, spec: ClientSpec, now: datetime) -> C
         await link(session, spec.id, platform, external_id)
     for person in spec.members:
         await upsert_member(session, spec.id, person)
+    await check_queue(session, client)
     await session.commit()
     return client
 

@@ -37,6 +37,7 @@ def cli(*args: str) -> tuple[int, str]:
 
 
 def test_add_list_show_set(cli_env: str) -> None:
+    assert cli("clients", "add", "caio-hq", "CAIO HQ", "--slack", "T0CAIO")[0] == 0
     code, out = cli(
         "clients", "add", "acme", "Acme Robotics", "--slack", "T0ACME", "--discord", "9001",
         "--queue", "slack:T0CAIO:C0QUEUE", "--tz", "America/New_York", "--country", "US",
@@ -98,6 +99,7 @@ def test_bad_numbers_get_one_clear_line_from_every_door(cli_env: str) -> None:
 
 
 def test_import_a_toml_file(cli_env: str, tmp_path: Path) -> None:
+    assert cli("clients", "add", "caio-hq", "CAIO HQ", "--slack", "T0CAIO")[0] == 0
     path = tmp_path / "acme.toml"
     path.write_text(GOOD)
     code, out = cli("clients", "import", str(path))
@@ -141,7 +143,23 @@ def test_a_file_that_is_not_utf8_is_named_and_nothing_is_imported(
     assert cli("clients", "show", "acme")[0] == 1
 
 
-def test_the_shipped_example_imports(cli_env: str) -> None:
-    example = Path(__file__).parents[2] / "config" / "examples" / "client.toml"
-    code, out = cli("clients", "import", str(example))
-    assert code == 0, out
+def test_the_shipped_examples_import(cli_env: str) -> None:
+    examples = Path(__file__).parents[2] / "config" / "examples"
+    for name in ("caio-hq.toml", "client.toml"):
+        code, out = cli("clients", "import", str(examples / name))
+        assert code == 0, out
+
+
+def test_a_queue_nobody_could_answer_is_refused(cli_env: str) -> None:
+    """The CAIO's replies are read only where a workspace is linked: a queue elsewhere would
+    take escalations in and never answer them."""
+    code, out = cli(
+        "clients", "add", "acme", "Acme", "--slack", "T0ACME", "--queue", "slack:T0CAIO:C0Q"
+    )
+    assert code == 1 and "slack:T0CAIO is linked to no client" in out
+    assert 'caio-bot clients add caio-hq "CAIO HQ" --slack T0CAIO' in out
+    assert cli("clients", "show", "acme")[0] == 1  # nothing half-made
+    assert cli("clients", "add", "caio-hq", "CAIO HQ", "--slack", "T0CAIO")[0] == 0
+    assert cli("clients", "add", "acme", "Acme", "--queue", "slack:T0CAIO:C0Q")[0] == 0
+    code, out = cli("clients", "set", "acme", "queue=discord:999:123")
+    assert code == 1 and "discord:999 is linked to no client" in out

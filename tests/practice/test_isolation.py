@@ -115,3 +115,19 @@ async def test_cli_exports_and_reports_one_client_only(
     assert SECRET_TOPIC not in theirs and "vector" not in theirs
     ours = await asyncio.to_thread(run, "advice", "export", "--client", "demo")
     assert SECRET_TOPIC in ours and "Globex" not in ours
+
+
+async def test_a_clients_admin_cannot_move_its_queue_into_another_clients_workspace(
+    chat: Chat, teams: Teams
+) -> None:
+    """Another client's channel would receive our escalations, AI drafts included, and its
+    CAIO or admins could answer them as our CAIO."""
+    await teams.be("amy", Role.ADMIN)
+    refused = await chat.say("/caio config set queue console:globex:general")
+    assert "only be in Demo Co's own workspaces" in refused
+    assert "caio-bot clients set demo queue=console:globex:<channel>" in refused
+    assert "caio-queue" in await chat.say("/caio config show")  # unchanged
+
+    assert "set to console:console:caio-inbox" in await chat.say(
+        "/caio config set queue console:console:caio-inbox"
+    )
