@@ -78,13 +78,15 @@ class ImportError_(ValueError):
     """A line that cannot be imported; the message names the line."""
 
 
-def parse_jsonl(lines: Iterable[str]) -> list[ImportLine]:
+def parse_jsonl(lines: Iterable[str], only_client: str | None = None) -> list[ImportLine]:
+    """The file's lines; with `only_client` (the operator's `--client`), a line naming
+    another client is an error: one client's FAQ must never become another's advice."""
     parsed: list[ImportLine] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            parsed.append(ImportLine.model_validate(json.loads(line)))
+            entry = ImportLine.model_validate(json.loads(line))
         except json.JSONDecodeError as exc:
             raise ImportError_(f"line {number}: not JSON ({exc.msg})") from None
         except ValidationError as exc:
@@ -92,6 +94,11 @@ def parse_jsonl(lines: Iterable[str]) -> list[ImportLine]:
                 f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
             )
             raise ImportError_(f"line {number}: {problems}") from None
+        if only_client is not None and entry.client not in (None, only_client):
+            raise ImportError_(
+                f"line {number}: for client {entry.client!r}, not {only_client!r} (--client)"
+            )
+        parsed.append(entry)
     return parsed
 
 

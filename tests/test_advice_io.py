@@ -119,6 +119,25 @@ async def test_an_unknown_client_imports_nothing(
     assert await advice_rows(chat) == []
 
 
+async def test_an_import_for_one_client_refuses_lines_of_another(
+    chat: Chat, database_url: str, tmp_path: Path
+) -> None:
+    """`--client globex` says whose FAQ this is: a line naming another client would put
+    Globex's content where Acme's `/caio ask` cites it."""
+    async with chat.bot.db.session() as session:
+        await ensure_client(session, "globex", name="Globex", now=chat.bot.clock.now())
+    rows = [{**FAQ[0], "client": "globex"}, FAQ[1], {**FAQ[0], "client": "demo"}]
+    path = write_jsonl(tmp_path / "globex.jsonl", rows)
+    result = await cli(database_url, "advice", "import", str(path), "--client", "globex")
+    assert result.exit_code == 1
+    assert "line 3: for client 'demo', not 'globex' (--client); nothing imported" in result.stderr
+    assert await advice_rows(chat) == []
+
+    result = await cli(database_url, "advice", "import", str(path))  # each line's own client
+    assert result.exit_code == 0, result.output
+    assert sorted(a.client_id for a in await advice_rows(chat)) == ["demo", "demo", "globex"]
+
+
 async def test_secrets_in_an_import_are_redacted(
     chat: Chat, database_url: str, tmp_path: Path
 ) -> None:

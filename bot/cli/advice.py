@@ -59,16 +59,18 @@ async def _export(fmt: str, client: str | None) -> str | None:
 @app.command("import")
 def import_cmd(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="a .jsonl file"),
-    client: str = typer.Option("demo", "--client", help="client for lines without one"),
+    client: str | None = typer.Option(
+        None, "--client", help="the client of every line (a line naming another is refused)"
+    ),
 ) -> None:
     """Bring an existing FAQ, advice history or `advice export` in; entries already present
-    are skipped."""
+    are skipped. Without --client, each line's own `client` (or `demo`)."""
     try:
-        lines = parse_jsonl(read_import(file).splitlines())
+        lines = parse_jsonl(read_import(file).splitlines(), only_client=client)
     except ImportError_ as exc:
         typer.echo(f"{file}: {exc}; nothing imported", err=True)
         raise typer.Exit(1) from None
-    added, skipped = asyncio.run(_import(lines, client))
+    added, skipped = asyncio.run(_import(lines, client or "demo"))
     already = f"; skipped {skipped} already present" if skipped else ""
     typer.echo(f"imported {added} advice entries{already}")
 
