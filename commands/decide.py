@@ -227,20 +227,31 @@ async def _draft_from_thread(ctx: Context, text: str, history: tuple[str, ...] =
             decisions.render(decision),
             title="Draft decision from this thread",
             notes=("Accept it, or record an edited version with `/caio decide …`.",),
-            actions=(Button("decision.accept", "Accept", str(decision.number), "primary"),),
+            actions=(
+                Button(
+                    "decision.accept",
+                    "Accept",
+                    f"{decision.client_id}/{decision.number}",
+                    "primary",
+                ),
+            ),
         )
     )
 
 
 @registry.action("decision.accept")
 async def accept(ctx: Context, value: str) -> None:
+    """The button names the draft's client as well as its number (ADR numbers are per
+    client): in a channel two clients share, a click must not accept the clicker's own
+    client's ADR of that number. Buttons from before carry the number alone."""
     if not ctx.may("decide"):
         await ctx.refuse("decide")
         return
+    client_id, _, typed = value.rpartition("/")
     async with ctx.bot.db.session() as session:
         decision = (
             await decisions.by_number(session, ctx.client_id, number)
-            if (number := row_id(value)) is not None
+            if (number := row_id(typed)) is not None and client_id in ("", ctx.client_id)
             else None
         )
         if decision is None:

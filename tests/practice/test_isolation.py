@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.db.models import Role
+from bot.db.models_practice import Decision, DecisionStatus
 from bot.events import Action, Actor, Address
 from tests.conftest import Chat
 from tests.practice.conftest import OTHER, Teams, uploaded
@@ -131,3 +132,39 @@ async def test_a_clients_admin_cannot_move_its_queue_into_another_clients_worksp
     assert "set to console:console:caio-inbox" in await chat.say(
         "/caio config set queue console:console:caio-inbox"
     )
+
+
+async def test_accept_on_one_clients_draft_never_accepts_anothers(
+    chat: Chat, teams: Teams
+) -> None:
+    """ADR numbers are per client: in a channel both clients' people see (Slack Connect),
+    Globex's lead clicking Accept on Demo's ADR-001 must not accept Globex's ADR-001."""
+    await chat.say("/caio escalate should we fine-tune or use RAG for the support bot?")
+    await teams.be("dana", Role.CAIO)
+    await chat.say("/caio answer 1 RAG first: your docs change weekly.")
+    await teams.be("sam", Role.LEAD)
+    teams.go("caio-queue", "1")
+    draft = await chat.say("/caio decide from-thread RAG before fine-tuning")
+    _, value, _ = chat.adapter._buttons[int(chat.button(draft, "Accept"))]
+    async with chat.bot.db.session() as session:
+        session.add(
+            Decision(
+                client_id=OTHER,
+                number=1,
+                title="Globex's own draft",
+                decided_by="gil",
+                status=DecisionStatus.PROPOSED,
+                decided_at=chat.bot.clock.now(),
+            )
+        )
+        await session.commit()
+
+    await teams.be("gil", Role.LEAD, client=OTHER)
+    shared = Address("console", OTHER, "caio-queue", "1")  # the click comes from Globex's side
+    click = Action("decision.accept", value, Actor("console", "gil", "gil"), shared, "0")
+    await chat.bot.dispatch(click, chat.adapter)
+    assert "That decision is no longer available" in chat.pop()
+    assert "(proposed" in await chat.say("/caio decisions 1")
+
+    await teams.be("sam", Role.LEAD)
+    assert "ADR-001 accepted by sam" in await chat.say(chat.button(draft, "Accept"))
