@@ -108,18 +108,12 @@ async def log(ctx: Context, text: str) -> None:
         return
     client = ctx.client
     words = note.split()
-    if len(words) > 1 and words[-1] != ctx.client_id:
-        async with ctx.bot.db.session() as session:
-            named = await session.get(Client, words[-1])
-        if named is not None:
-            other = await _caio_client(ctx, words[-1])
-            if other is None:
-                await ctx.reply(
-                    "You can only log hours for clients where you are the CAIO.",
-                    ephemeral=True,
-                )
-                return
-            client, note = other, " ".join(words[:-1])
+    # A last word naming another client of the caller's logs there. A client they are not
+    # the CAIO of is a word of the note, as an unknown one is: a refusal would tell a
+    # client's admin which other clients the CAIO has. The reply names where it went.
+    other = await _caio_client(ctx, words[-1]) if len(words) > 1 else None
+    if other is not None and other.id != ctx.client_id:
+        client, note = other, " ".join(words[:-1])
     await _log(ctx, client, minutes, note.strip())
 
 

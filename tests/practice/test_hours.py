@@ -75,13 +75,14 @@ async def test_bad_input_and_members(chat: Chat, teams: Teams) -> None:
 
 async def test_log_for_another_client_only_where_caio(chat: Chat, teams: Teams) -> None:
     await teams.be("dana", Role.CAIO)
-    refused = await chat.say(f"/caio hours log 1h roadmap workshop {OTHER}")
-    assert "only log hours for clients where you are the CAIO" in refused
+    # Not their client: a word of the note, logged here, as the reply says.
+    kept = await chat.say(f"/caio hours log 1h roadmap workshop {OTHER}")
+    assert f"Logged 1 h for Demo Co: roadmap workshop {OTHER}" in kept
     await teams.be("dana", Role.CAIO, client=OTHER)
     await teams.be("dana", Role.CAIO)
     logged = await chat.say(f"/caio hours log 1h roadmap workshop {OTHER}")
     assert "Logged 1 h for Globex: roadmap workshop" in logged
-    assert "0 h logged in 2026-11" in await chat.say("/caio hours")  # nothing on Demo Co
+    assert "1 h logged in 2026-11" in await chat.say("/caio hours")  # only the first
 
 
 async def test_answering_an_escalation_logs_30_minutes_in_one_click(

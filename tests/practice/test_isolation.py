@@ -82,8 +82,11 @@ async def test_another_clients_caio_sees_nothing_of_ours(chat: Chat, teams: Team
     click = Action("hours.log_escalation", "1", Actor("console", "eve", "eve"), here, "0")
     await chat.bot.dispatch(click, chat.adapter)
     assert "That escalation is no longer available" in chat.pop()
-    refused = await chat.say("/caio hours log 1h sneaky demo")
-    assert "only log hours for clients where you are the CAIO" in refused
+    # Demo is a word of the note, as an unknown client would be: nothing says it exists.
+    assert "Logged 1 h for Globex: sneaky demo" in await chat.say("/caio hours log 1h sneaky demo")
+    assert "Logged 1 h for Globex: sneaky nobody" in await chat.say(
+        "/caio hours log 1h sneaky nobody"
+    )
 
     await teams.be("dana", Role.CAIO)
     assert "2 h logged" in await chat.say("/caio hours")  # Demo Co's hours untouched
@@ -134,9 +137,7 @@ async def test_a_clients_admin_cannot_move_its_queue_into_another_clients_worksp
     )
 
 
-async def test_accept_on_one_clients_draft_never_accepts_anothers(
-    chat: Chat, teams: Teams
-) -> None:
+async def test_accept_on_one_clients_draft_never_accepts_anothers(chat: Chat, teams: Teams) -> None:
     """ADR numbers are per client: in a channel both clients' people see (Slack Connect),
     Globex's lead clicking Accept on Demo's ADR-001 must not accept Globex's ADR-001."""
     await chat.say("/caio escalate should we fine-tune or use RAG for the support bot?")
