@@ -3,12 +3,11 @@ in the ADR shape, typed as a form or drafted from a thread, searchable, supersed
 
 from __future__ import annotations
 
-import openai
-import structlog
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import forms
+from bot.advisor.redact import redact
 from bot.context import Context
 from bot.db.models import Advice, Escalation, Question
 from bot.db.models_practice import Decision, DecisionStatus
@@ -18,8 +17,6 @@ from bot.message import Button, Message
 from bot.practice import decisions
 from bot.registry import registry
 from bot.text import row_id, shorten
-
-log = structlog.get_logger(__name__)
 
 
 async def _save(
@@ -204,7 +201,8 @@ async def _draft_from_thread(ctx: Context, text: str, history: tuple[str, ...] =
         return
     # What people said in the thread, when the platform gave it, is the discussion itself;
     # our own record (question, answers, escalation) stands in when it did not.
-    lines = list(history) or await _thread_lines(ctx, ctx.address)
+    # Raw chat: a secret pasted in the thread must not enter the decision log.
+    lines = [redact(line) for line in history] or await _thread_lines(ctx, ctx.address)
     if not lines:
         await ctx.reply(
             f"I have no record of this thread. Record it with `/caio {decisions.FORM}`.",
@@ -212,15 +210,12 @@ async def _draft_from_thread(ctx: Context, text: str, history: tuple[str, ...] =
         )
         return
     draft = decisions.compose_from_thread(lines, text.strip())
-    llm = ctx.bot.advisor.llm
-    if llm is not None:
-        try:
-            reply = await llm.complete(decisions.draft_messages(lines, text.strip()))
-            drafted = decisions.parse_form(reply)
-            if not decisions.missing(drafted):
-                draft = drafted
-        except openai.APIError as exc:
-            log.warning("model unavailable, composing the decision draft", error=str(exc))
+    reply = await ctx.bot.advisor.write(
+        decisions.draft_messages(lines, text.strip()), "decision draft"
+    )
+    drafted = decisions.parse_form(reply) if reply else None
+    if drafted is not None and not decisions.missing(drafted):
+        draft = drafted
     decision = await _save(ctx, draft, DecisionStatus.PROPOSED, ctx.address.key)
     await ctx.reply(
         Message(

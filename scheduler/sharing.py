@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import structlog
 from sqlmodel import col, select
 
 from bot.core import Bot
@@ -19,8 +18,6 @@ from bot.db.models_schedule import ShareItem
 from bot.events import Address
 from bot.message import Message
 from bot.text import shorten, terms
-
-log = structlog.get_logger(__name__)
 
 _DIGEST_SYSTEM = (
     "You write a short weekly knowledge-sharing post for a development team on behalf of "
@@ -92,17 +89,15 @@ async def _digest(bot: Bot, client: Client, now: datetime, channel: Address) -> 
         for a in week[:8]
     ]
     body = "What the team learned this week:\n" + "\n".join(entries)
-    if bot.advisor.llm is not None:
-        try:
-            body = await bot.advisor.llm.complete(
-                [
-                    {"role": "system", "content": _DIGEST_SYSTEM},
-                    {"role": "user", "content": "\n".join(entries) + f"\n\nTip: {tip_line}"},
-                ]
-            )
-            tip_line = ""
-        except Exception:
-            log.exception("digest summary failed; posting the entries themselves", client=client.id)
+    summary = await bot.advisor.write(
+        [
+            {"role": "system", "content": _DIGEST_SYSTEM},
+            {"role": "user", "content": "\n".join(entries) + f"\n\nTip: {tip_line}"},
+        ],
+        "weekly digest",
+    )
+    if summary is not None:
+        body, tip_line = summary, ""
     return Message(
         "\n\n".join(p for p in (body, tip_line) if p),
         title="This week in AI",

@@ -50,11 +50,28 @@ class Draft:
 
 
 class Advisor:
+    """Answers questions from the client's sources, and writes the model's other texts."""
+
     def __init__(self, db: Database, retriever: Retriever, llm: LLM | None, context_chars: int):
         self.db = db
         self.retriever = retriever
         self.llm = llm
         self.context_chars = context_chars
+
+    async def write(self, messages: list[dict[str, str]], purpose: str) -> str | None:
+        """The model's text for a job besides answering (a decision draft from a thread, a
+        weekly digest), or None when there is no model or it failed: the caller then uses
+        its own composition. Every message is redacted first, as a question's history is,
+        since chat lines reach the model here too."""
+        if self.llm is None:
+            return None
+        redacted = [{**m, "content": redact(m["content"])} for m in messages]
+        try:
+            text = await self.llm.complete(redacted)
+        except (openai.APIError, ModelError) as exc:
+            log.warning("model unavailable, composing without it", purpose=purpose, error=str(exc))
+            return None
+        return text.strip() or None
 
     async def draft(
         self,

@@ -11,7 +11,7 @@ import pytest
 from bot.clock import ManualClock
 from config.settings import Settings
 from tests.conftest import make_settings
-from tests.slack.conftest import DANA, GENERAL, SAM, SECRET, SlackHarness, running_slack
+from tests.slack.conftest import CAIO, DANA, GENERAL, SAM, SECRET, SlackHarness, running_slack
 from tests.standins.openai_server import OpenAIStandIn
 from tests.standins.slack_api import BOT_TOKEN, SlackStandIn
 
@@ -103,3 +103,31 @@ async def test_a_deleted_placeholder_still_gets_the_answer_below_it(
     assert answer.args["thread_ts"] == event["thread_ts"]
     assert "golden set of 50 real questions" in answer.text
     assert answer.buttons == ["Helpful", "Not helpful", "Escalate"]
+
+
+async def test_a_thread_saved_as_a_decision_reaches_the_model_and_the_log_redacted(
+    slack: SlackHarness, llm: OpenAIStandIn
+) -> None:
+    """A thread is raw chat: a key pasted there must reach neither the model nor the
+    decision log, as it reaches neither from a question."""
+    key = "sk-proj-" + "Ab3De5Gh7Jk9Mn2Pq4St6Vw8Yz" * 2 + "T3BlbkFJ" + "Q1w2E3r4T5y6U7i8O9p0" * 3
+    root = slack.api.add_message(GENERAL, SAM, "Which key should the eval job use?")
+    slack.api.add_message(GENERAL, DANA, f"use {key} for now, rotate later", root["ts"])
+    await slack.event(
+        {
+            "type": "app_mention",
+            "user": CAIO,
+            "text": "<@UBOT> save this thread as a decision: Eval job key",
+            "ts": slack.api.next_ts(),
+            "thread_ts": root["ts"],
+            "channel": GENERAL,
+        }
+    )
+    await slack.settle()
+
+    prompt = "\n".join(str(m["content"]) for m in llm.chat_requests[-1]["messages"])
+    assert "rotate later" in prompt and "[REDACTED:openai-key]" in prompt
+    assert key not in prompt
+    draft = slack.api.delivered("chat.postMessage")[-1]
+    assert "Draft decision from this thread" in draft.text
+    assert "rotate later" in draft.text and key not in draft.text
