@@ -94,12 +94,28 @@ class Registry:
         return [s for s in self.commands.values() if s.words[0] == head and not s.hidden]
 
     def heads(self) -> list[str]:
-        seen: dict[str, None] = {}
-        for spec in self.commands.values():
-            if not spec.hidden:
-                seen.setdefault(spec.words[0], None)
-        return list(seen)
+        """The subcommands' first words, in the order of the chat grammar (what a developer
+        uses most first), then any others by name."""
+        seen = {spec.words[0] for spec in self.commands.values() if not spec.hidden}
+        return sorted(seen, key=lambda h: (HELP_ORDER.index(h) if h in HELP_ORDER else 99, h))
 
+
+HELP_ORDER = (
+    "ask",
+    "escalate",
+    "answer",
+    "advice",
+    "standup",
+    "checkin",
+    "share",
+    "decide",
+    "decisions",
+    "radar",
+    "hours",
+    "report",
+    "config",
+    "help",
+)
 
 registry = Registry()
 

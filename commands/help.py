@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.message import Message
-from bot.registry import registry
+from bot.registry import Spec, registry
 
 
 @registry.command(
@@ -33,9 +33,10 @@ async def show_help(ctx: Context, text: str) -> None:
         return
     lines = []
     for head in registry.heads():
-        specs = [s for s in registry.family(head) if ctx.may(s.name)]
-        if specs:
-            lines.append(f"`/caio {specs[0].usage}` — {specs[0].summary}")
+        family = registry.family(head)
+        usages = _runnable_usages(ctx, family)
+        if usages:
+            lines.append(f"`/caio {'` · `/caio '.join(usages)}` — {family[0].summary}")
     await ctx.reply(
         Message(
             "\n".join(lines),
@@ -44,3 +45,22 @@ async def show_help(ctx: Context, text: str) -> None:
         ),
         ephemeral=True,
     )
+
+
+def _runnable_usages(ctx: Context, family: list[Spec]) -> list[str]:
+    """The usage lines of a subcommand family that the caller may run: the family's own
+    line when they may run all of it, else each of theirs, so that a member is not shown
+    `standup setup|pause|…` only to be refused."""
+    runnable = [s for s in family if ctx.may(s.name)]
+    if len(runnable) == len(family) or not runnable:
+        return [runnable[0].usage] if runnable else []
+    head, *others = family
+    refused = {s.words[1] for s in others if s not in runnable}
+    words = head.usage.split()
+    usages = [s.usage for s in runnable if s is not head]
+    if head in runnable and len(words) > 1 and words[1].split("|")[0] not in {
+        s.words[1] for s in others
+    }:  # the head runs on its own (`radar`, `decisions …`), not only lists the others
+        mentions_refused = any(word in head.usage for word in refused)
+        usages.insert(0, head.name if mentions_refused else head.usage)
+    return usages

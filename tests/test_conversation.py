@@ -97,6 +97,14 @@ async def test_help_lists_what_the_caller_may_run(chat: Chat) -> None:
     member_help = await chat.say("/caio help")
     assert "`/caio ask <question>`" in member_help
     assert "/caio answer" not in member_help
+    # A family a member runs only part of shows that part, not the lead's commands.
+    assert "`/caio standup show` · `/caio standup why`" in member_help
+    assert "`/caio radar` · `/caio radar history <tech>`" in member_help
+    for refused in ("setup", "pause", "radar set", "share add", "/caio decide "):
+        assert refused not in member_help, refused
+    # In the grammar's order: asking first, help last.
+    lines = [line.split("`")[1] for line in member_help.splitlines() if "`/caio" in line]
+    assert lines[0] == "/caio ask <question>" and lines[-1].startswith("/caio help")
     await chat.say("/as dana caio")
     assert "`/caio answer <id> <text>`" in await chat.say("/caio help")
     usage = await chat.say("/caio help ask")
