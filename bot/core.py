@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 import structlog
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.adapter import Adapter, DeliveryError, Responder
 from bot.advisor.service import Advisor
@@ -28,6 +29,10 @@ log = structlog.get_logger(__name__)
 UNLINKED = (
     "This workspace is not linked to a client yet. "
     "Your CAIO can link it with `caio-bot clients add`."
+)
+DATABASE_DOWN = (
+    "I can't reach my database right now, so I couldn't do that (ref `{ref}`). "
+    "Please try again in a minute."
 )
 DIRECT_HINT = (
     "I only take commands here: ask with `/caio ask <question>`, answer a stand-up or "
@@ -120,6 +125,11 @@ class Bot:
         except DeliveryError as exc:  # the platform's refusal, which the user can act on
             log.warning("post refused", reason=str(exc), inbound=type(inbound).__name__)
             await self._tell(responder, inbound, f"I couldn't post that: {exc}.")
+        except (OperationalError, InterfaceError):  # the database is down or restarting
+            ref = uuid.uuid4().hex[:8]
+            log.exception("database unavailable", ref=ref, inbound=type(inbound).__name__)
+            FAILURES.labels(type(inbound).__name__).inc()
+            await self._tell(responder, inbound, DATABASE_DOWN.format(ref=ref))
         except Exception:
             ref = uuid.uuid4().hex[:8]
             # `event` is structlog's own positional argument: name the kind otherwise.

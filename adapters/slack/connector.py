@@ -397,7 +397,11 @@ class SlackAdapter:
             except SlackApiError:
                 log.exception("could not update the clicked message")
 
-        at_root = await self._at_root(action)
+        try:
+            at_root = await self._at_root(action)
+        except Exception:  # the database is down: the click still gets its answer below
+            log.exception("could not look up the clicked message's first part")
+            at_root = action
         responder = SlackResponder(
             self,
             action.actor.id,
@@ -423,20 +427,30 @@ class SlackAdapter:
         team = ce.team_of(body)
         history: tuple[str, ...] = ()
         if ce.in_thread(event):
-            web_client = await self.web_api(team)
-            replies = await web_client.conversations_replies(
-                channel=event["channel"], ts=event["thread_ts"], limit=50
-            )
-            messages = replies.get("messages") or []
-            names = {
-                m["user"]: await self.name_of(team, m["user"])
-                for m in messages
-                if m.get("user") and not m.get("bot_id")
-            }
-            history = ce.history_from(messages, event["ts"], names, BOT_NAME)
+            history = await self._thread_history(team, event)
         name = await self.name_of(team, event["user"])
         mention = ce.mention_from(event, team, name, bot_user, history)
         await self._dispatch(mention, SlackResponder(self, event["user"]))
+
+    async def _thread_history(self, team: str, event: Mapping[str, Any]) -> tuple[str, ...]:
+        """What was said in the mention's thread; nothing when Slack will not say (rate
+        limited past the retries, down): the mention is answered without it, not dropped,
+        since its event is already claimed and Slack's resend would be ignored."""
+        web_client = await self.web_api(team)
+        try:
+            replies = await web_client.conversations_replies(
+                channel=event["channel"], ts=event["thread_ts"], limit=50
+            )
+        except SlackClientError:
+            log.warning("thread history unavailable, answering without it", exc_info=True)
+            return ()
+        messages = replies.get("messages") or []
+        names = {
+            m["user"]: await self.name_of(team, m["user"])
+            for m in messages
+            if m.get("user") and not m.get("bot_id")
+        }
+        return ce.history_from(messages, event["ts"], names, BOT_NAME)
 
     async def _thread_reply(self, body: Mapping[str, Any]) -> None:
         event = body["event"]

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import select
 
 from bot.answering import resume_pending
@@ -119,3 +122,46 @@ async def test_an_event_the_database_cannot_take_is_not_acknowledged(
     await slack.settle()
     assert again.status == 200
     assert len(_answers(slack)) == 1
+
+
+@asynccontextmanager
+async def database_down(slack: SlackHarness) -> AsyncIterator[None]:
+    """The database stops taking connections, as while it restarts: new connections go to
+    a port nothing listens on and are refused by the real driver."""
+    db = slack.bot.db
+    real = db.engine
+    db.engine = create_async_engine("postgresql+psycopg://caio@127.0.0.1:9/caio")
+    try:
+        yield
+    finally:
+        await db.engine.dispose()
+        db.engine = real
+
+
+async def test_a_click_while_the_database_is_down_is_answered_with_try_again(
+    slack: SlackHarness,
+) -> None:
+    await slack.command("ask how should we evaluate our RAG pipeline before launch?")
+    await slack.settle()
+    (answer,) = [c for c in slack.api.delivered("chat.postMessage") if "Helpful" in c.buttons]
+    async with database_down(slack):
+        clicked = await slack.click(answer, "Helpful")
+        await slack.settle()
+    assert clicked.status == 200
+    said = slack.api.calls("response_url")[-1].args["text"]
+    assert "can't reach my database right now" in said and "try again in a minute" in said
+
+
+async def test_a_thread_mention_slack_will_not_show_the_thread_of_is_still_answered(
+    slack: SlackHarness,
+) -> None:
+    """The event is claimed before the ack, so Slack's resend would be ignored: a thread
+    history Slack refuses (a private channel without the scope) must not cost the answer."""
+    root = slack.api.add_message(GENERAL, DANA, "We ship the RAG bot next week")
+    slack.api.fail_next(
+        "conversations.replies", 200, error="missing_scope", needed="groups:history"
+    )
+    await slack.event({**MENTION, "ts": slack.api.next_ts(), "thread_ts": root["ts"]})
+    await slack.settle()
+    (answer,) = [c for c in slack.api.delivered("chat.postMessage") if "Helpful" in c.buttons]
+    assert answer.args["thread_ts"] == root["ts"] and "Playbook:" in answer.text
