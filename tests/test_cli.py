@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -196,3 +197,36 @@ def test_port_zero_is_refused_not_logged_as_another_port(
 ) -> None:
     done = caio_bot(*args, env=env_for(database_url, **extra), cwd=tmp_path)
     assert (done.returncode, done.stderr, done.stdout) == (1, says + "\n", "")
+
+
+def test_a_server_logs_only_json_lines_and_nothing_misleading(
+    tmp_path: Path, database_url: str
+) -> None:
+    """A log collector parses every line, the libraries' too (APScheduler says it started);
+    and Bolt's notice of file-based OAuth stores, which nothing uses, is not among them."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [CAIO_BOT, "serve", "--port", str(port)],
+        env=env_for(
+            database_url,
+            CAIO_LOG_LEVEL="INFO",
+            SLACK_CLIENT_ID="1234.5678",
+            SLACK_CLIENT_SECRET="s3cr3t",
+            SLACK_SIGNING_SECRET="8f742231b10e8888abcd99yyyzzz85a5",
+        ),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_until_up(proc, port)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    lines = [json.loads(line) for line in stderr.splitlines() if line.strip()]
+    assert any(line.get("logger", "").startswith("apscheduler") for line in lines), stderr
+    assert not any("file-based" in line["event"] for line in lines), stderr

@@ -17,6 +17,7 @@ import aiohttp
 import structlog
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.logger.messages import (
+    info_default_oauth_settings_loaded,
     warning_client_prioritized_and_token_skipped,
     warning_token_skipped,
 )
@@ -74,10 +75,18 @@ class TokenIdentity:
 
 
 class _TokenNoise(logging.Filter):
-    """Bolt reads SLACK_BOT_TOKEN from the environment itself and warns that our client or
-    authorize wins over it; we resolve the token from the settings on purpose."""
+    """Bolt reads SLACK_BOT_TOKEN, SLACK_CLIENT_ID and SLACK_CLIENT_SECRET from the
+    environment itself: it warns that our client or authorize wins over the token, and
+    announces file-based installation and state stores that nothing of ours uses (our
+    authorize and our OAuth routes use the database's). Both would mislead an operator."""
 
-    NOISE = frozenset({warning_client_prioritized_and_token_skipped(), warning_token_skipped()})
+    NOISE = frozenset(
+        {
+            warning_client_prioritized_and_token_skipped(),
+            warning_token_skipped(),
+            info_default_oauth_settings_loaded(),
+        }
+    )
 
     def filter(self, record: logging.LogRecord) -> bool:
         return record.getMessage() not in self.NOISE
