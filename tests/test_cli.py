@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import socket
 import sqlite3
@@ -219,14 +220,21 @@ def test_a_server_logs_only_json_lines_and_nothing_misleading(
         stderr=subprocess.PIPE,
         text=True,
     )
+    assert proc.stderr is not None
+    seen: list[str] = []
     try:
-        wait_until_up(proc, port)
+        deadline = time.monotonic() + 30
+        while not any("apscheduler" in line for line in seen):  # the scheduler starts last
+            assert time.monotonic() < deadline and proc.poll() is None, "".join(seen)
+            if select.select([proc.stderr], [], [], 0.5)[0]:
+                seen.append(proc.stderr.readline())
         proc.send_signal(signal.SIGTERM)
-        _, stderr = proc.communicate(timeout=20)
+        _, rest = proc.communicate(timeout=20)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+    stderr = "".join(seen) + rest
     lines = [json.loads(line) for line in stderr.splitlines() if line.strip()]
     assert any(line.get("logger", "").startswith("apscheduler") for line in lines), stderr
     assert not any("file-based" in line["event"] for line in lines), stderr
