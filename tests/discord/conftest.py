@@ -75,7 +75,7 @@ def discord_settings(database_url: str, api: DiscordStandIn, **overrides: Any) -
         "discord_token": "test-token",
         "discord_api_url": api.api_url,
         "discord_gateway_url": api.gateway_url,
-        "discord_roles": "CAIO:caio, Tech Leads:lead",
+        "discord_roles": f"{CAIO_ROLE}:caio, Tech Leads:lead",
     }
     values.update(overrides)
     return make_settings(database_url, **values)
