@@ -757,6 +757,18 @@ class DiscordAdapter:
         self._remember_dm(int(dm["id"]), workspace)
         return await self.send(message.to(Address(PLATFORM, workspace, str(dm["id"]))))
 
+    async def has_member(self, workspace: str, user_id: str) -> bool:
+        """Asked of Discord (GET /guilds/{guild}/members/{user}; no privileged intent, and
+        a `web` process has no member cache): 404 for anyone not in the guild."""
+        if not (workspace.isdigit() and user_id.isdigit()):
+            return False
+        await self._after_login()
+        try:
+            await self.client.http.get_member(int(workspace), int(user_id))
+        except discord.NotFound:
+            return False
+        return True
+
     # -- inbound ---------------------------------------------------------------------------
     async def on_command(
         self, interaction: discord.Interaction[Any], text: str, *, private: bool
