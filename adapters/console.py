@@ -170,6 +170,10 @@ class ConsoleAdapter:
         dm = Address(PLATFORM, workspace, f"@{user_id}")
         return await self.send(message.to(dm))
 
+    async def has_member(self, workspace: str, user_id: str) -> bool:
+        """The console is one workspace that everyone typing in it belongs to."""
+        return True
+
     async def start(self) -> None:
         """Learn the threads of earlier sessions, so that new ones get numbers of their own."""
         self._running = True

@@ -81,14 +81,22 @@ async def _schedule_here(ctx: Context, kind: ScheduleKind) -> Schedule | None:
 
 
 async def _participants(ctx: Context, names: list[str]) -> list[Member] | str:
-    """Members named in a setup line; a sentence naming the unknown ones otherwise."""
+    """Members named in a setup line; a sentence naming the unknown ones, or those who are
+    not in this workspace, otherwise. A platform mention of someone new is asked of the
+    platform: ids are public, and one client must not be able to prompt (and so collect
+    the answers of) another client's people."""
     found: list[Member] = []
     unknown: list[str] = []
+    outsiders: list[str] = []
+    adapter = ctx.bot.adapter_for(ctx.address)
     async with ctx.bot.db.session() as session:
         for word in names:
             user_id, name = forms.mention(word)
             member = await find_member(session, ctx.client_id, user_id or name)
             if member is None and user_id:
+                if not await adapter.has_member(ctx.address.workspace, user_id):
+                    outsiders.append(word)
+                    continue
                 member = Member(
                     client_id=ctx.client_id,
                     platform=ctx.address.platform,
@@ -102,6 +110,11 @@ async def _participants(ctx: Context, names: list[str]) -> list[Member] | str:
                 unknown.append("@" + name)
             elif member.id not in {m.id for m in found}:
                 found.append(member)
+    if outsiders:
+        return (
+            f"{', '.join(outsiders)} {'is' if len(outsiders) == 1 else 'are'} not in this "
+            "workspace, so I can't add them as participants here."
+        )
     if unknown:
         return (
             f"I don't know {', '.join(unknown)} yet: they need to use caio-bot once "

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.roles import parse_role_map
 
 PLAYBOOK_DIR = Path(__file__).parent / "playbook"
 
@@ -70,6 +72,17 @@ class Settings(BaseSettings):
     playbook_dir: Path | None = Field(None, alias="CAIO_PLAYBOOK_DIR")
     log_level: str = Field("INFO", alias="CAIO_LOG_LEVEL")
     port: int = 3000
+
+    @field_validator("discord_roles")
+    @classmethod
+    def _roles_readable(cls, spec: str) -> str:
+        """A mapping that would grant the CAIO's rights to a role anyone can create stops
+        the process at start, rather than being found out by a client."""
+        try:
+            parse_role_map(spec)
+        except ValueError as error:
+            raise ValueError(f"CAIO_DISCORD_ROLES: {error}") from None
+        return spec
 
     @property
     def playbook_dirs(self) -> list[Path]:

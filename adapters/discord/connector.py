@@ -33,8 +33,9 @@ from adapters.discord.refusals import as_delivery_errors
 from adapters.discord.render import ActionButton, Part, render
 from bot.adapter import DeliveryError
 from bot.db import fulltext
-from bot.db.models import Advice, Client, Escalation, EscalationStatus, Member, Role
+from bot.db.models import Advice, Client, Escalation, EscalationStatus, Member, Role, Workspace
 from bot.db.models_discord import DiscordDirectChannel
+from bot.db.models_schedule import Prompt, Run
 from bot.directory import client_for
 from bot.events import Address, Command, Inbound
 from bot.forms import Form
@@ -143,6 +144,11 @@ UNPLACED_DM = (
     "I work for several teams and can't tell which one this message is for. "
     "Use `/caio` in your team's server, e.g. `/caio ask <question>`."
 )
+WHICH_TEAM = "discord.dm-for"
+"""The action of the "which team is this for?" buttons, handled here rather than by the core:
+the value is the id of the person's DM message, the button's guild the team they chose."""
+SENT_DMS_KEPT = 4096
+"""The bot's own DM messages whose guild is remembered, so a reply to one finds its team."""
 UNPLACED_INTERACTION = (
     "I can't tell which team this is for here. "
     "Use `/caio` in your team's server, e.g. `/caio ask <question>`."
@@ -449,6 +455,9 @@ class DiscordAdapter:
         )
         """Messages posted through an interaction are edited through it while it lives."""
         self._dm_workspaces: dict[int, str] = {}
+        self._dm_sent: OrderedDict[int, str] = OrderedDict()
+        """The guild each recent DM message of ours was sent for (in memory only: after a
+        restart a reply to one is placed as any other DM reply)."""
         self._forums: dict[int, discord.ForumChannel | None] = {}
         self._continuations: OrderedDict[str, list[int]] = OrderedDict()
         """The messages a long message continues in, by its first message's id: each step
@@ -587,7 +596,13 @@ class DiscordAdapter:
             return await self._post(channel_id, part, files)
 
         limit = self._upload_limit(message.address.workspace)
-        sent = await deliver(message, post, limit, self._home(message.address))
+        home = self._home(message.address)
+        sent = await deliver(message, post, limit, home)
+        if home is not None:
+            for part in sent:
+                self._dm_sent[part.id] = home
+            while len(self._dm_sent) > SENT_DMS_KEPT:
+                self._dm_sent.popitem(last=False)
         return Posted(message.address, str(sent[0].id))
 
     def _home(self, where: Address) -> str | None:
@@ -757,6 +772,18 @@ class DiscordAdapter:
         self._remember_dm(int(dm["id"]), workspace)
         return await self.send(message.to(Address(PLATFORM, workspace, str(dm["id"]))))
 
+    async def has_member(self, workspace: str, user_id: str) -> bool:
+        """Asked of Discord (GET /guilds/{guild}/members/{user}; no privileged intent, and
+        a `web` process has no member cache): 404 for anyone not in the guild."""
+        if not (workspace.isdigit() and user_id.isdigit()):
+            return False
+        await self._after_login()
+        try:
+            await self.client.http.get_member(int(workspace), int(user_id))
+        except discord.NotFound:
+            return False
+        return True
+
     # -- inbound ---------------------------------------------------------------------------
     async def on_command(
         self, interaction: discord.Interaction[Any], text: str, *, private: bool
@@ -801,6 +828,9 @@ class DiscordAdapter:
     ) -> None:
         """A button; in a DM it acts for the guild its custom id names (`home`), else for
         the guild that DM channel was last used for, else it says where to go instead."""
+        if action_id == WHICH_TEAM:
+            await self._file_dm(interaction, value, home)
+            return
         where = await self._place(interaction, home)
         if where is None:
             await interaction.response.send_message(UNPLACED_INTERACTION, ephemeral=True)
@@ -842,11 +872,8 @@ class DiscordAdapter:
 
     async def _inbound(self, message: discord.Message, bot_id: int) -> Inbound | None:
         if message.guild is None:
-            workspace = await self._dm_workspace(message.channel.id, message.author)
+            workspace = await self._dm_team(message)
             if workspace is None:
-                # No team to hand it to: say where to ask rather than stay silent.
-                log.info("DM from someone in no guild we know", user=message.author.id)
-                await message.channel.send(UNPLACED_DM)
                 return None
             where = Address(PLATFORM, workspace, str(message.channel.id))
             return create_events.thread_reply(message, where)
@@ -860,6 +887,101 @@ class DiscordAdapter:
         if parent is not None:
             return create_events.thread_reply(message, where)
         return None
+
+    async def _dm_team(self, message: discord.Message) -> str | None:
+        """The guild a DM is for. One DM channel serves every guild the person shares with
+        the bot, so a reply to one of our DMs is for that DM's guild; else, while check-in
+        prompts of several guilds are open there, the person is asked which (None: asked,
+        or no guild to hand it to); else the guild of the only open prompt, else the one
+        the channel was last used for."""
+        reference = message.reference.message_id if message.reference else None
+        replied_to = self._dm_sent.get(reference) if reference is not None else None
+        if replied_to is not None:
+            return replied_to
+        waiting = await self._prompting(message.channel.id)
+        if len(waiting) > 1:
+            await self._ask_which_team(message, waiting)
+            return None
+        if waiting:
+            return next(iter(waiting))
+        workspace = await self._dm_workspace(message.channel.id, message.author)
+        if workspace is None:
+            # No team to hand it to: say where to ask rather than stay silent.
+            log.info("DM from someone in no guild we know", user=message.author.id)
+            await message.channel.send(UNPLACED_DM)
+        return workspace
+
+    async def _prompting(self, channel_id: int) -> dict[str, str]:
+        """The guilds (→ their client's name) with a stand-up or check-in prompt in this DM
+        channel whose answer window is still open."""
+        async with self.bot.db.session() as session:
+            linked = {
+                Address(PLATFORM, w.external_id, str(channel_id)).key: w
+                for w in await session.exec(select(Workspace).where(Workspace.platform == PLATFORM))
+            }
+            if not linked:
+                return {}
+            keys = await session.exec(
+                select(Prompt.reply_key)
+                .join(Run, col(Run.id) == col(Prompt.run_id))
+                .where(col(Prompt.reply_key).in_(list(linked)), col(Run.summarised_at).is_(None))
+                .distinct()
+            )
+            found = [linked[k] for k in keys]
+            clients = {
+                c.id: c.name
+                for c in await session.exec(
+                    select(Client).where(col(Client.id).in_({w.client_id for w in found}))
+                )
+            }
+        named = {w.external_id: clients.get(w.client_id, w.client_id) for w in found}
+        return dict(sorted(named.items(), key=lambda item: item[1].lower()))
+
+    async def _ask_which_team(self, message: discord.Message, teams: dict[str, str]) -> None:
+        """One button per team; the text stays in the person's own message, which the
+        click reads back, so nothing is lost and nothing is kept here."""
+        view = discord.ui.View(timeout=None)
+        for guild, name in teams.items():
+            style = discord.ButtonStyle.primary
+            view.add_item(
+                ActionButton(WHICH_TEAM, str(message.id), shorten(name, 80), style, guild)
+            )
+        names = " and ".join(teams.values())
+        text = (
+            f"You have open check-ins from {names}. Which team is this answer for?\n"
+            "-# Replying to the prompt itself (Discord's *Reply*) files it without asking."
+        )
+        await self._post(message.channel.id, Part(content=text, view=view))
+
+    async def _file_dm(
+        self, interaction: discord.Interaction[Any], message_id: str, home: str | None
+    ) -> None:
+        """The team was chosen: the person's DM message is handled as a reply in that
+        guild, as if it had been placed there at once."""
+        channel_id = interaction.channel_id
+        if interaction.guild_id is not None or home is None or channel_id is None:
+            await interaction.response.send_message(UNPLACED_INTERACTION, ephemeral=True)
+            return
+        await interaction.response.defer()
+        channel = self.client.get_partial_messageable(channel_id)
+        try:
+            original = await channel.fetch_message(int(message_id))
+        except discord.NotFound:
+            original = None
+        if original is None or original.author.id != interaction.user.id:
+            await interaction.followup.send(
+                "That message is gone: send your answer again.", ephemeral=True
+            )
+            return
+        async with self.bot.db.session() as session:
+            client = await client_for(session, PLATFORM, home)
+        await interaction.edit_original_response(
+            content=f"Filed under {client.name if client else 'that team'}.", view=None
+        )
+        where = Address(PLATFORM, home, str(channel_id))
+        inbound = create_events.thread_reply(original, where)
+        responder = ChannelResponder(self, where, str(interaction.user.id))
+        self.bot.spawn(self.bot.dispatch(inbound, responder), name=f"discord-dm-{message_id}")
 
     async def _thread_parent(self, channel: Any) -> int | None:
         """The parent of a thread (None for a plain channel), asking Discord when the

@@ -12,6 +12,7 @@ from typing import Any
 import discord
 
 from bot.events import Action, Actor, Address, Command, Mention, ThreadReply
+from bot.roles import is_role_id
 
 PLATFORM = "discord"
 THREAD_TYPES = (
@@ -26,9 +27,10 @@ def actor(user: discord.User | discord.Member) -> Actor:
     roles: list[str] = []
     if isinstance(user, discord.Member):
         # Role ids come with every interaction (@everyone's id is the guild's); names only
-        # once the guild is cached.
+        # once the guild is cached. A name that reads as an id is left out: anyone may name
+        # a role after the CAIO's role id, and only ids may grant caio or admin.
         roles += [str(user.guild.id), *(str(r) for r in user._roles)]
-        roles += [r.name for r in user.roles if not r.is_default()]
+        roles += [r.name for r in user.roles if not r.is_default() and not is_role_id(r.name)]
     return Actor(PLATFORM, str(user.id), user.display_name, tuple(dict.fromkeys(roles)))
 
 

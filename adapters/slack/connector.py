@@ -669,6 +669,20 @@ class SlackAdapter:
         channel = opened["channel"]["id"]
         return await self.send(message.to(Address(ce.PLATFORM, workspace, channel)))
 
+    async def has_member(self, workspace: str, user_id: str) -> bool:
+        """users.info: the person's own team (or, on Enterprise Grid, one of their teams or
+        their org) is this workspace; someone from a Slack Connect partner is not."""
+        web_client = await self.web_api(workspace)
+        try:
+            user = (await web_client.users_info(user=user_id))["user"]
+        except SlackApiError as exc:
+            if exc.response.get("error") in ("user_not_found", "user_not_visible"):
+                return False
+            raise
+        grid = user.get("enterprise_user") or {}
+        teams = {user.get("team_id"), grid.get("enterprise_id"), *(grid.get("teams") or ())}
+        return workspace in teams and not user.get("deleted")
+
     async def start(self) -> None:
         """Forget event ids old enough that Slack no longer retries them; learn the bot's
         own ids in the background (token mode), not before the first ack."""

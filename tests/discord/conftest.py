@@ -25,6 +25,7 @@ from tests.conftest import make_settings
 from tests.standins.discord_api import (
     APP_ID,
     BOT_USER,
+    DiscordError,
     DiscordStandIn,
     member_payload,
     snowflake,
@@ -52,9 +53,41 @@ def _restore_endpoints() -> Iterator[None]:
     Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
 
 
+class GuildsStandIn(DiscordStandIn):
+    """The stand-in, plus who is in which guild (GET /guilds/{g}/members/{u}, 404 Unknown
+    Member for anyone else) and one message by id (GET /channels/{c}/messages/{m})."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.members: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def add_member(self, guild_id: str, user: dict[str, Any]) -> None:
+        self.members.setdefault(guild_id, {})[user["id"]] = user
+
+    def _route(
+        self, method: str, parts: list[str], body: dict[str, Any], query: dict[str, str]
+    ) -> Any:
+        match method, parts:
+            case "GET", ["guilds", guild_id, "members", user_id]:
+                user = self.members.get(guild_id, {}).get(user_id)
+                if user is None:
+                    raise DiscordError(404, 10007, "Unknown Member")
+                return member_payload(user, [])
+            case "GET", ["channels", channel_id, "messages", message_id]:
+                message = self.messages.get(message_id)
+                if (
+                    message is None
+                    or message["channel_id"] != channel_id
+                    or message.get("_deleted")
+                ):
+                    raise DiscordError(404, 10008, "Unknown Message")
+                return message
+        return super()._route(method, parts, body, query)
+
+
 @pytest.fixture
-async def discord_api() -> AsyncIterator[DiscordStandIn]:
-    api = DiscordStandIn()
+async def discord_api() -> AsyncIterator[GuildsStandIn]:
+    api = GuildsStandIn()
     await api.start()
     api.add_guild(
         GUILD,
@@ -66,6 +99,8 @@ async def discord_api() -> AsyncIterator[DiscordStandIn]:
     )
     api.add_channel(GENERAL, GUILD, "general")
     api.add_channel(QUEUE, GUILD, "caio-queue")
+    for person in (DEV, DANA, SAM):
+        api.add_member(GUILD, person)
     yield api
     await api.stop()
 
@@ -75,7 +110,7 @@ def discord_settings(database_url: str, api: DiscordStandIn, **overrides: Any) -
         "discord_token": "test-token",
         "discord_api_url": api.api_url,
         "discord_gateway_url": api.gateway_url,
-        "discord_roles": "CAIO:caio, Tech Leads:lead",
+        "discord_roles": f"{CAIO_ROLE}:caio, Tech Leads:lead",
     }
     values.update(overrides)
     return make_settings(database_url, **values)

@@ -75,8 +75,8 @@ def test_slack_bold_becomes_discord_bold() -> None:
 
 
 def test_role_mapping_by_name_or_id() -> None:
-    mapping = parse_role_map("CAIO:caio, Tech Leads:lead,123456789:admin")
-    assert mapping == {"caio": "caio", "tech leads": "lead", "123456789": "admin"}
+    mapping = parse_role_map("123456788:caio, Tech Leads:lead,123456789:admin")
+    assert mapping == {"123456788": "caio", "tech leads": "lead", "123456789": "admin"}
     with pytest.raises(ValueError, match="must be one of"):
         parse_role_map("CAIO:boss")
     with pytest.raises(ValueError, match="should read"):

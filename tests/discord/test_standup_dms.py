@@ -1,0 +1,164 @@
+"""Stand-ups of clients that share people. A Discord user id is public, so a lead may name as
+participants only people of their own server; and a person has one DM channel with the bot
+whatever the server, so a reply there is filed under the team whose prompt it answers:
+the prompt it replies to, the only open one, or the one the person picks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from bot.clock import ManualClock
+from bot.db.models import Member
+from bot.db.models_schedule import CheckInAnswer
+from bot.directory import ensure_client, link_workspace
+from bot.events import Address
+from bot.message import Message
+from bot.wiring import stop
+from tests.discord.conftest import (
+    DANA,
+    DEV,
+    GENERAL,
+    GUILD,
+    LEAD_ROLE,
+    QUEUE,
+    SAM,
+    DiscordHarness,
+    GuildsStandIn,
+    command_data,
+    discord_settings,
+    link_acme,
+)
+from tests.standins.discord_api import user_payload
+
+GLOBEX = "1200000000000000002"
+GLOBEX_GENERAL = "1200000000000000030"
+GLOBEX_LEAD_ROLE = "1200000000000000301"
+GLOBEX_LEAD = user_payload("1300000000000000009", "gus")
+OUTSIDER = user_payload("1300000000000000099", "eve")
+ANSWER = "shipped the eval harness | today: prompt caching | blockers: none"
+
+
+@pytest.fixture
+async def two(
+    database_url: str, discord_api: GuildsStandIn, clock: ManualClock
+) -> AsyncIterator[DiscordHarness]:
+    """Acme and Globex, each a client with its own server; dana is in both."""
+    lead = {"id": GLOBEX_LEAD_ROLE, "name": "Tech Leads", "permissions": "0", "position": 1}
+    discord_api.add_guild(GLOBEX, "Globex", roles=[lead])
+    discord_api.add_channel(GLOBEX_GENERAL, GLOBEX, "general")
+    for person in (DANA, GLOBEX_LEAD):
+        discord_api.add_member(GLOBEX, person)
+    dc = await DiscordHarness.started(
+        discord_api, discord_settings(database_url, discord_api), clock
+    )
+    await link_acme(dc.bot, Address("discord", GUILD, QUEUE))
+    async with dc.bot.db.session() as session:
+        await ensure_client(session, "globex", name="Globex", now=clock.now())
+        await link_workspace(session, "globex", "discord", GLOBEX)
+    yield dc
+    await stop(dc.bot)
+
+
+async def run_in(
+    dc: DiscordHarness, guild: str, channel: str, text: str, user: dict[str, Any], role: str
+) -> str:
+    """`/caio run <text>` in any guild's channel; returns what the caller was shown."""
+    data = command_data("run", {"text": text})
+    data["guild_id"] = guild
+    payload = dc.interaction(2, data, user, [role], channel)
+    payload.update(guild_id=guild, guild={"id": guild, "locale": "en-US", "features": []})
+    payload["authorizing_integration_owners"] = {"0": guild}
+    dc.api.interactions[payload["token"]].guild_id = guild
+    dc._deliver(payload)
+    await dc.settle()
+    shown = [dc.original(payload["token"]), *dc.followups(payload["token"])]
+    return "\n".join(dc.api.visible_text(m) for m in shown if m)
+
+
+async def prompt_dana(dc: DiscordHarness, guild: str, channel: str, lead: dict[str, Any]) -> None:
+    role = LEAD_ROLE if guild == GUILD else GLOBEX_LEAD_ROLE
+    setup = f"standup setup at 09:30 tz UTC participants <@{DANA['id']}>"
+    assert "Stand-up set up" in await run_in(dc, guild, channel, setup, lead, role)
+    await run_in(dc, guild, channel, "standup now", lead, role)
+
+
+async def answers(dc: DiscordHarness) -> dict[str, list[str]]:
+    async with dc.bot.db.session() as session:
+        rows = await session.exec(select(CheckInAnswer))
+        found: dict[str, list[str]] = {}
+        for row in rows:
+            found.setdefault(row.client_id, []).append(row.text)
+        return found
+
+
+def dm_reply(dc: DiscordHarness, dm: str, content: str, to: dict[str, Any]) -> dict[str, Any]:
+    """Dana's message in her DM, made with Discord's Reply on the bot's message `to`."""
+    message = dc.api.user_message(dm, DANA, content)
+    message.update(type=19, message_reference={"message_id": to["id"], "channel_id": dm})
+    message["referenced_message"] = to
+    return message
+
+
+async def test_a_lead_cannot_name_someone_from_outside_their_server(dc: DiscordHarness) -> None:
+    setup = f"standup setup at 09:30 tz UTC participants <@{OUTSIDER['id']}> <@{DEV['id']}>"
+    shown = await run_in(dc, GUILD, GENERAL, setup, SAM, LEAD_ROLE)
+    assert f"<@{OUTSIDER['id']}> is not in this workspace" in shown
+    assert "Stand-up set up" not in shown
+    async with dc.bot.db.session() as session:
+        people = {m.user_id for m in await session.exec(select(Member))}
+    assert OUTSIDER["id"] not in people, "no member is made for someone of another server"
+    assert dc.api.calls_to("GET", f"/guilds/{GUILD}/members/{OUTSIDER['id']}")
+
+    setup = f"standup setup at 09:30 tz UTC participants <@{DEV['id']}>"
+    assert "Stand-up set up" in await run_in(dc, GUILD, GENERAL, setup, SAM, LEAD_ROLE)
+
+
+async def test_globex_cannot_prompt_an_acme_developer(two: DiscordHarness) -> None:
+    setup = f"standup setup at 09:30 tz UTC participants <@{DEV['id']}>"
+    shown = await run_in(two, GLOBEX, GLOBEX_GENERAL, setup, GLOBEX_LEAD, GLOBEX_LEAD_ROLE)
+    assert f"<@{DEV['id']}> is not in this workspace" in shown
+    await run_in(two, GLOBEX, GLOBEX_GENERAL, "standup now", GLOBEX_LEAD, GLOBEX_LEAD_ROLE)
+    assert not [c for c in two.api.channels.values() if c["type"] == 1], "nobody was DMed"
+
+
+async def test_with_two_teams_waiting_the_person_is_asked_which(two: DiscordHarness) -> None:
+    await prompt_dana(two, GUILD, GENERAL, SAM)
+    await prompt_dana(two, GLOBEX, GLOBEX_GENERAL, GLOBEX_LEAD)
+    dm = two.api.open_dm(DANA["id"])
+    acme_prompt, globex_prompt = two.api.in_channel(dm)
+
+    await two.say(dm, ANSWER, DANA, dm=True)
+    question = two.api.in_channel(dm)[-1]
+    assert "Which team is this answer for?" in question["content"]
+    assert [b["label"] for b in two.api.buttons(question)] == ["Acme", "Globex"]
+    assert await answers(two) == {}, "nothing filed before the person says where"
+
+    await two.click(question, "Acme", DANA, dm=True)
+    assert "Filed under Acme." in two.api.messages[question["id"]]["content"]
+    assert not two.api.buttons(two.api.messages[question["id"]])
+    assert "Thanks dana: recorded for" in two.api.in_channel(dm)[-1]["content"]
+    assert await answers(two) == {"acme": [ANSWER]}
+
+    globex = "done: the RAG demo | today: evals | blockers: none"
+    reply = dm_reply(two, dm, globex, globex_prompt)
+    two.adapter.client._connection.parse_message_create(reply)  # type: ignore[arg-type]
+    await two.settle()
+    assert await answers(two) == {"acme": [ANSWER], "globex": [globex]}
+    assert "Which team" not in two.api.in_channel(dm)[-1]["content"]
+    assert acme_prompt["embeds"][0]["title"].startswith("Stand-up · Acme")
+
+
+async def test_a_reply_goes_to_the_open_prompt_not_the_last_team_to_dm(
+    two: DiscordHarness,
+) -> None:
+    """Dana shares both servers; Globex DMed her last, but only Acme's stand-up waits."""
+    await prompt_dana(two, GUILD, GENERAL, SAM)
+    await two.adapter.send_direct(GLOBEX, DANA["id"], Message("Your escalation was answered."))
+    dm = two.api.open_dm(DANA["id"])
+    await two.say(dm, ANSWER, DANA, dm=True)
+    assert await answers(two) == {"acme": [ANSWER]}
+    assert "Thanks dana: recorded for" in two.api.in_channel(dm)[-1]["content"]
