@@ -58,7 +58,7 @@ LONGEST_WINDOW = {ScheduleKind.STANDUP: 24 * 60 - 1, ScheduleKind.CHECKIN: 7 * 2
 SETUP_USAGE = {
     ScheduleKind.STANDUP: (
         "standup setup [at 09:30] [on mon-fri] [tz Europe/Berlin] [window 4h] "
-        '[participants @a @b] [questions "…" "…"] [report thread|channel] [reminders 2] '
+        '[participants @a @b] [questions "…" "…"] [report thread|channel|caio] [reminders 2] '
         "[escalate 48h]"
     ),
     ScheduleKind.CHECKIN: (

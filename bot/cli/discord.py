@@ -29,7 +29,8 @@ async def sync_commands(settings: Settings) -> int:
 
 @app.command("sync")
 def sync() -> None:
-    """Register `/caio` for every guild; Discord may take up to an hour to show it."""
+    """Register `/caio` globally, for every guild the bot is in; Discord may take up to an
+    hour to show it (the worker also syncs each guild at start, which shows at once)."""
     settings = get_settings()
     configure_logging(settings.log_level)
     if settings.discord_token is None:
