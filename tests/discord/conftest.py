@@ -25,7 +25,6 @@ from tests.conftest import make_settings
 from tests.standins.discord_api import (
     APP_ID,
     BOT_USER,
-    DiscordError,
     DiscordStandIn,
     member_payload,
     snowflake,
@@ -53,41 +52,9 @@ def _restore_endpoints() -> Iterator[None]:
     Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
 
 
-class GuildsStandIn(DiscordStandIn):
-    """The stand-in, plus who is in which guild (GET /guilds/{g}/members/{u}, 404 Unknown
-    Member for anyone else) and one message by id (GET /channels/{c}/messages/{m})."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.members: dict[str, dict[str, dict[str, Any]]] = {}
-
-    def add_member(self, guild_id: str, user: dict[str, Any]) -> None:
-        self.members.setdefault(guild_id, {})[user["id"]] = user
-
-    def _route(
-        self, method: str, parts: list[str], body: dict[str, Any], query: dict[str, str]
-    ) -> Any:
-        match method, parts:
-            case "GET", ["guilds", guild_id, "members", user_id]:
-                user = self.members.get(guild_id, {}).get(user_id)
-                if user is None:
-                    raise DiscordError(404, 10007, "Unknown Member")
-                return member_payload(user, [])
-            case "GET", ["channels", channel_id, "messages", message_id]:
-                message = self.messages.get(message_id)
-                if (
-                    message is None
-                    or message["channel_id"] != channel_id
-                    or message.get("_deleted")
-                ):
-                    raise DiscordError(404, 10008, "Unknown Message")
-                return message
-        return super()._route(method, parts, body, query)
-
-
 @pytest.fixture
-async def discord_api() -> AsyncIterator[GuildsStandIn]:
-    api = GuildsStandIn()
+async def discord_api() -> AsyncIterator[DiscordStandIn]:
+    api = DiscordStandIn()
     await api.start()
     api.add_guild(
         GUILD,

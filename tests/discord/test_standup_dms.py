@@ -27,7 +27,7 @@ from tests.discord.conftest import (
     QUEUE,
     SAM,
     DiscordHarness,
-    GuildsStandIn,
+    DiscordStandIn,
     command_data,
     discord_settings,
     link_acme,
@@ -44,7 +44,7 @@ ANSWER = "shipped the eval harness | today: prompt caching | blockers: none"
 
 @pytest.fixture
 async def two(
-    database_url: str, discord_api: GuildsStandIn, clock: ManualClock
+    database_url: str, discord_api: DiscordStandIn, clock: ManualClock
 ) -> AsyncIterator[DiscordHarness]:
     """Acme and Globex, each a client with its own server; dana is in both."""
     lead = {"id": GLOBEX_LEAD_ROLE, "name": "Tech Leads", "permissions": "0", "position": 1}

@@ -202,6 +202,8 @@ class DiscordStandIn:
         self.messages: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, dict[str, Any]] = {}
         self.guilds: dict[str, dict[str, Any]] = {}
+        self.members: dict[str, dict[str, dict[str, Any]]] = {}
+        """Who is in which guild, for GET /guilds/{g}/members/{u}, by guild and user id."""
         self.interactions: dict[str, InteractionState] = {}
         self.reactions: list[tuple[str, str, str]] = []
         self.commands: dict[str, list[dict[str, Any]]] = {}
@@ -256,6 +258,9 @@ class DiscordStandIn:
     # -- fixtures a test sets up -----------------------------------------------------------
     def new_id(self) -> str:
         return snowflake(datetime.now(UTC), next(self._ids))
+
+    def add_member(self, guild_id: str, user: dict[str, Any]) -> None:
+        self.members.setdefault(guild_id, {})[user["id"]] = user
 
     def add_guild(
         self, guild_id: str, name: str, roles: list[dict[str, Any]] | None = None
@@ -511,6 +516,20 @@ class DiscordStandIn:
         match method, parts:
             case "GET", ["users", "@me"]:
                 return BOT_USER
+            case "GET", ["guilds", guild_id, "members", user_id]:
+                user = self.members.get(guild_id, {}).get(user_id)
+                if user is None:
+                    raise DiscordError(404, 10007, "Unknown Member")
+                return member_payload(user, [])
+            case "GET", ["channels", channel_id, "messages", message_id]:
+                message = self.messages.get(message_id)
+                if (
+                    message is None
+                    or message["channel_id"] != channel_id
+                    or message.get("_deleted")
+                ):
+                    raise DiscordError(404, 10008, "Unknown Message")
+                return message
             case "GET", ["oauth2", "applications", "@me"]:
                 return self._application()
             case "GET", ["gateway", *_]:
