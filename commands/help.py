@@ -58,9 +58,11 @@ def _runnable_usages(ctx: Context, family: list[Spec]) -> list[str]:
     refused = {s.words[1] for s in others if s not in runnable}
     words = head.usage.split()
     usages = [s.usage for s in runnable if s is not head]
-    if head in runnable and len(words) > 1 and words[1].split("|")[0] not in {
-        s.words[1] for s in others
-    }:  # the head runs on its own (`radar`, `decisions …`), not only lists the others
+    if (
+        head in runnable
+        and len(words) > 1
+        and words[1].split("|")[0] not in {s.words[1] for s in others}
+    ):  # the head runs on its own (`radar`, `decisions …`), not only lists the others
         mentions_refused = any(word in head.usage for word in refused)
         usages.insert(0, head.name if mentions_refused else head.usage)
     return usages
