@@ -13,7 +13,16 @@ from typing import TYPE_CHECKING
 
 import structlog
 from sqlalchemy import or_, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential,
+    wait_fixed,
+)
 
 from bot.adapter import DeliveryError
 from bot.advisor.offline import EXTRACTIVE
@@ -246,7 +255,47 @@ async def _log_advice(bot: Bot, question: Question, asker: Member, draft: Draft)
     return advice.id
 
 
+# A database restart takes seconds: the status write is retried for ~8 s before the
+# handler returns, then in the background while the claim's lease keeps redelivery off.
+_MARK_WAIT = wait_exponential(multiplier=0.25, max=4)
+_MARK_LATER_WAIT = wait_fixed(5)
+_DB_DOWN = retry_if_exception_type((SQLAlchemyError, OSError))
+
+
 async def _mark_answered(bot: Bot, question_id: int) -> None:
+    """Record a delivered answer. The answer has arrived, so a database that will not take
+    the write is logged, not apologised for; the write goes on in the background, since a
+    question left pending past its lease is posted again by redelivery."""
+    try:
+        async for attempt in AsyncRetrying(
+            stop=stop_after_attempt(6), wait=_MARK_WAIT, retry=_DB_DOWN, reraise=True
+        ):
+            with attempt:
+                await _set_answered(bot, question_id)
+    except Exception:
+        log.error("answer delivered, status not stored yet", question=question_id, exc_info=True)
+        bot.spawn(_mark_later(bot, question_id), name=f"mark-answered-{question_id}")
+
+
+async def _mark_later(bot: Bot, question_id: int) -> None:
+    lease = claim_lease(bot).total_seconds()
+    try:
+        async for attempt in AsyncRetrying(
+            stop=stop_after_delay(lease), wait=_MARK_LATER_WAIT, retry=_DB_DOWN, reraise=True
+        ):
+            with attempt:
+                await _set_answered(bot, question_id)
+    except Exception:
+        log.error(
+            "answer delivered but never marked answered; redelivery may post it again",
+            question=question_id,
+            exc_info=True,
+        )
+        return
+    log.info("delivered answer marked answered late", question=question_id)
+
+
+async def _set_answered(bot: Bot, question_id: int) -> None:
     await bot.db.update(
         Question, question_id, status=QuestionStatus.ANSWERED, answered_at=bot.clock.now()
     )

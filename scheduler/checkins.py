@@ -37,6 +37,7 @@ from bot.message import Message, Posted
 from bot.text import shorten
 from scheduler import answers
 from scheduler.calendar import in_quiet_hours, local_date, zone
+from scheduler.claims import failure
 from scheduler.store import next_running, participants, questions_of
 
 log = structlog.get_logger(__name__)
@@ -169,6 +170,22 @@ class Started:
     closes_at: datetime
     thread: str | None = None
     reply_keys: dict[int, str] = field(default_factory=dict)  # member id → where replies arrive
+    error: str = ""  # why the kick-off or a prompt did not go out
+
+    def failure(self) -> str:
+        """What did not go out, for the fire's record (`why`)."""
+        p = self.plan
+        at = p.fire_at.astimezone(zone(p.schedule.timezone))
+        missed = [m.name for m in p.prompt if (m.id or 0) not in self.reply_keys]
+        what = "the kick-off" if self.thread is None else ""
+        if missed:
+            what += (" and " if what else "") + "the prompts to " + ", ".join(missed)
+        when = f"{p.day.isoformat()} {at:%H:%M} {p.schedule.timezone}"
+        return f"not sent {when}: {what} failed ({self.error})"
+
+
+class NotSent(Exception):
+    """A run's kick-off or prompts failed again; the message is the fire's record."""
 
 
 async def write_runs(conn: AsyncConnection, plans: list[Plan]) -> list[Started]:
@@ -229,6 +246,40 @@ async def send_runs(bot: Bot, started: list[Started], gate: asyncio.Semaphore) -
     for s, result in zip(started, results, strict=True):
         if isinstance(result, BaseException):
             log.error("check-in prompts failed", schedule=s.plan.schedule.id, error=repr(result))
+            s.error = failure(result)
+
+
+async def send_again(
+    bot: Bot, schedule: Schedule, client: Client, fire_at: datetime, now: datetime
+) -> str:
+    """A claimed run whose kick-off or prompts failed: send what did not go out (the
+    kick-off if it is not posted, the prompts not yet reached) and store where it went."""
+    async with bot.db.session() as session:
+        run = (
+            await session.exec(
+                select(Run).where(Run.schedule_id == schedule.id, Run.fire_at == fire_at)
+            )
+        ).first()
+        if run is None or run.id is None:
+            return "not sent: its run was removed"
+        prompts = list(await session.exec(select(Prompt).where(Prompt.run_id == run.id)))
+        members = list(
+            await session.exec(
+                select(Member)
+                .where(col(Member.id).in_([p.member_id for p in prompts]))
+                .order_by(col(Member.id))
+            )
+        )
+        (made,) = await plan(session, [(schedule, client, fire_at)])
+    answered = {m.id for m in made.early}
+    made.prompt = [m for m in members if m.id not in answered]  # those the fire asked
+    s = Started(made, run.id, run.closes_at, thread=run.thread_address)
+    s.reply_keys = {p.member_id: p.reply_key for p in prompts if p.reply_key}
+    await send_runs(bot, [s], asyncio.Semaphore(1))
+    await record_sent(bot, [s], now)
+    if s.error:
+        raise NotSent(s.failure())
+    return made.reason()
 
 
 async def record_sent(bot: Bot, started: list[Started], now: datetime) -> None:
@@ -257,22 +308,18 @@ async def record_sent(bot: Bot, started: list[Started], now: datetime) -> None:
 
 
 async def _send_run(bot: Bot, s: Started) -> None:
+    """The kick-off, unless it is out already, and the prompts not yet sent."""
     p = s.plan
     channel = Address.parse(p.schedule.address)
     closes = closing_time(p.fire_at, s.closes_at, p.schedule.timezone)
-    kickoff = Message(
-        f"*{label(p.schedule)}* for {day_name(p.day)}: asking "
-        + (", ".join(m.name for m in p.prompt) or "nobody")
-        + f". Answers until {closes}"
-        + ("; the summary will be in this thread." if p.schedule.report == Report.THREAD else "."),
-        address=channel,
-    )
-    root = await bot.send(kickoff)
-    thread = await bot.open_thread(root, f"{label(p.schedule)} {p.day.isoformat()}")
-    s.thread = thread.key
+    if s.thread is None:
+        await _kick_off(bot, s, channel, closes)
+    thread = Address.parse(s.thread or "")
     questions = questions_of(p.schedule)
     text = "\n".join(f"{i}. {q}" for i, q in enumerate(questions, start=1))
     for member in p.prompt:
+        if (member.id or 0) in s.reply_keys:
+            continue
         message = Message(
             f"Hi {member.name}!\n{text}",
             title=f"{label(p.schedule)} · {p.client.name} · #{channel.channel} · {day_name(p.day)}",
@@ -283,6 +330,20 @@ async def _send_run(bot: Bot, s: Started) -> None:
         )
         posted = await _reach(bot, member, message, thread)
         s.reply_keys[member.id or 0] = _reply_key(posted)
+
+
+async def _kick_off(bot: Bot, s: Started, channel: Address, closes: str) -> None:
+    p = s.plan
+    kickoff = Message(
+        f"*{label(p.schedule)}* for {day_name(p.day)}: asking "
+        + (", ".join(m.name for m in p.prompt) or "nobody")
+        + f". Answers until {closes}"
+        + ("; the summary will be in this thread." if p.schedule.report == Report.THREAD else "."),
+        address=channel,
+    )
+    root = await bot.send(kickoff)
+    thread = await bot.open_thread(root, f"{label(p.schedule)} {p.day.isoformat()}")
+    s.thread = thread.key
 
 
 async def _reach(bot: Bot, member: Member, message: Message, thread: Address) -> Posted:

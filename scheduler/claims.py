@@ -5,13 +5,17 @@
 gets no row back lost the race (or a restart already did it) and sends nothing. Claims are
 batched (a busy minute's stand-ups are claimed a hundred per statement) and can share the
 transaction that writes what the fire sends (`claim_on`).
+
+A claimed fire whose send failed (the platform down past its client's retries, the
+database restarting) is marked `failed`; a later sweep takes it back (`retake`, one
+worker wins) and sends again, until the fire is older than the grace window (`give_up`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -20,6 +24,7 @@ from sqlmodel import col, select, update
 
 from bot.db.engine import Database
 from bot.db.models_schedule import FireClaim, Outcome
+from bot.text import shorten
 
 
 @dataclass(frozen=True)
@@ -81,8 +86,20 @@ async def claim_on(
     return [f for f in fires if f.key in won]
 
 
-async def note(db: Database, fire: Fire, reason: str) -> None:
+RETRY_AFTER = timedelta(minutes=1)
+TRYING = "; trying again"
+
+
+def failure(error: BaseException) -> str:
+    """An exception as a fire's record shows it."""
+    return shorten(f"{type(error).__name__}: {error}", 300)
+
+
+async def note(db: Database, fire: Fire, reason: str, outcome: Outcome | None = None) -> None:
     """Add what happened (who was prompted, who was away) to a claimed fire."""
+    values: dict[str, Any] = {"reason": reason}
+    if outcome is not None:
+        values["outcome"] = outcome.value
     async with db.session() as session:
         await session.exec(
             update(FireClaim)
@@ -91,8 +108,64 @@ async def note(db: Database, fire: Fire, reason: str) -> None:
                 col(FireClaim.ref) == fire.ref,
                 col(FireClaim.fire_at) == fire.fire_at,
             )
-            .values(reason=reason)
+            .values(**values)
         )
+        await session.commit()
+
+
+async def failed(db: Database, fire: Fire, reason: str) -> None:
+    """A claimed fire that did not go out: `retake` hands it to a later sweep."""
+    await note(db, fire, reason + TRYING, Outcome.FAILED)
+
+
+async def retake(db: Database, *, now: datetime, since: datetime, worker: str) -> list[FireClaim]:
+    """Failed fires due since `since` and not tried for `RETRY_AFTER`, taken back for this
+    worker; a compare-and-set on the claim's time, so one worker wins each."""
+    async with db.session() as session:
+        rows = list(
+            await session.exec(
+                select(FireClaim)
+                .where(
+                    FireClaim.outcome == Outcome.FAILED,
+                    col(FireClaim.fire_at) >= since,
+                    col(FireClaim.claimed_at) <= now - RETRY_AFTER,
+                )
+                .order_by(col(FireClaim.id))
+            )
+        )
+        won = []
+        for row in rows:
+            result = await session.exec(
+                update(FireClaim)
+                .where(
+                    col(FireClaim.id) == row.id,
+                    col(FireClaim.outcome) == Outcome.FAILED,
+                    col(FireClaim.claimed_at) == row.claimed_at,
+                )
+                .values(outcome=Outcome.SENT.value, claimed_at=now, worker=worker)
+            )
+            if result.rowcount == 1:
+                won.append(row)
+        await session.commit()
+    return won
+
+
+async def give_up(db: Database, *, since: datetime, why: str) -> None:
+    """Failed fires now older than the grace window: their record says they will not be
+    tried again."""
+    async with db.session() as session:
+        rows = list(
+            await session.exec(
+                select(FireClaim).where(
+                    FireClaim.outcome == Outcome.FAILED,
+                    col(FireClaim.fire_at) < since,
+                    col(FireClaim.reason).endswith(TRYING),
+                )
+            )
+        )
+        for row in rows:
+            row.reason = row.reason.removesuffix(TRYING) + f"; gave up: {why}"
+            session.add(row)
         await session.commit()
 
 

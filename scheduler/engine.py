@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -22,12 +23,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import col, select
 
 from bot.core import Bot
-from bot.db.models import Client, Escalation
-from bot.db.models_schedule import Outcome, Run, Schedule, ScheduleKind
+from bot.db.models import Client, Escalation, EscalationStatus
+from bot.db.models_schedule import Blocker, FireClaim, Outcome, Run, Schedule, ScheduleKind
 from bot.events import Address
 from scheduler import checkins, nudges, redeliver, requeue, sharing
 from scheduler.calendar import local_date, zone
-from scheduler.claims import Fire, claim, claim_on, note
+from scheduler.claims import Fire, claim, claim_on, failed, failure, give_up, note, retake
 from scheduler.store import CADENCE_FIELDS, cadence_from, cadence_of, skipped_day
 
 log = structlog.get_logger(__name__)
@@ -94,6 +95,11 @@ async def fire_schedules(
         sent = [s for r in results if not isinstance(r, BaseException) for s in r]
         if sent:
             await checkins.record_sent(bot, sent, now)
+        for s in sent:  # after their progress is stored, so a retry sends only the rest
+            if s.error:
+                p = s.plan
+                fire = Fire(p.client.id, job, str(p.schedule.id), p.fire_at)
+                await failed(bot.db, fire, s.failure())
     for result in results:
         if isinstance(result, BaseException):
             raise result
@@ -163,11 +169,29 @@ async def _send_chunk(
         elif started is not None:
             runs.append(started)
         elif schedule.kind == ScheduleKind.SHARE:
-            done = await sharing.post(bot, client, Address.parse(schedule.address), now)
-            await note(bot.db, fire, f"sent {local_date(fire.fire_at, schedule.timezone)}: {done}")
+            await send_and_note(bot, fire, _share(bot, schedule, client, fire, now))
     if runs:
         await checkins.send_runs(bot, runs, gate)
     return runs
+
+
+async def _share(bot: Bot, schedule: Schedule, client: Client, fire: Fire, now: datetime) -> str:
+    done = await sharing.post(bot, client, Address.parse(schedule.address), now)
+    return f"sent {local_date(fire.fire_at, schedule.timezone)}: {done}"
+
+
+async def send_and_note(bot: Bot, fire: Fire, send: Awaitable[str]) -> None:
+    """Send a claimed fire and record what happened; a failure is recorded as such (and
+    retried by a later sweep), and does not stop the rest of the pass."""
+    try:
+        reason = await send
+    except checkins.NotSent as error:
+        await failed(bot.db, fire, str(error))
+    except Exception as error:
+        log.warning("scheduled send failed", job=fire.job, ref=fire.ref, exc_info=True)
+        await failed(bot.db, fire, f"not sent: {failure(error)}")
+    else:
+        await note(bot.db, fire, reason)
 
 
 async def fire_now(bot: Bot, schedule: Schedule, client: Client) -> bool:
@@ -208,6 +232,7 @@ class Engine:
             await self._schedules(now, tally)
             await self._runs(now, tally)
             await self._claim_and(now, tally)
+            await self._retry(now, tally)
             await self._redeliver(now, tally)
             await self._requeue(now, tally)
         return tally
@@ -281,16 +306,13 @@ class Engine:
                 slot = slots[run.reminders_done - 1]
                 fire = self._fire(client, "remind", f"{run.id}#{run.reminders_done}", slot, now)
                 if await self._won(fire, now, tally):
-                    await note(
-                        self.bot.db,
-                        fire,
-                        await checkins.remind(self.bot, run, schedule, client, now),
-                    )
+                    remind = checkins.remind(self.bot, run, schedule, client, now)
+                    await send_and_note(self.bot, fire, remind)
             elif run.closes_at <= now:
                 fire = self._fire(client, "summary", str(run.id), run.closes_at, now)
                 if await self._won(fire, now, tally):
-                    text = await checkins.summarise(self.bot, run, schedule, client, now)
-                    await note(self.bot.db, fire, text)
+                    summary = checkins.summarise(self.bot, run, schedule, client, now)
+                    await send_and_note(self.bot, fire, summary)
                 run.summarised_at = now
                 break
             else:
@@ -317,12 +339,59 @@ class Engine:
         """Blockers to escalate and escalations to nudge or flag."""
         for fire, blocker in await nudges.stale_blockers(self.bot, now):
             if await self._won(fire, now, tally):
-                await note(self.bot.db, fire, await nudges.escalate_blocker(self.bot, blocker, now))
+                escalate = nudges.escalate_blocker(self.bot, blocker, now)
+                await send_and_note(self.bot, fire, escalate)
         for fire, escalation, client in await nudges.sla_fires(self.bot, now):
             if await self._won(fire, now, tally):
-                await note(
-                    self.bot.db, fire, await nudges.sla_send(self.bot, fire, escalation, client)
-                )
+                nudge = nudges.sla_send(self.bot, fire, escalation, client)
+                await send_and_note(self.bot, fire, nudge)
+
+    async def _retry(self, now: datetime, tally: Tally) -> None:
+        """Fires whose send failed, sent again once a minute until they are older than the
+        grace window; then their record says they gave up."""
+        since = now - self.grace
+        why = f"still failing {self.grace.total_seconds() / 60:.0f} minutes after it was due"
+        await give_up(self.bot.db, since=since, why=why)
+        for row in await retake(self.bot.db, now=now, since=since, worker=self.worker):
+            fire = Fire(row.client_id, row.job, row.ref, row.fire_at)
+            tally.add(fire)
+            await send_and_note(self.bot, fire, self._send_again(row, now))
+
+    async def _send_again(self, row: FireClaim, now: datetime) -> str:
+        """Send a retaken fire again: what it sends, read back from the database."""
+        fire = Fire(row.client_id, row.job, row.ref, row.fire_at)
+        gone = "not sent: what it was for was removed"
+        async with self.bot.db.session() as session:
+            client = await session.get(Client, row.client_id)
+            escalation = blocker = run = schedule = None
+            if row.job in (nudges.NUDGE, nudges.OVERDUE):
+                escalation = await session.get(Escalation, int(row.ref))
+            elif row.job == nudges.BLOCKER:
+                blocker = await session.get(Blocker, int(row.ref))
+            elif row.job in (FIRE, FIRE_NOW):
+                schedule = await session.get(Schedule, int(row.ref))
+            else:  # remind ("<run>#<n>") and summary ("<run>")
+                run = await session.get(Run, int(row.ref.split("#")[0]))
+                schedule = await session.get(Schedule, run.schedule_id) if run else None
+        if client is None:
+            return gone
+        if escalation is not None:
+            if escalation.status != EscalationStatus.OPEN:
+                return "not sent: the escalation was answered meanwhile"
+            return await nudges.sla_send(self.bot, fire, escalation, client)
+        if blocker is not None:
+            return await nudges.escalate_blocker(self.bot, blocker, now)
+        if schedule is None:
+            return gone
+        if run is not None:
+            if row.job == "remind":
+                return await checkins.remind(self.bot, run, schedule, client, now)
+            return await checkins.summarise(self.bot, run, schedule, client, now)
+        if row.job not in (FIRE, FIRE_NOW):
+            return gone
+        if schedule.kind == ScheduleKind.SHARE:
+            return await _share(self.bot, schedule, client, fire, now)
+        return await checkins.send_again(self.bot, schedule, client, row.fire_at, now)
 
     async def _redeliver(self, now: datetime, tally: Tally) -> None:
         """Answers a platform outage left undelivered: claimed here, carried out in the

@@ -40,13 +40,30 @@ async def stale_blockers(bot: Bot, now: datetime) -> list[tuple[Fire, Blocker]]:
 
 
 async def escalate_blocker(bot: Bot, blocker: Blocker, now: datetime) -> str:
+    """Open an escalation for the blocker (once: a retry after the channel was not told
+    finds it) and tell the channel."""
     async with bot.db.session() as session:
         client = await session.get(Client, blocker.client_id)
         owner = await session.get(Member, blocker.member_id)
         schedule = await session.get(Schedule, blocker.schedule_id)
+        done = await session.get(Escalation, blocker.escalation_id or 0)
     assert client is not None and owner is not None and schedule is not None
     age = (now - blocker.opened_at).total_seconds() / 3600
     channel = Address.parse(schedule.address)
+    escalation = done or await _escalate(bot, blocker, client, owner, channel, age)
+    await bot.send(
+        Message(
+            f"{owner.name}'s blocker “{shorten(blocker.text, 160)}” has been open {age:.0f}h; "
+            f"escalated to the CAIO as #{escalation.id} (due {format_due(client, escalation)}).",
+            address=channel,
+        )
+    )
+    return f"escalated as #{escalation.id}"
+
+
+async def _escalate(
+    bot: Bot, blocker: Blocker, client: Client, owner: Member, channel: Address, age: float
+) -> Escalation:
     opened = await open_escalation(
         bot,
         client=client,
@@ -61,14 +78,7 @@ async def escalate_blocker(bot: Bot, blocker: Blocker, now: datetime) -> str:
             row.status, row.escalation_id = BlockerStatus.ESCALATED, escalation.id
             session.add(row)
             await session.commit()
-    await bot.send(
-        Message(
-            f"{owner.name}'s blocker “{shorten(blocker.text, 160)}” has been open {age:.0f}h; "
-            f"escalated to the CAIO as #{escalation.id} (due {format_due(client, escalation)}).",
-            address=channel,
-        )
-    )
-    return f"escalated as #{escalation.id}"
+    return escalation
 
 
 async def sla_fires(bot: Bot, now: datetime) -> list[tuple[Fire, Escalation, Client]]:

@@ -39,6 +39,8 @@ class BlockerStatus(StrEnum):
 class Outcome(StrEnum):
     SENT = "sent"
     SKIPPED = "skipped"
+    FAILED = "failed"
+    """Claimed, but the platform (or the database) failed: retried within the grace window."""
 
 
 class Schedule(SQLModel, table=True):

@@ -8,8 +8,12 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
+from tenacity import wait_none
 
+from bot import answering
 from bot.clock import ManualClock
 from bot.db.models import Advice, Question, QuestionStatus
 from bot.db.models_schedule import FireClaim
@@ -145,3 +149,32 @@ async def test_an_ask_whose_thread_could_not_be_opened_is_answered_in_a_new_thre
     assert answer.args["thread_ts"] == root["ts"]
     assert "embedding model" in root["text"]
     assert (await _question(slack)).status == QuestionStatus.ANSWERED
+
+
+async def test_an_answer_delivered_while_the_database_restarts_is_posted_once(
+    slack: SlackHarness, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(answering, "_MARK_WAIT", wait_none())  # no real waiting between tries
+    monkeypatch.setattr(answering, "_MARK_LATER_WAIT", wait_none())
+    refusals = 8  # past the handler's own retries: the write succeeds in the background
+
+    def restarting(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        nonlocal refusals
+        if statement.startswith("UPDATE question SET status") and refusals:
+            refusals -= 1
+            raise OperationalError(statement, None, ConnectionError("the database restarts"))
+
+    event.listen(slack.bot.db.engine.sync_engine, "before_cursor_execute", restarting)
+    await slack.event(MENTION)
+    await slack.settle()
+    await slack.settle()  # the status write the handler left running
+    assert refusals == 0
+    assert len(_answers(slack)) == 1
+    said = [c.text for c in slack.api.log if c.method in ("chat.postEphemeral", "response_url")]
+    assert not [t for t in said if "something went wrong" in t]
+    assert (await _question(slack)).status == QuestionStatus.ANSWERED
+
+    workers = Engine(slack.bot, worker="a"), Engine(slack.bot, worker="b")
+    clock.advance(LEASE)  # past the claim: a pending question would be redelivered now
+    await _due(slack, *workers)
+    assert len(_answers(slack)) == 1

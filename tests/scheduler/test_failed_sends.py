@@ -1,0 +1,103 @@
+"""A Slack outage at the moment a scheduled send is due: the fire stays claimed (one
+worker sends it), is sent again by a later sweep once Slack is back, and one that still
+fails when the grace window ends says so in `why`. The real Slack adapter against the
+Slack stand-in's scripted 503s, two engines, a manual clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.clock import ManualClock
+from scheduler.engine import Engine
+from tests.conftest import make_settings
+from tests.slack.conftest import CAIO, DANA, NAMES, SECRET, SlackHarness, running_slack
+from tests.standins.slack_api import BOT_TOKEN, SlackStandIn
+
+ONE_ATTEMPT = 5  # the Slack client's first try and its retry handler's four retries
+FIRE = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+async def slack(database_url: str, clock: ManualClock) -> AsyncIterator[SlackHarness]:
+    async with SlackStandIn(users=dict(NAMES)) as api:
+        settings = make_settings(
+            database_url,
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SECRET,
+            slack_api_url=api.api_url,
+        )
+        async with running_slack(settings, clock, api) as harness:
+            yield harness
+
+
+async def _due(slack: SlackHarness, *engines: Engine) -> None:
+    for engine in engines:
+        await engine.run_due(slack.bot.clock.now())
+    await slack.settle()
+
+
+async def _why(slack: SlackHarness) -> str:
+    await slack.command("standup why", user=CAIO)
+    await slack.settle()
+    return slack.api.calls("response_url")[-1].text
+
+
+def _prompts(slack: SlackHarness) -> list[str]:
+    return [c.text for c in slack.api.delivered("chat.postMessage") if "Hi " in c.text]
+
+
+def _kickoffs(slack: SlackHarness) -> list[str]:
+    return [c.text for c in slack.api.delivered("chat.postMessage") if "Stand-up*" in c.text]
+
+
+async def _standup(slack: SlackHarness) -> tuple[Engine, Engine]:
+    await slack.command("help", user=DANA)  # dana has used the bot: she can take part
+    await slack.settle()
+    await slack.command("standup setup at 10:30 tz UTC participants @carla @dana", user=CAIO)
+    await slack.settle()
+    assert "Stand-up set up" in slack.api.delivered("chat.postMessage")[-1].text
+    return Engine(slack.bot, worker="a"), Engine(slack.bot, worker="b")
+
+
+async def test_a_standup_slack_refused_is_sent_once_when_slack_is_back(
+    slack: SlackHarness, clock: ManualClock
+) -> None:
+    workers = await _standup(slack)
+    clock.set(FIRE)
+    slack.api.fail_next("chat.postMessage", 503, times=ONE_ATTEMPT)  # the kick-off
+    await _due(slack, *workers)
+    assert _kickoffs(slack) == [] and _prompts(slack) == []
+    why = await _why(slack)
+    assert "not sent 2026-11-24 10:30 UTC: the kick-off and the prompts to" in why
+    assert "carla" in why and "dana" in why and "trying again" in why
+
+    clock.advance(timedelta(minutes=1))  # Slack is back
+    await _due(slack, *workers)
+    assert len(_kickoffs(slack)) == 1
+    assert sorted(p.split("\n")[1] for p in _prompts(slack)) == ["Hi carla!", "Hi dana!"]
+    assert "sent 2026-11-24 10:30 UTC: prompted carla, dana" in await _why(slack)
+
+    clock.advance(timedelta(minutes=5))
+    await _due(slack, *workers)
+    assert len(_kickoffs(slack)) == 1 and len(_prompts(slack)) == 2
+
+
+async def test_a_standup_still_refused_after_the_grace_window_says_it_gave_up(
+    slack: SlackHarness, clock: ManualClock
+) -> None:
+    workers = await _standup(slack)
+    clock.set(FIRE)
+    slack.api.fail_next("chat.postMessage", 503, times=2 * ONE_ATTEMPT)
+    await _due(slack, *workers)
+    clock.advance(timedelta(minutes=1))
+    await _due(slack, *workers)  # the retry fails too
+    assert len([c for c in slack.api.calls("chat.postMessage") if c.failed]) == 2 * ONE_ATTEMPT
+    clock.advance(timedelta(minutes=30))  # back after the grace window: no late stand-up
+    await _due(slack, *workers)
+    assert _kickoffs(slack) == []
+    why = await _why(slack)
+    assert "not sent 2026-11-24 10:30 UTC" in why and "trying again" not in why
+    assert "gave up: still failing 30 minutes after it was due" in why
