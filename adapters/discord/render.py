@@ -68,13 +68,17 @@ def _plain(message: Message) -> list[Part]:
 
 
 def _embedded(message: Message) -> list[Part]:
+    """Embeds of at most Discord's 6,000 characters each (title, description and fields
+    together): fields that would pass it start an embed of their own."""
     chunks = split_text(markdown(message.text), DESCRIPTION_LIMIT)
     embeds = [discord.Embed(description=chunk) for chunk in chunks]
-    first, last = embeds[0], embeds[-1]
     if message.title:
-        first.title = message.title[:256]
+        embeds[0].title = message.title[:256]
     for name, value in message.fields[:25]:
-        last.add_field(name=name[:256], value=split_text(value, FIELD_LIMIT)[0] or "—", inline=True)
+        name, value = name[:256], split_text(value, FIELD_LIMIT)[0] or "—"
+        if len(embeds[-1]) + len(name) + len(value) > EMBED_TOTAL_LIMIT:
+            embeds.append(discord.Embed())
+        embeds[-1].add_field(name=name, value=value, inline=True)
     parts = [Part(embeds=[embed]) for embed in embeds]
     notes = "\n".join(f"-# {markdown(n)}" for n in message.notes)
     if notes:

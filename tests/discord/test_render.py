@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from adapters.discord.render import (
     CONTENT_LIMIT,
     CUSTOM_ID,
+    EMBED_TOTAL_LIMIT,
     ActionButton,
     markdown,
     render,
@@ -81,3 +82,14 @@ def test_role_mapping_by_name_or_id() -> None:
         parse_role_map("CAIO:boss")
     with pytest.raises(ValueError, match="should read"):
         parse_role_map("CAIO")
+
+
+def test_a_long_embed_with_fields_stays_within_discords_total() -> None:
+    """Discord refuses an embed over 6,000 characters in all (400 Invalid Form Body): a
+    long description and its fields go out as two embeds, every field kept."""
+    fields = tuple((f"field {n}", "x" * 600) for n in range(5))
+    parts = render(Message("word " * 790, title="Stand-up summary", fields=fields))
+    embeds = [embed for part in parts for embed in part.embeds]
+    assert all(len(embed) <= EMBED_TOTAL_LIMIT for embed in embeds)
+    assert [f.name for e in embeds for f in e.fields] == [name for name, _ in fields]
+    assert embeds[0].title == "Stand-up summary"
