@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 import structlog
@@ -25,7 +25,13 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from tenacity import retry_if_not_exception_type
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    retry_if_not_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
 
 from adapters.discord import create_events, forms, uploads
 from adapters.discord.create_events import PLATFORM, THREAD_TYPES
@@ -95,6 +101,13 @@ Post = Callable[[Part, list[discord.File]], Awaitable[discord.Message]]
 def token_expired(error: discord.HTTPException) -> bool:
     """Discord's answer once an interaction token is past its 15 minutes (401, 50027)."""
     return error.status == 401 or error.code == INVALID_TOKEN
+
+
+T = TypeVar("T")
+
+
+def unavailable(error: BaseException) -> bool:
+    return isinstance(error, discord.DiscordServerError) and error.status == 503
 
 
 def extras(part: Part, files: list[discord.File]) -> dict[str, Any]:
@@ -613,9 +626,24 @@ class DiscordAdapter:
         self, channel_id: int, part: Part, files: list[discord.File] | None = None
     ) -> discord.Message:
         channel = self.client.get_partial_messageable(channel_id)
-        return await channel.send(
-            content=part.content or None, embeds=part.embeds, **extras(part, files or [])
+        return await self._through_503(
+            lambda: channel.send(
+                content=part.content or None, embeds=part.embeds, **extras(part, files or [])
+            )
         )
+
+    async def _through_503(self, call: Callable[[], Awaitable[T]]) -> T:
+        """discord.py tries 500, 502 and 504 again but not 503, Discord's "unavailable, try
+        again shortly": a few more tries keep a short outage from costing a post."""
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception(unavailable),
+            stop=stop_after_attempt(4),
+            wait=wait_exponential(multiplier=self.backoff, max=8 * self.backoff),
+            reraise=True,
+        ):
+            with attempt:
+                return await call()
+        raise AssertionError("AsyncRetrying returns or raises")
 
     def _upload_limit(self, workspace: str) -> int:
         """The guild's upload size (its boost tier raises it); Discord's default otherwise."""
@@ -732,8 +760,10 @@ class DiscordAdapter:
                     raise
                 owner.expired = True
         channel = self.client.get_partial_messageable(channel_of(posted.address))
-        await channel.get_partial_message(int(posted.message_id)).edit(
-            content=part.content or None, embeds=part.embeds, view=part.view
+        await self._through_503(
+            lambda: channel.get_partial_message(int(posted.message_id)).edit(
+                content=part.content or None, embeds=part.embeds, view=part.view
+            )
         )
 
     async def open_thread(self, root: Posted, title: str) -> Address:
@@ -741,11 +771,13 @@ class DiscordAdapter:
             return root.address
         await self._after_login()
         with as_delivery_errors():
-            data = await self.client.http.start_thread_with_message(
-                int(root.address.channel),
-                int(root.message_id),
-                name=shorten(title, 100) or "caio-bot",
-                auto_archive_duration=1440,
+            data = await self._through_503(
+                lambda: self.client.http.start_thread_with_message(
+                    int(root.address.channel),
+                    int(root.message_id),
+                    name=shorten(title, 100) or "caio-bot",
+                    auto_archive_duration=1440,
+                )
             )
         self._threads[int(data["id"])] = int(root.address.channel)
         return root.address.in_thread(str(data["id"]))

@@ -101,7 +101,7 @@ class DiscordHarness:
     @classmethod
     async def started(cls, api: DiscordStandIn, settings: Settings, clock: ManualClock) -> Any:
         bot = build_bot(settings, clock=clock)
-        adapter = DiscordAdapter(bot)
+        adapter = DiscordAdapter(bot, backoff=0.01)  # retries without waiting seconds
         bot.add_adapter(adapter)
         syncs = len(api.calls_to("PUT", f"/guilds/{GUILD}/commands"))
         await start(bot)

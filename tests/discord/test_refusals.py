@@ -82,3 +82,22 @@ async def test_a_request_discord_finds_malformed_is_not_a_delivery_error(
     with pytest.raises(discord.HTTPException) as failed:
         await dc.adapter.send(Message("The answer.", address=HERE))
     assert not isinstance(failed.value, DeliveryError)
+
+
+async def test_a_short_503_outage_costs_no_post_and_a_long_one_is_an_error(
+    dc: DiscordHarness,
+) -> None:
+    """discord.py does not try 503 again itself; a post, a thread and an edit do."""
+    dc.api.refuse("POST", f"/channels/{GENERAL}/messages", 503, 0, "Service Unavailable", times=2)
+    posted = await dc.adapter.send(Message("The answer.", address=HERE))
+    assert [m["content"] for m in dc.api.in_channel(GENERAL)] == ["The answer."]
+
+    dc.api.refuse("POST", "/threads", 503, 0, "Service Unavailable", times=1)
+    assert (await dc.adapter.open_thread(posted, "a question")).thread is not None
+    dc.api.refuse("PATCH", f"/messages/{posted.message_id}", 503, 0, "Unavailable", times=3)
+    await dc.adapter.update(posted, Message("The answer, edited."))
+    assert dc.api.messages[posted.message_id]["content"] == "The answer, edited."
+
+    dc.api.refuse("POST", f"/channels/{GENERAL}/messages", 503, 0, "Service Unavailable")
+    with pytest.raises(discord.DiscordServerError):
+        await dc.adapter.send(Message("Not now.", address=HERE))
