@@ -30,7 +30,11 @@ SOURCE_WEIGHT = {"caio": 2.0, "import": 1.5, "ai": 1.0}
 # Only a very large log ever reaches it, and vectors still search all of it.
 RANKED_CANDIDATES = 2000
 
-_WEIGHT = "CASE a.source WHEN 'caio' THEN 2.0 WHEN 'import' THEN 1.5 ELSE 1.0 END"
+_WEIGHT = (
+    "CASE a.source "
+    + " ".join(f"WHEN '{source}' THEN {weight}" for source, weight in SOURCE_WEIGHT.items())
+    + " ELSE 1.0 END"
+)
 
 # What a client's advice table indexes (`citable` holds "1" for a row that may ground an
 # answer), and the SQL for what may: the CAIO's answers, imports, and AI drafts someone
