@@ -38,7 +38,9 @@ _WEIGHT = (
 
 # What a client's advice table indexes (`citable` holds "1" for a row that may ground an
 # answer), and the SQL for what may: the CAIO's answers, imports, and AI drafts someone
-# marked helpful (the rule `bot.advisor.retrieval.citable` applies to passages).
+# marked helpful. It is a prefilter: `bot.advisor.retrieval.citable` has the last word and
+# also drops extractive drafts, which this lets through because the index stores its
+# verdict and is not told of author changes (pinned by tests/advisor/test_retrieval.py).
 _COLUMNS = "question, answer, tags, citable"
 _CITABLE = "{row}.source IN ('caio', 'import') OR {row}.feedback = 'helpful'"
 _EXISTS = text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :t")
@@ -150,7 +152,8 @@ async def search_advice(
     """Advice ids of one client matching `words`, best first (or newest first).
 
     `citable_only` keeps what may ground an answer: the CAIO's answers, imports, and AI
-    drafts someone marked helpful (see `bot.advisor.retrieval.citable`). Best first ranks
+    drafts someone marked helpful (a superset of `bot.advisor.retrieval.citable`, see
+    `_CITABLE`). Best first ranks
     the newest `candidates` matches only."""
     if not words:
         return []
