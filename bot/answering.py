@@ -119,9 +119,9 @@ def _throttled(bot: Bot, posted: Posted) -> Callable[[str], Awaitable[None]]:
         last = time.monotonic()
         try:
             await bot.update(posted, Message(text + " …"))
-        except Exception as exc:
+        except Exception:
             stopped = True
-            log.warning("live updates stopped", error=repr(exc))
+            log.warning("live updates stopped", exc_info=True)
 
     return on_text
 
