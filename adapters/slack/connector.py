@@ -54,7 +54,7 @@ from adapters.slack.refusals import refusals
 from adapters.slack.render import Rendered, clicked, escape, home_view, is_progress, render
 from bot.adapter import DeliveryError
 from bot.db.models_slack import SlackEvent, SlackMessagePart
-from bot.events import Action, Actor, Address, Inbound
+from bot.events import Action, Actor, Address
 from bot.forms import Form
 from bot.health import Health, State, reconnecting
 from bot.home import home_for
@@ -337,7 +337,7 @@ class SlackAdapter:
         await ack()
         submitted = submission_from(body)
         responder = SlackResponder(self, submitted.actor.id)
-        self._spawn(self._dispatch(submitted, responder), f"slack-form-{submitted.action_id}")
+        self._spawn(self.bot.dispatch(submitted, responder), f"slack-form-{submitted.action_id}")
 
     async def _on_home_opened(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
@@ -372,9 +372,6 @@ class SlackAdapter:
             return False
         return True
 
-    async def _dispatch(self, inbound: Inbound, responder: SlackResponder) -> None:
-        await self.bot.dispatch(inbound, responder)
-
     async def _clicked(self, body: Mapping[str, Any], action: Action) -> None:
         """Run the button's handler; once it took effect, the clicked message shows
         everyone who clicked it in place of the buttons it settled."""
@@ -405,7 +402,7 @@ class SlackAdapter:
             body.get("trigger_id"),
             settle if blocks is not None else None,
         )
-        await self._dispatch(at_root, responder)
+        await self.bot.dispatch(at_root, responder)
         if (body.get("view") or {}).get("type") == "home":
             await self.publish_home(action.address.workspace, action.actor.id)
 
@@ -436,14 +433,14 @@ class SlackAdapter:
             history = ce.history_from(messages, event["ts"], names, BOT_NAME)
         name = await self.name_of(team, event["user"])
         mention = ce.mention_from(event, team, name, bot_user, history)
-        await self._dispatch(mention, SlackResponder(self, event["user"]))
+        await self.bot.dispatch(mention, SlackResponder(self, event["user"]))
 
     async def _thread_reply(self, body: Mapping[str, Any]) -> None:
         event = body["event"]
         team = ce.team_of(body)
         name = await self.name_of(team, event["user"])
         reply = ce.thread_reply_from(event, team, name)
-        await self._dispatch(reply, SlackResponder(self, event["user"]))
+        await self.bot.dispatch(reply, SlackResponder(self, event["user"]))
 
     async def publish_home(self, team: str, user_id: str) -> None:
         actor = Actor(ce.PLATFORM, user_id, await self.name_of(team, user_id))
