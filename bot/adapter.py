@@ -21,6 +21,8 @@ class DeliveryError(Exception):
 
 class Adapter(Protocol):
     platform: str
+    # Whether `update` is cheap and visible enough to stream an answer into one message.
+    live_updates: bool
 
     async def send(self, message: Message) -> Posted:
         """Post `message` to `message.address` (a channel, or a thread when it has one)."""
