@@ -23,6 +23,7 @@ from rich.table import Table
 from bot.advisor.playbook import read_playbook, sync_playbook
 from bot.advisor.retrieval import Method, Retriever, load_passages
 from bot.advisor.synonyms import default_synonyms
+from bot.clock import SystemClock
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.wiring import build_retriever
@@ -170,7 +171,7 @@ def render_declines(results: list[Scores], unanswerable: int, answerable: int) -
 
 async def _run(settings: Settings, cases: list[Case], client_id: str) -> tuple[list[Scores], str]:
     db = Database(settings.database_url)
-    retriever = build_retriever(settings)
+    retriever = build_retriever(settings, SystemClock())
     vectors = retriever.vectors
     methods: list[Method] = ["bm25", "offline"]
     if vectors is not None:

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from bot.advisor.embeddings import Embedder
 from bot.advisor.playbook import read_playbook, sync_playbook
 from bot.advisor.vectors import VectorIndex, stored_models
+from bot.clock import SystemClock
 from bot.db import pgvector
 from bot.db.engine import Database
 from bot.db.models import Advice, Client, PlaybookEntry
@@ -45,7 +46,7 @@ async def rebuild_index(settings: Settings, *, show: bool = True) -> tuple[int, 
     """Returns (vectors dropped, entries embedded, whether pgvector holds them)."""
     db = Database(settings.database_url)
     embedder = Embedder(settings)
-    index = VectorIndex(embedder)
+    index = VectorIndex(embedder, SystemClock())
     try:
         async with db.session() as session:
             await sync_playbook(session, read_playbook(settings.playbook_dirs))

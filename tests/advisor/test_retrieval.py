@@ -71,6 +71,15 @@ async def test_vectors_find_a_paraphrase_full_text_alone_misses(
         assert ("advice", "stand-in-embed") in [(r.kind, r.model) for r in stored]
 
 
+async def test_vectors_are_stamped_by_the_bot_s_clock(hybrid_chat: Chat) -> None:
+    """Embeddings are dated like every other row, so a test or replay clock holds for them."""
+    await add_advice(hybrid_chat.bot, "Which vector database should we pick?", "pgvector.")
+    await search_ids(hybrid_chat.bot, "which vector database?")
+    async with hybrid_chat.bot.db.session() as session:
+        dates = {r.created_at for r in await session.exec(select(Embedding))}
+    assert dates == {hybrid_chat.bot.clock.now()}
+
+
 async def test_the_team_s_own_answer_to_the_same_question_is_cited_first(chat: Chat) -> None:
     row = await add_advice(
         chat.bot,
