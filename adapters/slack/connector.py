@@ -235,6 +235,9 @@ class SocketModeRunner:
 
 
 class SlackAdapter:
+    """Slack as an `Adapter`: Bolt's listeners turn events into neutral ones for the Bot,
+    and the Bot's Messages go out as Block Kit through one retrying Web API client."""
+
     platform = ce.PLATFORM
     live_updates = True
 
