@@ -20,7 +20,12 @@ class DeliveryError(Exception):
 
 
 class Adapter(Protocol):
+    """A chat platform as the core sees it: the only surface through which the bot posts,
+    so `bot/` and `commands/` never import a platform's SDK."""
+
     platform: str
+    # Whether `update` is cheap and visible enough to stream an answer into one message.
+    live_updates: bool
 
     async def send(self, message: Message) -> Posted:
         """Post `message` to `message.address` (a channel, or a thread when it has one)."""

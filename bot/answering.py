@@ -128,9 +128,9 @@ def _throttled(bot: Bot, posted: Posted) -> Callable[[str], Awaitable[None]]:
         last = time.monotonic()
         try:
             await bot.update(posted, Message(text + " …"))
-        except Exception as exc:
+        except Exception:
             stopped = True
-            log.warning("live updates stopped", error=repr(exc))
+            log.warning("live updates stopped", exc_info=True)
 
     return on_text
 
@@ -193,7 +193,7 @@ async def answer_question(bot: Bot, question_id: int, history: tuple[str, ...] =
     adapter = bot.adapter_for(thread)
     placeholder: Posted | None = None
     on_text = None
-    if getattr(adapter, "live_updates", False) and bot.advisor.llm is not None:
+    if adapter.live_updates and bot.advisor.llm is not None:
         placeholder = await bot.send(Message("Thinking…", address=thread))
         on_text = _throttled(bot, placeholder)
     stored = await _stored_draft(bot, question)

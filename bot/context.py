@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 @dataclass
 class Context:
+    """One inbound event resolved to its client and member, so a handler needs no lookups
+    and answers through `reply` without knowing the platform."""
+
     bot: Bot
     inbound: Inbound
     client: Client

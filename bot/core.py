@@ -41,6 +41,9 @@ DIRECT_HINT = (
 
 
 class Bot:
+    """The one object every handler, job and adapter shares: settings, database, advisor,
+    clock and the running adapters, so none of them wires the others itself."""
+
     def __init__(
         self,
         *,

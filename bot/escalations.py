@@ -121,8 +121,8 @@ async def _open(
         return Opened(escalation)
     try:
         await post_to_queue(bot, client, escalation, asker, draft)
-    except Exception as exc:  # kept, and posted again by the scheduler (scheduler/nudges.py)
-        log.warning("escalation not queued", escalation=escalation.id, error=repr(exc))
+    except Exception as exc:  # kept, and posted again by the scheduler (scheduler/requeue.py)
+        log.warning("escalation not queued", escalation=escalation.id, exc_info=True)
         return Opened(escalation, unqueued=refusal(exc))
     return Opened(escalation)
 
@@ -328,7 +328,7 @@ async def _deliver(
         return None
     except Exception as exc:
         why = refusal(exc)
-        log.warning("relay refused", escalation=escalation.id, error=repr(exc))
+        log.warning("relay refused", escalation=escalation.id, exc_info=True)
     adapter = bot.adapters.get(asker.platform)
     if adapter is None:
         raise RelayFailed(f"{why}, and {asker.name} is on {asker.platform}, which is not running")
@@ -338,7 +338,7 @@ async def _deliver(
             origin.workspace, asker.user_id, replace(answer, text=note + answer.text)
         )
     except Exception as exc:
-        log.warning("relay by direct message refused", escalation=escalation.id, error=repr(exc))
+        log.warning("relay by direct message refused", escalation=escalation.id, exc_info=True)
         raise RelayFailed(
             f"{why}; a direct message to {asker.name} failed too ({refusal(exc)})"
         ) from exc
@@ -366,8 +366,8 @@ async def _best_effort(work: Awaitable[Any], what: str) -> None:
     stop what follows: the answer has already reached the asker."""
     try:
         await work
-    except Exception as exc:
-        log.warning("courtesy post failed", what=what, error=repr(exc))
+    except Exception:
+        log.warning("courtesy post failed", what=what, exc_info=True)
 
 
 async def set_status(bot: Bot, escalation_id: int, status: EscalationStatus) -> Escalation | None:

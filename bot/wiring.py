@@ -23,9 +23,9 @@ from config.settings import Settings
 DEMO_CLIENT = "demo"
 
 
-def build_retriever(settings: Settings) -> Retriever:
+def build_retriever(settings: Settings, clock: Clock) -> Retriever:
     """Full text plus synonyms; vectors too when CAIO_EMBEDDING_MODEL names a model."""
-    vectors = VectorIndex(Embedder(settings)) if settings.embedding_model else None
+    vectors = VectorIndex(Embedder(settings), clock) if settings.embedding_model else None
     return Retriever(
         vectors=vectors,
         min_similarity=settings.embedding_min_similarity,
@@ -37,12 +37,13 @@ def build_retriever(settings: Settings) -> Retriever:
 def build_bot(settings: Settings, *, clock: Clock | None = None) -> Bot:
     db = Database(settings.database_url)
     llm = LLM(settings) if settings.openai_api_key else None
-    advisor = Advisor(db, build_retriever(settings), llm, settings.llm_context_chars)
+    clock = clock or SystemClock()
+    advisor = Advisor(db, build_retriever(settings, clock), llm, settings.llm_context_chars)
     return Bot(
         settings=settings,
         db=db,
         advisor=advisor,
-        clock=clock or SystemClock(),
+        clock=clock,
         registry=load_commands(),
     )
 

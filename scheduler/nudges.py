@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from bot.core import Bot
 from bot.db.models import Client, Escalation, EscalationStatus, Member
-from bot.db.models_schedule import Blocker, BlockerStatus, FireClaim, Schedule
+from bot.db.models_schedule import Blocker, BlockerStatus, Schedule
 from bot.escalations import format_due, open_escalation
 from bot.events import Address
 from bot.message import Message
@@ -119,16 +119,3 @@ async def sla_send(bot: Bot, fire: Fire, escalation: Escalation, client: Client)
         )
     await bot.send(Message(text, address=Address.parse(escalation.queue_address)))
     return "nudged" if fire.job == NUDGE else "flagged overdue"
-
-
-async def is_overdue(bot: Bot, escalation: Escalation) -> bool:
-    """Whether the overdue flag was raised for an escalation (for lists and reports)."""
-    async with bot.db.session() as session:
-        rows = await session.exec(
-            select(FireClaim.id).where(
-                FireClaim.client_id == escalation.client_id,
-                FireClaim.job == OVERDUE,
-                FireClaim.ref == str(escalation.id),
-            )
-        )
-        return rows.first() is not None

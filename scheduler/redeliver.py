@@ -84,7 +84,7 @@ async def run(bot: Bot, fire: Fire, question: Question) -> None:
     try:
         await answer_question(bot, question.id)
     except Exception as error:  # the platform is still down: the next attempt is due later
-        log.warning("answer still not delivered", question=question.id, error=repr(error))
+        log.warning("answer still not delivered", question=question.id, exc_info=True)
         await note(bot.db, fire, f"attempt failed: {shorten(repr(error), 300)}")
         return
     async with bot.db.session() as session:
@@ -113,11 +113,11 @@ async def _give_up(bot: Bot, question: Question) -> str:
         try:
             await adapter.send_direct(origin.workspace, asker.user_id, Message(text))
             return reason + "; asker told by direct message"
-        except Exception as error:
-            log.warning("asker not reachable directly", question=question.id, error=repr(error))
+        except Exception:
+            log.warning("asker not reachable directly", question=question.id, exc_info=True)
     try:
         await bot.send(Message(f"@{asker.name} {text}", address=origin))
         return reason + f"; asker told in {origin.channel}"
-    except Exception as error:
-        log.warning("asker not reachable", question=question.id, error=repr(error))
+    except Exception:
+        log.warning("asker not reachable", question=question.id, exc_info=True)
         return reason + "; asker could not be reached"

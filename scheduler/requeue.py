@@ -56,7 +56,7 @@ async def run(bot: Bot, escalation: Escalation, client: Client) -> str:
     try:
         await post_to_queue(bot, client, escalation, asker, draft)
     except Exception as exc:
-        log.warning("escalation still not queued", escalation=escalation.id, error=repr(exc))
+        log.warning("escalation still not queued", escalation=escalation.id, exc_info=True)
         return f"not queued: {refusal(exc)}"
     log.info("escalation queued late", escalation=escalation.id)
     return "queued"

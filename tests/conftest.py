@@ -34,8 +34,22 @@ START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # a Tuesday morning
 requires_postgres = pytest.mark.skipif(not PG_URL, reason="set CAIO_TEST_DATABASE_URL")
 
 
+def _named_for_tests(url: str) -> bool:
+    """The suite drops the schema of the database it is given: only one named for tests."""
+    return "test" in (sa.make_url(sync_url(url)).database or "")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if PG_URL and not _named_for_tests(PG_URL):
+        pytest.exit(
+            f"refusing to run: CAIO_TEST_DATABASE_URL names {PG_URL}, whose schema the suite "
+            'would drop; use a database whose name contains "test"',
+            returncode=2,
+        )
+
+
 def _offers_pgvector(url: str | None) -> bool:
-    if not url:
+    if not url or not _named_for_tests(url):
         return False
     engine = sa.create_engine(sync_url(url))
     try:

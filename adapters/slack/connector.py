@@ -54,7 +54,7 @@ from adapters.slack.refusals import refusals
 from adapters.slack.render import Rendered, clicked, escape, home_view, is_progress, render
 from bot.adapter import DeliveryError
 from bot.db.models_slack import SlackEvent, SlackMessagePart
-from bot.events import Action, Actor, Address, Inbound
+from bot.events import Action, Actor, Address
 from bot.forms import Form
 from bot.health import Health, State, reconnecting
 from bot.home import home_for
@@ -235,6 +235,9 @@ class SocketModeRunner:
 
 
 class SlackAdapter:
+    """Slack as an `Adapter`: Bolt's listeners turn events into neutral ones for the Bot,
+    and the Bot's Messages go out as Block Kit through one retrying Web API client."""
+
     platform = ce.PLATFORM
     live_updates = True
 
@@ -337,7 +340,7 @@ class SlackAdapter:
         await ack()
         submitted = submission_from(body)
         responder = SlackResponder(self, submitted.actor.id)
-        self._spawn(self._dispatch(submitted, responder), f"slack-form-{submitted.action_id}")
+        self._spawn(self.bot.dispatch(submitted, responder), f"slack-form-{submitted.action_id}")
 
     async def _on_home_opened(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
@@ -371,9 +374,6 @@ class SlackAdapter:
             log.info("slack retry ignored: already handled", event_id=event_id)
             return False
         return True
-
-    async def _dispatch(self, inbound: Inbound, responder: SlackResponder) -> None:
-        await self.bot.dispatch(inbound, responder)
 
     async def _clicked(self, body: Mapping[str, Any], action: Action) -> None:
         """Run the button's handler; once it took effect, the clicked message shows
@@ -409,7 +409,7 @@ class SlackAdapter:
             body.get("trigger_id"),
             settle if blocks is not None else None,
         )
-        await self._dispatch(at_root, responder)
+        await self.bot.dispatch(at_root, responder)
         if (body.get("view") or {}).get("type") == "home":
             await self.publish_home(action.address.workspace, action.actor.id)
 
@@ -430,7 +430,7 @@ class SlackAdapter:
             history = await self._thread_history(team, event)
         name = await self.name_of(team, event["user"])
         mention = ce.mention_from(event, team, name, bot_user, history)
-        await self._dispatch(mention, SlackResponder(self, event["user"]))
+        await self.bot.dispatch(mention, SlackResponder(self, event["user"]))
 
     async def _thread_history(self, team: str, event: Mapping[str, Any]) -> tuple[str, ...]:
         """What was said in the mention's thread; nothing when Slack will not say (rate
@@ -457,7 +457,7 @@ class SlackAdapter:
         team = ce.team_of(body)
         name = await self.name_of(team, event["user"])
         reply = ce.thread_reply_from(event, team, name)
-        await self._dispatch(reply, SlackResponder(self, event["user"]))
+        await self.bot.dispatch(reply, SlackResponder(self, event["user"]))
 
     async def publish_home(self, team: str, user_id: str) -> None:
         actor = Actor(ce.PLATFORM, user_id, await self.name_of(team, user_id))

@@ -18,7 +18,6 @@ from bot.text import split_text as shared_split
 
 Block = dict[str, Any]
 
-SECTION_LIMIT = 3000  # Slack: a section's text
 CHUNK = 2900  # what we put in one message's body, leaving room for entities
 FALLBACK_LIMIT = 3000  # notification text, Slack truncates far later
 HEADER_LIMIT = 150

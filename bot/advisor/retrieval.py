@@ -123,7 +123,8 @@ def citable(passage: Passage) -> bool:
     """An AI draft grounds later answers only once someone marked it helpful: unrated model
     output must not become a source for more model output. An extractive draft (the
     offline advisor's) never does: it only quotes its sources, which are searched
-    themselves, and citing it quoted its preamble and its own [n] markers."""
+    themselves, and citing it quoted its preamble and its own [n] markers. The full-text
+    prefilter (`bot.db.fulltext._CITABLE`) applies the same rule except the last part."""
     if passage.kind != "advice" or passage.source != AdviceSource.AI:
         return True
     return passage.feedback == Feedback.HELPFUL and passage.author != EXTRACTIVE

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import numpy as np
 import structlog
@@ -21,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.advisor.embeddings import Embedder, text_hash
 from bot.advisor.vector_stores import VectorStore, choose_store, to_blob
+from bot.clock import Clock
 from bot.db.models import Advice, PlaybookEntry
 from bot.db.models_embedding import Embedding
 
@@ -61,8 +61,9 @@ class VectorIndex:
     database calls for. The embedding model's name scopes everything: other models' rows
     are ignored."""
 
-    def __init__(self, embedder: Embedder) -> None:
+    def __init__(self, embedder: Embedder, clock: Clock) -> None:
         self.embedder = embedder
+        self.clock = clock
         self.model = embedder.model
         self._clients: dict[str, _Marks] = {}
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -246,7 +247,7 @@ class VectorIndex:
             dim=len(vector),
             text_hash=text_hash(text),
             vector=to_blob(vector),
-            created_at=datetime.now(UTC),
+            created_at=self.clock.now(),
         )
 
 

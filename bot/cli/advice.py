@@ -13,9 +13,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.advice_io import ImportError_, ImportLine, export, only_new, parse_jsonl, to_advice
+from bot.cli.database import open_database
 from bot.cli.files import read_import
 from bot.clock import SystemClock
-from bot.db.engine import Database
 from bot.db.models import Advice, Client
 from config.settings import get_settings
 
@@ -43,17 +43,13 @@ def export_cmd(
 
 async def _export(fmt: str, client: str | None) -> str | None:
     """The export, or None when `client` names no client (an empty export would hide it)."""
-    db = Database(get_settings().database_url)
-    try:
-        async with db.session() as session:
-            query = select(Advice).order_by(col(Advice.created_at), col(Advice.id))
-            if client:
-                if await session.get(Client, client) is None:
-                    return None
-                query = query.where(Advice.client_id == client)
-            return export(await session.exec(query), fmt)
-    finally:
-        await db.close()
+    async with open_database(get_settings().database_url) as db, db.session() as session:
+        query = select(Advice).order_by(col(Advice.created_at), col(Advice.id))
+        if client:
+            if await session.get(Client, client) is None:
+                return None
+            query = query.where(Advice.client_id == client)
+        return export(await session.exec(query), fmt)
 
 
 @app.command("import")
@@ -77,25 +73,21 @@ def import_cmd(
 
 async def _import(lines: list[ImportLine], client_id: str) -> tuple[int, int]:
     """(entries added, entries skipped as already present)."""
-    db = Database(get_settings().database_url)
     now = SystemClock().now()
-    try:
-        async with db.session() as session:
-            wanted = {line.client or client_id for line in lines}
-            known = set(await session.exec(select(Client.id).where(col(Client.id).in_(wanted))))
-            missing = wanted - known
-            if missing:
-                typer.echo(
-                    f"unknown client(s): {', '.join(sorted(missing))}; nothing imported", err=True
-                )
-                raise typer.Exit(1)
-            entries = [to_advice(line, client_id, now) for line in lines]
-            fresh = only_new(entries, await _present(session, entries))
-            session.add_all(fresh)
-            await session.commit()
-        return len(fresh), len(entries) - len(fresh)
-    finally:
-        await db.close()
+    async with open_database(get_settings().database_url) as db, db.session() as session:
+        wanted = {line.client or client_id for line in lines}
+        known = set(await session.exec(select(Client.id).where(col(Client.id).in_(wanted))))
+        missing = wanted - known
+        if missing:
+            typer.echo(
+                f"unknown client(s): {', '.join(sorted(missing))}; nothing imported", err=True
+            )
+            raise typer.Exit(1)
+        entries = [to_advice(line, client_id, now) for line in lines]
+        fresh = only_new(entries, await _present(session, entries))
+        session.add_all(fresh)
+        await session.commit()
+    return len(fresh), len(entries) - len(fresh)
 
 
 async def _present(session: AsyncSession, entries: list[Advice]) -> Sequence[Advice]:

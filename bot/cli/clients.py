@@ -15,9 +15,9 @@ from rich.table import Table
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cli.database import open_database
 from bot.cli.files import read_import
 from bot.clock import SystemClock
-from bot.db.engine import Database
 from bot.db.models import Client, Member, Role
 from bot.practice.clients import (
     PLATFORMS,
@@ -55,12 +55,8 @@ def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run `work` in one session; a person's mistake exits 1 with the reason, no traceback."""
 
     async def go() -> T:
-        db = Database(get_settings().database_url)
-        try:
-            async with db.session() as session:
-                return await work(session)
-        finally:
-            await db.close()
+        async with open_database(get_settings().database_url) as db, db.session() as session:
+            return await work(session)
 
     try:
         return asyncio.run(go())

@@ -23,6 +23,8 @@ from rich.table import Table
 from bot.advisor.playbook import read_playbook, sync_playbook
 from bot.advisor.retrieval import Method, Retriever, load_passages
 from bot.advisor.synonyms import default_synonyms
+from bot.cli.database import open_database
+from bot.clock import SystemClock
 from bot.db.engine import Database
 from bot.db.migrate import upgrade
 from bot.wiring import build_retriever
@@ -169,22 +171,21 @@ def render_declines(results: list[Scores], unanswerable: int, answerable: int) -
 
 
 async def _run(settings: Settings, cases: list[Case], client_id: str) -> tuple[list[Scores], str]:
-    db = Database(settings.database_url)
-    retriever = build_retriever(settings)
+    retriever = build_retriever(settings, SystemClock())
     vectors = retriever.vectors
     methods: list[Method] = ["bm25", "offline"]
     if vectors is not None:
         methods.append("hybrid")
     try:
-        async with db.session() as session:
-            await sync_playbook(session, read_playbook(settings.playbook_dirs))
-        for missing in await unknown_sources(db, client_id, cases):
-            Console(stderr=True).print(f"warning: no source {missing} (expected by the set)")
-        results = await evaluate(db, retriever, client_id, cases, methods)
+        async with open_database(settings.database_url) as db:
+            async with db.session() as session:
+                await sync_playbook(session, read_playbook(settings.playbook_dirs))
+            for missing in await unknown_sources(db, client_id, cases):
+                Console(stderr=True).print(f"warning: no source {missing} (expected by the set)")
+            results = await evaluate(db, retriever, client_id, cases, methods)
     finally:
         if vectors is not None:
             await vectors.embedder.close()
-        await db.close()
     model = settings.embedding_model or "none (set CAIO_EMBEDDING_MODEL for hybrid)"
     caption = (
         f"database: {db.dialect} · synonyms {default_synonyms().version} · "

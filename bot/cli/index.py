@@ -14,6 +14,8 @@ from sqlmodel import col, select
 from bot.advisor.embeddings import Embedder
 from bot.advisor.playbook import read_playbook, sync_playbook
 from bot.advisor.vectors import VectorIndex, stored_models
+from bot.cli.database import open_database
+from bot.clock import SystemClock
 from bot.db import pgvector
 from bot.db.engine import Database
 from bot.db.models import Advice, Client, PlaybookEntry
@@ -43,11 +45,10 @@ def rebuild() -> None:
 
 async def rebuild_index(settings: Settings, *, show: bool = True) -> tuple[int, int, bool]:
     """Returns (vectors dropped, entries embedded, whether pgvector holds them)."""
-    db = Database(settings.database_url)
     embedder = Embedder(settings)
-    index = VectorIndex(embedder)
+    index = VectorIndex(embedder, SystemClock())
     try:
-        async with db.session() as session:
+        async with open_database(settings.database_url) as db, db.session() as session:
             await sync_playbook(session, read_playbook(settings.playbook_dirs))
             before = await stored_models(session)
             dropped = sum(n for model, n in before.items() if model != embedder.model)
@@ -88,7 +89,6 @@ async def rebuild_index(settings: Settings, *, show: bool = True) -> tuple[int, 
         return dropped, made, in_sql
     finally:
         await embedder.close()
-        await db.close()
 
 
 async def _copy_into_pgvector(db: Database, progress: Progress) -> bool:
@@ -123,16 +123,12 @@ def stale_after(
 
 
 async def _set_horizon(settings: Settings, client_id: str, days: int) -> bool:
-    db = Database(settings.database_url)
-    try:
-        async with db.session() as session:
-            if await session.get(Client, client_id) is None:
-                return False
-            policy = await session.get(RetrievalPolicy, client_id)
-            policy = policy or RetrievalPolicy(client_id=client_id, stale_after_days=days)
-            policy.stale_after_days = days
-            session.add(policy)
-            await session.commit()
-            return True
-    finally:
-        await db.close()
+    async with open_database(settings.database_url) as db, db.session() as session:
+        if await session.get(Client, client_id) is None:
+            return False
+        policy = await session.get(RetrievalPolicy, client_id)
+        policy = policy or RetrievalPolicy(client_id=client_id, stale_after_days=days)
+        policy.stale_after_days = days
+        session.add(policy)
+        await session.commit()
+        return True

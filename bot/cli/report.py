@@ -8,8 +8,8 @@ from typing import NoReturn
 
 import typer
 
+from bot.cli.database import open_database
 from bot.clock import SystemClock
-from bot.db.engine import Database
 from bot.db.models import Client
 from bot.practice.hours import in_calendar, not_started, valid_month
 from bot.practice.report import build_report, render_files
@@ -60,17 +60,13 @@ def _fail(problem: str) -> NoReturn:
 
 async def _build(client_id: str, month: str) -> list[tuple[str, bytes]] | str:
     """The report's files, or why there is none (the month is the client's, in its zone)."""
-    db = Database(get_settings().database_url)
     now = SystemClock().now()
-    try:
-        async with db.session() as session:
-            client = await session.get(Client, client_id)
-            if client is None:
-                return f"no client {client_id!r}; see `caio-bot clients list`"
-            refusal = not_started(month, now, client.timezone)
-            if refusal:
-                return refusal
-            built = await build_report(session, client, month, now)
-        return list(render_files(built))
-    finally:
-        await db.close()
+    async with open_database(get_settings().database_url) as db, db.session() as session:
+        client = await session.get(Client, client_id)
+        if client is None:
+            return f"no client {client_id!r}; see `caio-bot clients list`"
+        refusal = not_started(month, now, client.timezone)
+        if refusal:
+            return refusal
+        built = await build_report(session, client, month, now)
+    return list(render_files(built))

@@ -30,11 +30,17 @@ SOURCE_WEIGHT = {"caio": 2.0, "import": 1.5, "ai": 1.0}
 # Only a very large log ever reaches it, and vectors still search all of it.
 RANKED_CANDIDATES = 2000
 
-_WEIGHT = "CASE a.source WHEN 'caio' THEN 2.0 WHEN 'import' THEN 1.5 ELSE 1.0 END"
+_WEIGHT = (
+    "CASE a.source "
+    + " ".join(f"WHEN '{source}' THEN {weight}" for source, weight in SOURCE_WEIGHT.items())
+    + " ELSE 1.0 END"
+)
 
 # What a client's advice table indexes (`citable` holds "1" for a row that may ground an
 # answer), and the SQL for what may: the CAIO's answers, imports, and AI drafts someone
-# marked helpful (the rule `bot.advisor.retrieval.citable` applies to passages).
+# marked helpful. It is a prefilter: `bot.advisor.retrieval.citable` has the last word and
+# also drops extractive drafts, which this lets through because the index stores its
+# verdict and is not told of author changes (pinned by tests/advisor/test_retrieval.py).
 _COLUMNS = "question, answer, tags, citable"
 _CITABLE = "{row}.source IN ('caio', 'import') OR {row}.feedback = 'helpful'"
 _EXISTS = text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :t")
@@ -146,7 +152,8 @@ async def search_advice(
     """Advice ids of one client matching `words`, best first (or newest first).
 
     `citable_only` keeps what may ground an answer: the CAIO's answers, imports, and AI
-    drafts someone marked helpful (see `bot.advisor.retrieval.citable`). Best first ranks
+    drafts someone marked helpful (a superset of `bot.advisor.retrieval.citable`, see
+    `_CITABLE`). Best first ranks
     the newest `candidates` matches only."""
     if not words:
         return []

@@ -10,7 +10,7 @@ import re
 import tomllib
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -201,7 +201,7 @@ class ClientSpec(BaseModel):
         return [(p, w) for p in PLATFORMS for w in getattr(self, p)]
 
 
-def _raise(message: str) -> Any:
+def _raise(message: str) -> NoReturn:
     raise ValueError(message)
 
 

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.advisor.retrieval import Retriever
+from bot.advisor.offline import EXTRACTIVE
+from bot.advisor.retrieval import Retriever, advice_passage, citable
 from bot.clock import ManualClock
 from bot.core import Bot
 from bot.db import fulltext
@@ -68,6 +69,15 @@ async def test_vectors_find_a_paraphrase_full_text_alone_misses(
             Embedding.__table__.select().where(Embedding.ref_id == row.id)  # type: ignore[attr-defined]
         )
         assert ("advice", "stand-in-embed") in [(r.kind, r.model) for r in stored]
+
+
+async def test_vectors_are_stamped_by_the_bot_s_clock(hybrid_chat: Chat) -> None:
+    """Embeddings are dated like every other row, so a test or replay clock holds for them."""
+    await add_advice(hybrid_chat.bot, "Which vector database should we pick?", "pgvector.")
+    await search_ids(hybrid_chat.bot, "which vector database?")
+    async with hybrid_chat.bot.db.session() as session:
+        dates = {r.created_at for r in await session.exec(select(Embedding))}
+    assert dates == {hybrid_chat.bot.clock.now()}
 
 
 async def test_the_team_s_own_answer_to_the_same_question_is_cited_first(chat: Chat) -> None:
@@ -331,3 +341,39 @@ async def test_vectors_of_another_length_under_the_same_name_break_nothing(
     out = await hybrid_chat.say("/caio ask which vector database should we pick?")
     assert "went wrong" not in out
     assert "pgvector until it hurts" in out
+
+
+async def test_the_sql_citable_filter_keeps_every_citable_passage_and_only_extractive_extras(
+    chat: Chat,
+) -> None:
+    """Two statements of "may ground an answer" exist: the SQL prefilter in
+    `bot.db.fulltext` and `citable` on passages, which has the last word. They must agree
+    except on an extractive draft rated helpful, which the SQL lets through (each client's
+    FTS5 index stores its verdict and is not told of author changes) and `citable` drops."""
+    rows: list[Advice] = []
+    for source in AdviceSource:
+        for feedback in (None, *Feedback):
+            for author in ("dana", EXTRACTIVE, "AI (gpt-4o)"):
+                rows.append(
+                    await add_advice(
+                        chat.bot,
+                        "pgvector sizing",
+                        "index it",
+                        source=source,
+                        feedback=feedback,
+                        author=author,
+                    )
+                )
+    async with chat.bot.db.session() as session:
+        hits = await fulltext.search_advice(
+            session, DEMO_CLIENT, ["pgvector"], citable_only=True, limit=1000
+        )
+    found = {i for i, _ in hits}
+    for row in rows:
+        in_python = citable(advice_passage(row))
+        extractive_helpful_draft = (
+            row.source == AdviceSource.AI
+            and row.feedback == Feedback.HELPFUL
+            and row.author == EXTRACTIVE
+        )
+        assert (row.id in found) == (in_python or extractive_helpful_draft), row

@@ -21,6 +21,7 @@ class Recording:
     """An adapter that prints what it is asked to send (the process's whole output)."""
 
     platform = "console"
+    live_updates = False
 
     def _print(self, address: Address, message: Message) -> Posted:
         print(json.dumps({"to": address.key, "text": message.plain}), flush=True)
