@@ -87,7 +87,9 @@ async def ensure_client(
 async def link_workspace(
     session: AsyncSession, client_id: str, platform: str, external_id: str
 ) -> Workspace:
-    """Map a workspace to a client (idempotent; moves it if it pointed elsewhere)."""
+    """Map an unlinked workspace to a client. One already linked stays with its client:
+    the console's start must not undo an operator's `clients add … --console console`, and
+    nothing moves a team's history to another client behind the operator's back."""
     row = (
         await session.exec(
             select(Workspace).where(
@@ -97,9 +99,8 @@ async def link_workspace(
     ).first()
     if row is None:
         row = Workspace(client_id=client_id, platform=platform, external_id=external_id)
-    row.client_id = client_id
-    session.add(row)
-    await session.commit()
+        session.add(row)
+        await session.commit()
     return row
 
 

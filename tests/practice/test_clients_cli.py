@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.directory import client_for
+from bot.wiring import bootstrap_console, build_bot, stop
+from tests.conftest import make_settings
 
 runner = CliRunner()
 
@@ -163,3 +167,20 @@ def test_a_queue_nobody_could_answer_is_refused(cli_env: str) -> None:
     assert cli("clients", "add", "acme", "Acme", "--queue", "slack:T0CAIO:C0Q")[0] == 0
     code, out = cli("clients", "set", "acme", "queue=discord:999:123")
     assert code == 1 and "discord:999 is linked to no client" in out
+
+
+async def test_the_console_start_keeps_an_operators_link(cli_env: str) -> None:
+    """Linking the console's workspace to a real client is the operator's choice: starting
+    the console again does not move it back to the demo client."""
+    code, out = await asyncio.to_thread(
+        cli, "clients", "add", "acme", "Acme", "--console", "console"
+    )
+    assert code == 0, out
+    bot = build_bot(make_settings(cli_env))
+    try:
+        await bootstrap_console(bot)
+        async with bot.db.session() as session:
+            linked = await client_for(session, "console", "console")
+    finally:
+        await stop(bot)
+    assert linked is not None and linked.id == "acme"
