@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
-from sqlalchemy import Connection, create_engine, pool, text
+from sqlalchemy import Connection, Engine, create_engine, event, pool, text
 
 from bot.db.engine import sync_url
 from bot.db.registry import metadata
@@ -25,6 +27,25 @@ def _migrate(connection: Connection) -> None:
         context.run_migrations()
 
 
+def _engine() -> Engine:
+    """On SQLite the whole upgrade is one exclusive transaction (SQLite's DDL is
+    transactional once pysqlite stops committing around it), so a second `db upgrade`
+    waits for the first, as on PostgreSQL, instead of creating the same tables again."""
+    if not sync_url(url).startswith("sqlite"):
+        return create_engine(sync_url(url), poolclass=pool.NullPool)
+    engine = create_engine(sync_url(url), poolclass=pool.NullPool, connect_args={"timeout": 600})
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_transactions(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin_exclusive(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN EXCLUSIVE")
+
+    return engine
+
+
 def run_migrations_offline() -> None:
     context.configure(url=sync_url(url), target_metadata=metadata, literal_binds=True)
     with context.begin_transaction():
@@ -37,7 +58,7 @@ def run_migrations_online() -> None:
         context.configure(connection=connectable, target_metadata=metadata)
         _migrate(connectable)
         return
-    engine = create_engine(sync_url(url), poolclass=pool.NullPool)
+    engine = _engine()
     with engine.connect() as connection:
         context.configure(
             connection=connection,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -111,3 +112,23 @@ def test_two_upgrades_at_once_both_succeed() -> None:
         with admin.connect() as conn:
             conn.execute(sa.text("DROP DATABASE IF EXISTS caio_race WITH (FORCE)"))
         admin.dispose()
+
+
+def test_two_upgrades_at_once_on_sqlite_both_succeed(tmp_path: Path) -> None:
+    """`make run` in two terminals, or a console started beside `serve`: the second
+    upgrade waits for the first's exclusive transaction instead of creating its tables
+    again ("table client already exists")."""
+    target = f"sqlite:///{tmp_path / 'race.db'}"
+    script = "import sys; from bot.db.migrate import upgrade; upgrade(sys.argv[1])"
+    runs = [
+        subprocess.Popen([sys.executable, "-c", script, target], stderr=subprocess.PIPE)
+        for _ in range(3)
+    ]
+    for run in runs:
+        _, stderr = run.communicate(timeout=120)
+        assert run.returncode == 0, stderr.decode()[-500:]
+    engine = sa.create_engine(target)
+    with engine.connect() as conn:
+        versions = conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+    engine.dispose()
+    assert len(versions) == 1
