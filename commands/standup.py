@@ -10,6 +10,14 @@ import shlex
 from sqlmodel import col, delete, select
 
 from bot import forms as chat_forms
+from bot.calendar import (
+    CalendarError,
+    format_duration,
+    holiday,
+    local_date,
+    parse_date,
+    zone,
+)
 from bot.context import Context
 from bot.db.models import Member
 from bot.db.models_schedule import (
@@ -27,15 +35,8 @@ from bot.forms import Form, FormField
 from bot.message import Message
 from bot.registry import registry
 from bot.text import shorten
-from scheduler import checkins, claims, forms
-from scheduler.calendar import (
-    CalendarError,
-    format_duration,
-    holiday,
-    local_date,
-    parse_date,
-    zone,
-)
+from commands import setup_line
+from scheduler import checkins, claims
 from scheduler.engine import FIRE, FIRE_NOW, fire_now
 from scheduler.store import (
     cadence_of,
@@ -91,7 +92,7 @@ async def _participants(ctx: Context, names: list[str]) -> list[Member] | str:
     adapter = ctx.bot.adapter_for(ctx.address)
     async with ctx.bot.db.session() as session:
         for word in names:
-            user_id, name = forms.mention(word)
+            user_id, name = setup_line.mention(word)
             member = await find_member(session, ctx.client_id, user_id or name)
             if member is None and user_id:
                 if not await adapter.has_member(ctx.address.workspace, user_id):
@@ -126,7 +127,7 @@ async def _participants(ctx: Context, names: list[str]) -> list[Member] | str:
 async def setup(ctx: Context, kind: ScheduleKind, text: str, *, from_form: bool = False) -> None:
     """Save the one-line setup form; a form's answers arrive here as that line too."""
     try:
-        form = forms.parse(text, LONGEST_WINDOW[kind])
+        form = setup_line.parse(text, LONGEST_WINDOW[kind])
     except CalendarError as error:
         await (_refuse_answers(ctx, kind, str(error), text) if from_form else ctx.usage(str(error)))
         return
@@ -448,7 +449,7 @@ def cadence_line(schedule: Schedule) -> str:
     return f"weekly on {schedule.days}"
 
 
-def setup_line(submission: chat_forms.Submission) -> str:
+def _line_of(submission: chat_forms.Submission) -> str:
     """The form's answers as the one-line setup form, so both go through one parser."""
     when = submission.get("when").split()
     words = [f"at {shlex.quote(when[0])}"] if when else []
@@ -484,7 +485,7 @@ async def setup_submitted(ctx: Context, kind: ScheduleKind, value: str) -> None:
     if submission is None:
         await ctx.usage("That form could not be read.")
         return
-    await setup(ctx, kind, setup_line(submission), from_form=True)
+    await setup(ctx, kind, _line_of(submission), from_form=True)
 
 
 async def _refuse_answers(ctx: Context, kind: ScheduleKind, problem: str, line: str) -> None:
