@@ -4,7 +4,6 @@ the stand-up's (commands/standup.py, scheduler/checkins.py)."""
 
 from __future__ import annotations
 
-from bot import forms as chat_forms
 from bot.context import Context
 from bot.db.models_schedule import ScheduleKind
 from bot.forms import Form
@@ -35,7 +34,7 @@ async def checkin_setup(ctx: Context, text: str) -> None:
     await common.setup(ctx, K, text)
 
 
-@chat_forms.opens("checkin setup")
+@registry.form_opener("checkin setup")
 async def checkin_form(ctx: Context, text: str) -> Form | None:
     """A bare `/caio checkin setup` opens a form pre-filled with this channel's settings."""
     return await common.setup_form(ctx, K, text)

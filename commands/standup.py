@@ -383,7 +383,7 @@ async def standup_setup(ctx: Context, text: str) -> None:
     await setup(ctx, K, text)
 
 
-@chat_forms.opens("standup setup")
+@registry.form_opener("standup setup")
 async def standup_form(ctx: Context, text: str) -> Form | None:
     """A bare `/caio standup setup` opens a form pre-filled with this channel's settings."""
     return await setup_form(ctx, K, text)
@@ -477,7 +477,7 @@ async def standup_submitted(ctx: Context, value: str) -> None:
 
 async def setup_submitted(ctx: Context, kind: ScheduleKind, value: str) -> None:
     """A submitted setup form, checked as the typed command would be."""
-    ctx.spec = registry.commands[f"{kind} setup"]
+    ctx.spec = ctx.bot.registry.commands[f"{kind} setup"]
     if not ctx.may(ctx.spec.name):
         await ctx.refuse(ctx.spec.name)
         return
