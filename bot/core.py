@@ -18,7 +18,7 @@ from bot.context import Context
 from bot.db.engine import Database
 from bot.directory import client_for, member_for
 from bot.events import Action, Address, Command, Inbound, Mention, ThreadReply
-from bot.forms import OPENERS, Form
+from bot.forms import Form
 from bot.message import Message, Posted
 from bot.metrics import EVENTS, FAILURES
 from bot.registry import Registry
@@ -169,14 +169,17 @@ class Bot:
         """The form `command` would open, for platforms that must show it as their first
         answer (Discord's modal); None when it opens none or the actor may not run it."""
         found = self.registry.match(command.text or "help")
-        if found is None or found[0].name not in OPENERS:
+        if found is None:
             return None
         spec, rest = found
+        opener = self.registry.opener(spec.name)
+        if opener is None:
+            return None
         ctx = await self._context(command, responder)
         if ctx is None or not ctx.may(spec.name):
             return None
         ctx.spec = spec
-        form = await OPENERS[spec.name](ctx, rest)
+        form = await opener(ctx, rest)
         return form.to(command.address) if form is not None else None
 
     async def _dispatch(self, inbound: Inbound, responder: Responder) -> None:
@@ -216,7 +219,7 @@ class Bot:
             return
         ctx.spec = spec
         log.info("command", command=spec.name, client=ctx.client_id)
-        opener = OPENERS.get(spec.name)
+        opener = self.registry.opener(spec.name)
         form = await opener(ctx, rest) if opener is not None else None
         if form is not None:
             await ctx.form(form)

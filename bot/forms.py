@@ -9,14 +9,14 @@ checked here once so a form that works on one platform works on all.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from bot.events import Address
 
 if TYPE_CHECKING:
-    from bot.context import Context
+    pass
 
 ACTION_PREFIX = "form:"
 MAX_FIELDS = 5
@@ -96,21 +96,3 @@ def decode(value: str) -> Submission | None:
         return Submission(values, str(data.get("context", "")))
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
-
-
-FormOpener = Callable[["Context", str], Awaitable[Form | None]]
-OPENERS: dict[str, FormOpener] = {}
-"""Subcommand name → the form it opens for this text (None: run the handler as typed)."""
-
-
-def opens(command: str) -> Callable[[FormOpener], FormOpener]:
-    """Declare that `/caio <command> <text>` may open a form instead of running its handler;
-    the core asks before dispatch, so Discord can answer the interaction with the modal."""
-
-    def register(opener: FormOpener) -> FormOpener:
-        if command in OPENERS:
-            raise ValueError(f"a form for {command!r} registered twice")
-        OPENERS[command] = opener
-        return opener
-
-    return register

@@ -1,4 +1,5 @@
-"""The command registry: one place that knows every subcommand, its usage and its handler.
+"""The command registry: one place that knows every subcommand, its usage, its handler
+and the form it may open.
 
 `/caio help` is generated from here, the router dispatches from here, and each module in
 `commands/` adds to it with the decorators below. Multi-word names (`advice search`)
@@ -16,11 +17,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bot.context import Context
     from bot.events import Mention, ThreadReply
+    from bot.forms import Form
 
 CommandHandler = Callable[["Context", str], Awaitable[None]]
 ActionHandler = Callable[["Context", str], Awaitable[None]]
 ThreadReplyHandler = Callable[["Context", "ThreadReply"], Awaitable[bool]]
 MentionHandler = Callable[["Context", "Mention"], Awaitable[None]]
+FormOpener = Callable[["Context", str], Awaitable["Form | None"]]
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ class Registry:
         self.actions: dict[str, ActionHandler] = {}
         self.thread_reply_handlers: list[ThreadReplyHandler] = []
         self.mention_handler: MentionHandler | None = None
+        self.openers: dict[str, FormOpener] = {}
+        """Subcommand name → the form it opens for this text (None: run the handler as typed)."""
 
     def command(
         self, name: str, *, summary: str, usage: str, example: str = "", hidden: bool = False
@@ -76,6 +81,23 @@ class Registry:
     def mention(self, handler: MentionHandler) -> MentionHandler:
         self.mention_handler = handler
         return handler
+
+    def form_opener(self, command: str) -> Callable[[FormOpener], FormOpener]:
+        """Declare that `/caio <command> <text>` may open a form instead of running its
+        handler; the core asks before dispatch, so Discord can answer the interaction with
+        the modal."""
+
+        def register(opener: FormOpener) -> FormOpener:
+            if command in self.openers:
+                raise ValueError(f"a form for {command!r} registered twice")
+            self.openers[command] = opener
+            return opener
+
+        return register
+
+    def opener(self, command: str) -> FormOpener | None:
+        """The form opener of subcommand `command`, if it has one."""
+        return self.openers.get(command)
 
     def match(self, text: str) -> tuple[Spec, str] | None:
         """The longest registered name that starts `text`, and the rest of the text."""

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
+from bot.calendar import CalendarError, OfficeHours, holiday, zone
 from bot.db.models import Client
-from scheduler.calendar import CalendarError, OfficeHours, holiday, zone
 
 log = structlog.get_logger(__name__)
 

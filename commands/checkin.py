@@ -1,15 +1,18 @@
 """`/caio checkin …`: check-ins other than the daily stand-up, with their own questions
 and cadence (weekly, every N weeks, monthly on a day or an nth weekday). The machinery is
-the stand-up's (commands/standup.py, scheduler/checkins.py)."""
+shared with the stand-up (commands/channel_checkin.py, scheduler/checkins.py)."""
 
 from __future__ import annotations
 
-from bot import forms as chat_forms
 from bot.context import Context
 from bot.db.models_schedule import ScheduleKind
 from bot.forms import Form
 from bot.registry import registry
-from commands import standup as common
+from commands import channel_checkin as common
+
+# Not used here: loaded first so the stand-up's subcommands, and its thread-reply handler,
+# keep their place before the check-in's in the registry (Discord lists them in its order).
+from commands import standup  # noqa: F401
 
 K = ScheduleKind.CHECKIN
 
@@ -35,7 +38,7 @@ async def checkin_setup(ctx: Context, text: str) -> None:
     await common.setup(ctx, K, text)
 
 
-@chat_forms.opens("checkin setup")
+@registry.form_opener("checkin setup")
 async def checkin_form(ctx: Context, text: str) -> Form | None:
     """A bare `/caio checkin setup` opens a form pre-filled with this channel's settings."""
     return await common.setup_form(ctx, K, text)

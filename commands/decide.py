@@ -67,7 +67,7 @@ async def _refuse_labels(ctx: Context, unknown: list[str], text: str) -> None:
     )
 
 
-@forms.opens("decide")
+@registry.form_opener("decide")
 async def decide_form(ctx: Context, text: str) -> Form | None:
     """A bare `/caio decide [title]` asks for the ADR's fields in a form."""
     draft = decisions.parse_form(text)
@@ -191,7 +191,7 @@ async def save_thread(ctx: Context, title: str, mention: Mention) -> None:
     if not ctx.may("decide from-thread"):
         await ctx.refuse("decide from-thread")
         return
-    ctx.spec = registry.commands["decide from-thread"]
+    ctx.spec = ctx.bot.registry.commands["decide from-thread"]
     await _draft_from_thread(ctx, title, mention.history)
 
 

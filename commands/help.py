@@ -16,7 +16,7 @@ from bot.registry import Spec, registry
 async def show_help(ctx: Context, text: str) -> None:
     topic = text.strip().lower().removeprefix("/caio ").strip()
     if topic:
-        family = registry.family(topic.split()[0])
+        family = ctx.bot.registry.family(topic.split()[0])
         if not family:
             await ctx.reply(f"No subcommand `{topic[:40]}`. Try `/caio help`.", ephemeral=True)
             return
@@ -32,8 +32,8 @@ async def show_help(ctx: Context, text: str) -> None:
         await ctx.reply(Message("\n".join(lines), title=f"/caio {topic}"), ephemeral=True)
         return
     lines = []
-    for head in registry.heads():
-        family = registry.family(head)
+    for head in ctx.bot.registry.heads():
+        family = ctx.bot.registry.family(head)
         usages = _runnable_usages(ctx, family)
         if usages:
             lines.append(f"`/caio {'` · `/caio '.join(usages)}` — {family[0].summary}")

@@ -8,14 +8,15 @@ import re
 
 from sqlmodel import col, select
 
+from bot.calendar import CalendarError, local_date
 from bot.context import Context
 from bot.db.models_schedule import Schedule, ScheduleKind, ShareItem
 from bot.events import Address
 from bot.message import Message
 from bot.registry import registry
 from bot.text import row_id, shorten
-from scheduler import forms, sharing
-from scheduler.calendar import CalendarError, local_date
+from commands import setup_line
+from scheduler import sharing
 from scheduler.claims import Fire, claim
 from scheduler.engine import WORKER, fire_now
 from scheduler.store import cadence_of, for_client, remove, touch
@@ -159,7 +160,7 @@ async def share_schedule(ctx: Context, text: str) -> None:
         await ctx.reply("Share posts turned off; the queue is kept.")
         return
     try:
-        form = forms.parse(text)
+        form = setup_line.parse(text)
         if form.at is None and form.days is None:
             raise CalendarError("say when, e.g. `on tue at 10:00`")
         if form.participants or form.questions or form.window_minutes or form.report:

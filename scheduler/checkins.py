@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.adapter import DeliveryError
+from bot.calendar import in_quiet_hours, local_date, zone
 from bot.core import Bot
 from bot.db.models import Client, Member
 from bot.db.models_schedule import (
@@ -36,7 +37,6 @@ from bot.events import Address
 from bot.message import Message, Posted
 from bot.text import shorten
 from scheduler import answers
-from scheduler.calendar import in_quiet_hours, local_date, zone
 from scheduler.claims import failure
 from scheduler.store import next_running, participants, questions_of
 

@@ -22,12 +22,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import col, select
 
+from bot.calendar import local_date, zone
 from bot.core import Bot
 from bot.db.models import Client, Escalation, EscalationStatus
 from bot.db.models_schedule import Blocker, FireClaim, Outcome, Run, Schedule, ScheduleKind
 from bot.events import Address
 from scheduler import checkins, nudges, redeliver, requeue, sharing
-from scheduler.calendar import local_date, zone
 from scheduler.claims import Fire, claim, claim_on, failed, failure, give_up, note, retake
 from scheduler.store import CADENCE_FIELDS, cadence_from, cadence_of, skipped_day
 

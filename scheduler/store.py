@@ -11,6 +11,7 @@ from datetime import date, datetime
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.calendar import holiday, local_date, parse_time
 from bot.db.models import Client, Member
 from bot.db.models_schedule import (
     Blocker,
@@ -22,7 +23,7 @@ from bot.db.models_schedule import (
 )
 from bot.events import Address
 from scheduler.answers import DEFAULT_QUESTIONS
-from scheduler.calendar import Cadence, holiday, local_date, parse_time
+from scheduler.cadence import Cadence
 
 _LOOKAHEAD = 400  # fires: a daily cadence's year and then some
 CADENCE_FIELDS = ("local_time", "timezone", "days", "every_weeks", "anchor_date", "month_day")

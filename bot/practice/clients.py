@@ -26,10 +26,10 @@ from pydantic import (
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.calendar import CalendarError, OfficeHours
 from bot.db.models import Client, Member, Role, Seniority, Workspace
 from bot.events import Address
 from bot.practice.hours import format_hours
-from scheduler.calendar import CalendarError, OfficeHours
 
 PLATFORMS = ("slack", "discord", "console")
 QUIET_HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")

@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import calendar
 from bot.db.models import Client
 from bot.db.models_practice import HoursAlert, HoursEntry
-from scheduler import calendar
 
 THRESHOLDS = (80, 100)
 

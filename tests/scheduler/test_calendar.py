@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from bot.calendar import format_duration, parse_duration
 from bot.clock import ManualClock
 from bot.db.models_schedule import FireClaim, Schedule
-from scheduler.calendar import Cadence, format_duration, parse_duration
+from scheduler.cadence import Cadence
 from scheduler.engine import Engine
 from tests.conftest import Chat
 from tests.scheduler.helpers import set_client, team

@@ -10,8 +10,7 @@ import shlex
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.db.models_schedule import Report, Schedule
-from scheduler.calendar import (
+from bot.calendar import (
     DAY_NAMES,
     CalendarError,
     day_spec,
@@ -22,6 +21,7 @@ from scheduler.calendar import (
     weekdays,
     zone,
 )
+from bot.db.models_schedule import Report, Schedule
 
 # The settings of the one-line form, in the order the usage lines name them.
 KEYWORDS = (
