@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.db.models import Client, Member, Role, Workspace
 from bot.events import Actor, Address
@@ -23,13 +25,34 @@ async def client_for(session: AsyncSession, platform: str, workspace: str) -> Cl
     return row.first()
 
 
-async def member_for(session: AsyncSession, client_id: str, actor: Actor) -> Member:
-    """The member behind `actor`, created on first contact; their display name kept fresh."""
-    query = select(Member).where(
+def _member_query(client_id: str, actor: Actor) -> SelectOfScalar[Member]:
+    return select(Member).where(
         Member.client_id == client_id,
         Member.platform == actor.platform,
         Member.user_id == actor.id,
     )
+
+
+def _role(actor: Actor, member: Member | None) -> Role:
+    """The role the core gives a person: their mapped platform role, else the one kept for
+    them, else a plain member's."""
+    mapped = mapped_role(actor)
+    if mapped is not None:
+        return mapped
+    return Role(member.role) if member is not None else Role.MEMBER
+
+
+async def role_of(session: AsyncSession, client_id: str | None, actor: Actor) -> Role:
+    """The role `member_for` would give `actor`, read without recording a first contact
+    (for autocomplete, say, which must not create members)."""
+    if mapped_role(actor) is not None or client_id is None:
+        return _role(actor, None)
+    return _role(actor, (await session.exec(_member_query(client_id, actor))).first())
+
+
+async def member_for(session: AsyncSession, client_id: str, actor: Actor) -> Member:
+    """The member behind `actor`, created on first contact; their display name kept fresh."""
+    query = _member_query(client_id, actor)
     member = (await session.exec(query)).first()
     if member is None:
         member = Member(
@@ -44,10 +67,10 @@ async def member_for(session: AsyncSession, client_id: str, actor: Actor) -> Mem
             member = (await session.exec(query)).one()
         else:
             await session.refresh(member)
-    mapped = mapped_role(actor)
-    if (actor.name and member.name != actor.name) or (mapped and member.role != mapped):
+    role = _role(actor, member)
+    if (actor.name and member.name != actor.name) or member.role != role:
         member.name = actor.name or member.name
-        member.role = mapped or member.role
+        member.role = role
         session.add(member)
         await session.commit()
     return member
@@ -102,6 +125,27 @@ async def link_workspace(
         session.add(row)
         await session.commit()
     return row
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:48]
+
+
+async def client_for_install(
+    session: AsyncSession, platform: str, workspace: str, name: str, *, now: datetime
+) -> Client:
+    """The client an installed workspace belongs to; on first install, a new client named
+    after the workspace and linked to it (its id the name's slug, made unique with the
+    workspace id when taken)."""
+    client = await client_for(session, platform, workspace)
+    if client is not None:
+        return client
+    client_id = _slug(name) or workspace.lower()
+    if await session.get(Client, client_id) is not None:
+        client_id = f"{client_id}-{workspace.lower()}"
+    client = await ensure_client(session, client_id, name=name or workspace, now=now)
+    await link_workspace(session, client.id, platform, workspace)
+    return client
 
 
 async def set_role(session: AsyncSession, client_id: str, actor: Actor, role: Role) -> Member:

@@ -24,8 +24,10 @@ from bot.db.models import (
     EscalationStatus,
     Member,
 )
-from bot.events import Address
+from bot.directory import client_for, role_of
+from bot.events import Actor, Address
 from bot.message import Button, Message, Posted
+from bot.permissions import may_run
 from bot.sla import due_at
 from bot.text import row_id, shorten
 
@@ -227,6 +229,34 @@ async def find_for_answer(
     if row.queue_address and Address.parse(row.queue_address).root == here.root:
         return row
     return None
+
+
+async def answerable(bot: Bot, actor: Actor, here: Address, typed: str = "") -> list[Escalation]:
+    """The open escalations `actor` may answer from `here`, soonest due first: their
+    client's and those queued in this channel, matching what is typed (the start of an id,
+    or words of the question). None for who may not answer, as questions may be
+    confidential."""
+    async with bot.db.session() as session:
+        client = await client_for(session, here.platform, here.workspace)
+        role = await role_of(session, client.id if client is not None else None, actor)
+        if not may_run(role, "answer"):
+            return []
+        where = col(Escalation.queue_address).startswith(here.root.key)
+        if client is not None:
+            where = where | (col(Escalation.client_id) == client.id)
+        rows = await session.exec(
+            select(Escalation)
+            .where(where, col(Escalation.status) == EscalationStatus.OPEN)
+            .order_by(col(Escalation.due_at))
+            .limit(25)
+        )
+        found = list(rows)
+    wanted = typed.lstrip("#").strip()
+    return [
+        e
+        for e in found
+        if not wanted or str(e.id).startswith(wanted) or wanted.lower() in e.question.lower()
+    ]
 
 
 async def by_queue_thread(bot: Bot, thread: Address) -> Escalation | None:

@@ -36,6 +36,9 @@ class Spec:
     example: str
     handler: CommandHandler
     hidden: bool = False
+    private: bool = False
+    """Its replies are for the caller only, so a platform that shows "thinking…" first
+    (Discord) shows it to the caller alone."""
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -52,14 +55,21 @@ class Registry:
         """Subcommand name → the form it opens for this text (None: run the handler as typed)."""
 
     def command(
-        self, name: str, *, summary: str, usage: str, example: str = "", hidden: bool = False
+        self,
+        name: str,
+        *,
+        summary: str,
+        usage: str,
+        example: str = "",
+        hidden: bool = False,
+        private: bool = False,
     ) -> Callable[[CommandHandler], CommandHandler]:
         """Register `/caio <name> …`; `usage` is shown without the `/caio ` prefix."""
 
         def register(handler: CommandHandler) -> CommandHandler:
             if name in self.commands:
                 raise ValueError(f"command {name!r} registered twice")
-            self.commands[name] = Spec(name, summary, usage, example, handler, hidden)
+            self.commands[name] = Spec(name, summary, usage, example, handler, hidden, private)
             return handler
 
         return register
@@ -110,6 +120,12 @@ class Registry:
                     rest = rest[len(word) :].lstrip()
                 return spec, rest
         return None
+
+    def private(self, text: str) -> bool:
+        """Whether `text` is answered only to its caller: a private subcommand, or one no
+        command matches, which the core answers with a private hint."""
+        found = self.match(text or "help")
+        return found is None or found[0].private
 
     def family(self, head: str) -> list[Spec]:
         """`advice` → the specs named `advice` or `advice …`, in registration order."""

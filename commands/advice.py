@@ -32,6 +32,7 @@ def render_entry(advice: Advice) -> str:
     summary="The advice log: search it, or see yours or a teammate's",
     usage="advice [search <terms> | mine | @user]",
     example="advice search vector database",
+    private=True,
 )
 async def advice(ctx: Context, text: str) -> None:
     head, _, rest = text.strip().partition(" ")

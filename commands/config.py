@@ -53,6 +53,7 @@ async def _member(ctx: Context, token: str) -> Member | None:
     summary="This client's settings (CAIO): show, set, roles, seniority, queue",
     usage="config [show]",
     example="config show",
+    private=True,
 )
 async def show(ctx: Context, text: str) -> None:
     if text.strip() not in ("", "show"):
@@ -72,6 +73,7 @@ async def show(ctx: Context, text: str) -> None:
     summary="Change one client setting (CAIO)",
     usage="config set <setting> <value>",
     example="config set profile Python/FastAPI, Postgres; goal: RAG support bot by Q2",
+    private=True,
 )
 async def set_setting(ctx: Context, text: str) -> None:
     name, _, value = text.strip().partition(" ")
@@ -98,6 +100,7 @@ async def set_setting(ctx: Context, text: str) -> None:
     summary="Give a teammate a role in this client (CAIO)",
     usage="config role @user <member|lead|caio|admin>",
     example="config role @sam lead",
+    private=True,
 )
 async def set_role(ctx: Context, text: str) -> None:
     parts = text.split()
@@ -148,6 +151,7 @@ async def _seniority(ctx: Context, text: str, level: Seniority) -> None:
     summary="Mark a developer as junior (reports list juniors first)",
     usage="config junior @user",
     example="config junior @ana",
+    private=True,
 )
 async def junior(ctx: Context, text: str) -> None:
     await _seniority(ctx, text, Seniority.JUNIOR)
@@ -158,6 +162,7 @@ async def junior(ctx: Context, text: str) -> None:
     summary="Mark a developer as senior",
     usage="config senior @user",
     example="config senior @sam",
+    private=True,
 )
 async def senior(ctx: Context, text: str) -> None:
     await _seniority(ctx, text, Seniority.SENIOR)
@@ -168,6 +173,7 @@ async def senior(ctx: Context, text: str) -> None:
     summary="Make this channel the client's escalation queue (CAIO)",
     usage="config queue here",
     example="config queue here",
+    private=True,
 )
 async def queue_here(ctx: Context, text: str) -> None:
     if text.strip().lower() != "here":

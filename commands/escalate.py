@@ -107,6 +107,7 @@ async def escalate_button(ctx: Context, value: str) -> None:
     summary="Answer an escalation (CAIO); relayed to the asker's thread",
     usage="answer <id> <text>",
     example="answer 12 Use pgvector until you pass 5M vectors; here is why…",
+    private=True,
 )
 async def answer(ctx: Context, text: str) -> None:
     head, _, body = text.strip().partition(" ")

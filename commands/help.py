@@ -12,6 +12,7 @@ from bot.registry import Spec, registry
     summary="List what caio-bot can do, or how to use one subcommand",
     usage="help [subcommand]",
     example="help ask",
+    private=True,
 )
 async def show_help(ctx: Context, text: str) -> None:
     topic = text.strip().lower().removeprefix("/caio ").strip()

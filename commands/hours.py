@@ -71,6 +71,7 @@ async def _log(
     summary="This month's hours against the retainer (CAIO)",
     usage="hours",
     example="hours",
+    private=True,
 )
 async def show(ctx: Context, text: str) -> None:
     if text.strip():
@@ -99,6 +100,7 @@ async def show(ctx: Context, text: str) -> None:
     summary="Log time spent for this client (CAIO)",
     usage="hours log <duration like 1h30m, 90m or 1.5h> <note> [client]",
     example="hours log 1h30m reviewed the RAG evaluation plan",
+    private=True,
 )
 async def log(ctx: Context, text: str) -> None:
     duration, _, note = text.strip().partition(" ")

@@ -24,7 +24,6 @@ import yarl
 from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 from tenacity import (
     AsyncRetrying,
     retry_if_exception,
@@ -37,9 +36,10 @@ from adapters.discord import create_events, forms, uploads
 from adapters.discord.create_events import PLATFORM, THREAD_TYPES
 from adapters.discord.refusals import as_delivery_errors
 from adapters.discord.render import ActionButton, Part, render
+from bot import escalations
 from bot.adapter import DeliveryError
 from bot.db import fulltext
-from bot.db.models import Advice, Client, Escalation, EscalationStatus, Member, Role, Workspace
+from bot.db.models import Client, Workspace
 from bot.db.models_discord import DiscordDirectChannel
 from bot.db.models_schedule import Prompt, Run
 from bot.directory import client_for
@@ -47,9 +47,7 @@ from bot.events import Address, Command, Inbound
 from bot.forms import Form
 from bot.health import Health, State, reconnecting
 from bot.message import Attachment, Message, Posted
-from bot.permissions import may_run
-from bot.registry import Registry
-from bot.roles import mapped_role, parse_role_map, use_role_map
+from bot.roles import parse_role_map, use_role_map
 from bot.text import shorten, terms
 from config.settings import Settings
 
@@ -70,8 +68,6 @@ EMOJI = {
     "tada": "🎉",
     "wave": "👋",
 }
-PRIVATE = {"help", "advice", "answer", "hours", "config"}
-"""Subcommands whose replies are for the caller only, so their deferral is ephemeral."""
 CONTINUATIONS_KEPT = 256
 """Long messages whose continuation messages are remembered, so edits reuse them."""
 APOLOGY = "Sorry, something went wrong on our side. It has been logged."
@@ -166,14 +162,6 @@ UNPLACED_INTERACTION = (
     "I can't tell which team this is for here. "
     "Use `/caio` in your team's server, e.g. `/caio ask <question>`."
 )
-
-
-def private_command(registry: Registry, text: str) -> bool:
-    """Whether `/caio run <text>` answers only the caller (a private subcommand, or one the
-    core does not know and answers with a private hint), so "thinking…" can be private from
-    the start instead of shown to the channel and then deleted."""
-    found = registry.match(text or "help")
-    return found is None or found[0].words[0] in PRIVATE
 
 
 async def apologise(interaction: discord.Interaction[Any]) -> None:
@@ -1071,67 +1059,26 @@ class DiscordAdapter:
     async def escalation_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[int]]:
-        """Open escalations of this guild's client, and those queued in this channel; only
-        for those who may answer them, as the questions may be confidential."""
-        here = create_events.interaction_address(interaction).root.key
-        async with self.bot.db.session() as session:
-            client = await client_for(session, PLATFORM, str(interaction.guild_id))
-            if not await self._may_answer(session, client, interaction.user):
-                return []
-            where = col(Escalation.queue_address).startswith(here)
-            if client is not None:
-                where = where | (col(Escalation.client_id) == client.id)
-            rows = await session.exec(
-                select(Escalation)
-                .where(where, col(Escalation.status) == EscalationStatus.OPEN)
-                .order_by(col(Escalation.due_at))
-                .limit(25)
-            )
-            found = list(rows)
-        wanted = current.lstrip("#").strip()
+        """The open escalations this person may answer here (none for anyone else, as the
+        questions may be confidential)."""
+        here = create_events.interaction_address(interaction)
+        actor = create_events.actor(interaction.user)
         return [
             app_commands.Choice(name=shorten(f"#{e.id} {e.question}", 100), value=e.id or 0)
-            for e in found
-            if not wanted or str(e.id).startswith(wanted) or wanted.lower() in e.question.lower()
+            for e in await escalations.answerable(self.bot, actor, here, current)
         ]
-
-    @staticmethod
-    async def _may_answer(
-        session: AsyncSession, client: Client | None, person: discord.User | discord.Member
-    ) -> bool:
-        """The role the core would give this person (their mapped Discord role, else the one
-        kept for them), read without recording a first contact."""
-        actor = create_events.actor(person)
-        role = mapped_role(actor)
-        if role is None and client is not None:
-            member = (
-                await session.exec(
-                    select(Member).where(
-                        Member.client_id == client.id,
-                        Member.platform == PLATFORM,
-                        Member.user_id == actor.id,
-                    )
-                )
-            ).first()
-            role = Role(member.role) if member is not None else None
-        return may_run(role or Role.MEMBER, "answer")
 
     async def advice_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         """What was asked before that matches what is being typed, so searches hit."""
-        words = terms(current)
-        if not words:
+        if not terms(current):
             return []
         async with self.bot.db.session() as session:
             client = await client_for(session, PLATFORM, str(interaction.guild_id))
             if client is None:
                 return []
-            hits = await fulltext.search_advice(session, client.id, words, limit=24)
-            rows = await session.exec(
-                select(Advice.question).where(col(Advice.id).in_([i for i, _ in hits]))
-            )
-            questions = list(dict.fromkeys(rows))
+            questions = await fulltext.asked_before(session, client.id, current)
         typed = [shorten(current.strip(), 100)]
         return [
             app_commands.Choice(name=q, value=q)
@@ -1233,7 +1180,7 @@ def caio_group(adapter: DiscordAdapter) -> app_commands.Group:
     async def run(
         interaction: discord.Interaction[Any], text: app_commands.Range[str, 1, 4000]
     ) -> None:
-        private = private_command(adapter.bot.registry, text)
+        private = adapter.bot.registry.private(text)
         await adapter.on_command(interaction, text, private=private)
 
     @run.autocomplete("text")

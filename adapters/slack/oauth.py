@@ -5,7 +5,6 @@ or revoking tokens deletes the stored tokens (the client and its advice log stay
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.create_events import PLATFORM
 from bot.db.models import Client
 from bot.db.models_slack import BOTS_TABLE, INSTALLATIONS_TABLE, STATES_TABLE
-from bot.directory import client_for, ensure_client, link_workspace
+from bot.directory import client_for_install
 
 if TYPE_CHECKING:
     from bot.core import Bot
@@ -52,23 +51,12 @@ BOT_SCOPES = [
 ]
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:48]
-
-
 async def link_installed_workspace(bot: Bot, team_id: str, team_name: str) -> Client:
     """The client this workspace belongs to; a new client named after it on first install."""
     async with bot.db.session() as session:
-        client = await client_for(session, PLATFORM, team_id)
-        if client is not None:
-            return client
-        client_id = _slug(team_name) or team_id.lower()
-        if await session.get(Client, client_id) is not None:
-            client_id = f"{client_id}-{team_id.lower()}"
-        client = await ensure_client(
-            session, client_id, name=team_name or team_id, now=bot.clock.now()
+        client = await client_for_install(
+            session, PLATFORM, team_id, team_name, now=bot.clock.now()
         )
-        await link_workspace(session, client.id, PLATFORM, team_id)
     log.info("slack workspace installed", team=team_id, client=client.id)
     return client
 

@@ -16,9 +16,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
+import sqlmodel
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db.models import Advice
+from bot.text import terms
 
 Mode = Literal["any", "all"]
 
@@ -203,6 +207,21 @@ async def search_advice(
         params = {"q": _tsquery(words, mode), "n": candidates}
     rows = await session.exec(sql, params={**params, "client": client_id, "k": limit})  # type: ignore[call-overload]
     return [(int(r[0]), float(r[1])) for r in rows]
+
+
+async def asked_before(
+    session: AsyncSession, client_id: str, typed: str, *, limit: int = 24
+) -> list[str]:
+    """The questions of a client's advice that match what is being typed, each once: what
+    autocomplete offers so that a search hits."""
+    hits = await search_advice(session, client_id, terms(typed), limit=limit)
+    if not hits:
+        return []
+    ids = [i for i, _ in hits]
+    rows = await session.exec(
+        sqlmodel.select(Advice.question).where(sqlmodel.col(Advice.id).in_(ids))
+    )
+    return list(dict.fromkeys(rows))
 
 
 async def search_playbook(
