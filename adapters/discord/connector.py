@@ -1,5 +1,7 @@
-"""The Discord adapter: a discord.py gateway client, the `/caio` app commands, and the
-Adapter methods the core posts through.
+"""The Discord adapter: the discord.py gateway client, its lifecycle, and the inbound
+events it turns into the core's (app commands, buttons, forms, messages, DMs placed in
+their guild). Posting is in `delivery`, the responders in `responders`, `/caio` in
+`commands`.
 
 Interactions are acknowledged (deferred) at once, inside Discord's 3 s, and handled in the
 background. The first public message the handler posts to the interaction's own channel
@@ -13,10 +15,7 @@ import asyncio
 import contextlib
 import weakref
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import discord
 import structlog
@@ -24,31 +23,22 @@ import yarl
 from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from sqlmodel import col, select
-from tenacity import (
-    AsyncRetrying,
-    retry_if_exception,
-    retry_if_not_exception_type,
-    stop_after_attempt,
-    wait_exponential,
-)
+from tenacity import retry_if_not_exception_type
 
-from adapters.discord import create_events, forms, uploads
+from adapters.discord import create_events, forms
+from adapters.discord.commands import apologise, caio_group
 from adapters.discord.create_events import PLATFORM, THREAD_TYPES
-from adapters.discord.refusals import as_delivery_errors
-from adapters.discord.render import ActionButton, Part, render
-from bot import escalations
-from bot.adapter import DeliveryError
-from bot.db import fulltext
+from adapters.discord.delivery import Delivery, serving
+from adapters.discord.render import ActionButton, Part
+from adapters.discord.responders import ChannelResponder, InteractionResponder
 from bot.db.models import Client, Workspace
 from bot.db.models_discord import DiscordDirectChannel
 from bot.db.models_schedule import Prompt, Run
 from bot.directory import client_for
 from bot.events import Address, Command, Inbound
-from bot.forms import Form
 from bot.health import Health, State, reconnecting
-from bot.message import Attachment, Message, Posted
 from bot.roles import parse_role_map, use_role_map
-from bot.text import shorten, terms
+from bot.text import shorten
 from config.settings import Settings
 
 if TYPE_CHECKING:
@@ -56,21 +46,7 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
-INVALID_TOKEN = 50027
 HISTORY = 20
-EMOJI = {
-    "white_check_mark": "✅",
-    "eyes": "👀",
-    "thumbsup": "👍",
-    "+1": "👍",
-    "x": "❌",
-    "hourglass": "⏳",
-    "tada": "🎉",
-    "wave": "👋",
-}
-CONTINUATIONS_KEPT = 256
-"""Long messages whose continuation messages are remembered, so edits reuse them."""
-APOLOGY = "Sorry, something went wrong on our side. It has been logged."
 LOGIN_TIMEOUT = 30.0
 """A login Discord does not answer counts as a failed attempt after this many seconds."""
 TOKEN_REFUSED = (
@@ -88,66 +64,6 @@ FATAL_CLOSES = {
 }
 """The gateway close codes discord.py does not reconnect after, each with its fix."""
 
-_current: ContextVar[InteractionResponder | None] = ContextVar("discord_interaction", default=None)
-
-Post = Callable[[Part, list[discord.File]], Awaitable[discord.Message]]
-"""Posts one rendered part with its files somewhere (a channel, a follow-up, a forum post)."""
-
-
-def token_expired(error: discord.HTTPException) -> bool:
-    """Discord's answer once an interaction token is past its 15 minutes (401, 50027)."""
-    return error.status == 401 or error.code == INVALID_TOKEN
-
-
-T = TypeVar("T")
-
-
-def unavailable(error: BaseException) -> bool:
-    return isinstance(error, discord.DiscordServerError) and error.status == 503
-
-
-def extras(part: Part, files: list[discord.File]) -> dict[str, Any]:
-    """The optional keyword arguments of a discord.py send: only those that are set."""
-    extra: dict[str, Any] = {"view": part.view} if part.view is not None else {}
-    if files:
-        extra["files"] = files
-    return extra
-
-
-async def deliver(
-    message: Message, post: Post, limit: int, home: str | None = None
-) -> list[discord.Message]:
-    """Post the rendered parts with the files on the last one (ten a message, more below it);
-    files Discord would refuse, or did refuse, are named in a note in the same place.
-    `home` is the guild a DM's buttons act for."""
-    parts = render(message, home)
-    planned = uploads.plan(message.files, limit)
-    batches = planned.batches or [[]]
-    notes = [uploads.too_big_note(planned.too_big, limit)] if planned.too_big else []
-    sent: list[discord.Message] = []
-    for n, part in enumerate(parts):
-        sent += await _post_part(post, part, batches[0] if n == len(parts) - 1 else [], notes)
-    for batch in batches[1:]:
-        sent += await _post_part(post, Part(), batch, notes)
-    for note in notes:
-        sent.append(await post(Part(content=note), []))
-    return sent
-
-
-async def _post_part(
-    post: Post, part: Part, batch: list[Attachment], notes: list[str]
-) -> list[discord.Message]:
-    if not batch:
-        return [await post(part, [])]
-    try:
-        return [await post(part, uploads.as_files(batch))]
-    except discord.HTTPException as e:
-        if not uploads.rejected(e):
-            raise
-        log.warning("discord refused an upload", files=[f.filename for f in batch], code=e.code)
-        notes.append(uploads.refused_note(batch, e.text or "request entity too large"))
-        return [await post(part, [])] if part.content or part.embeds or part.view else []
-
 
 UNPLACED_DM = (
     "I work for several teams and can't tell which one this message is for. "
@@ -156,26 +72,10 @@ UNPLACED_DM = (
 WHICH_TEAM = "discord.dm-for"
 """The action of the "which team is this for?" buttons, handled here rather than by the core:
 the value is the id of the person's DM message, the button's guild the team they chose."""
-SENT_DMS_KEPT = 4096
-"""The bot's own DM messages whose guild is remembered, so a reply to one finds its team."""
 UNPLACED_INTERACTION = (
     "I can't tell which team this is for here. "
     "Use `/caio` in your team's server, e.g. `/caio ask <question>`."
 )
-
-
-async def apologise(interaction: discord.Interaction[Any]) -> None:
-    """A short private answer when a callback failed, instead of Discord's "The application
-    did not respond"; autocomplete has no way to say it."""
-    if interaction.type == discord.InteractionType.autocomplete:
-        return
-    try:
-        if interaction.response.is_done():
-            await interaction.followup.send(APOLOGY, ephemeral=True)
-        else:
-            await interaction.response.send_message(APOLOGY, ephemeral=True)
-    except discord.HTTPException as e:
-        log.warning("could not apologise for a failed interaction", error=str(e))
 
 
 def closed_because(error: Exception) -> str:
@@ -203,168 +103,6 @@ def use_endpoints(settings: Settings) -> None:
         discord.http.Route.BASE = settings.discord_api_url.rstrip("/")
     if settings.discord_gateway_url:
         DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
-
-
-def channel_of(where: Address) -> int:
-    """The Discord channel a message to `where` goes to (a thread is a channel)."""
-    return int(where.thread or where.channel)
-
-
-class InteractionResponder:
-    """Answers one interaction: the deferred reply first, then follow-ups; once the token has
-    expired, private replies go by DM because nothing else can reach only that person."""
-
-    def __init__(
-        self,
-        adapter: DiscordAdapter,
-        interaction: discord.Interaction[Any],
-        address: Address | None = None,
-    ) -> None:
-        self.adapter = adapter
-        self.interaction = interaction
-        self.address = address or create_events.interaction_address(interaction)
-        """Where it happened; for a DM, in the guild it was placed in."""
-        self.pending = False
-        self.pending_private = False
-        self.expired = False
-        """Discord answered 401 / 50027: the token is gone even if our clock disagrees."""
-        self.placeholder: int | None = None
-        """The "thinking…" message's id, which Discord returns with the deferral."""
-
-    async def defer(self, *, private: bool, thinking: bool) -> None:
-        callback = await self.interaction.response.defer(ephemeral=private, thinking=thinking)
-        self.placeholder = callback.message_id if callback is not None else None
-        self.pending = thinking
-        self.pending_private = private
-
-    async def drop_placeholder(self) -> None:
-        """Past the token's 15 minutes "thinking…" can no longer be edited or removed through
-        the interaction, so the bot deletes it as its own message once the answer went over
-        REST; otherwise it would spin above the answer for good. An ephemeral one cannot be
-        reached and fades on its own."""
-        if not self.pending or self.pending_private or self.placeholder is None:
-            return
-        self.pending = False
-        channel = self.adapter.client.get_partial_messageable(channel_of(self.address))
-        try:
-            await channel.get_partial_message(self.placeholder).delete()
-        except discord.HTTPException as e:
-            log.warning("the expired placeholder could not be removed", error=str(e))
-
-    def live(self) -> bool:
-        return not self.expired and not self.interaction.is_expired()
-
-    def clicked(self, posted: Posted) -> bool:
-        """Whether `posted` is the message whose button started this interaction."""
-        message = self.interaction.message
-        return (
-            self.interaction.type == discord.InteractionType.component
-            and message is not None
-            and str(message.id) == posted.message_id
-            and self.live()
-        )
-
-    def claims(self, message: Message) -> bool:
-        """Whether `message` is the answer the user is waiting for under "thinking…"."""
-        return (
-            self.pending
-            and not self.pending_private
-            and message.address is not None
-            and channel_of(message.address) == self.interaction.channel_id
-            and self.live()
-        )
-
-    async def reply(self, message: Message) -> Posted | None:
-        if not message.ephemeral:
-            return await self.adapter.send(message)
-        if self.live():
-            try:
-                return await self._private(message)
-            except discord.HTTPException as e:
-                if not token_expired(e):
-                    raise
-                self.expired = True
-        return await self._private_elsewhere(message)
-
-    async def _private(self, message: Message) -> Posted:
-        if self.pending and not self.pending_private:
-            await self.interaction.delete_original_response()
-            self.pending = False
-        return await self.followup(message, private=True)
-
-    async def _private_elsewhere(self, message: Message) -> Posted:
-        """Past the token's 15 minutes only a DM reaches just this person; with DMs closed,
-        the reply goes where they asked rather than nowhere."""
-        user = str(self.interaction.user.id)
-        try:
-            return await self.adapter.send_direct(self.address.workspace, user, message)
-        except DeliveryError:
-            log.info("private reply posted where it was asked: DMs closed", user=user)
-            where = message.address or self.address
-            return await self.adapter.send(replace(message, ephemeral=False).to(where))
-
-    async def followup(self, message: Message, *, private: bool) -> Posted:
-        async def post(part: Part, files: list[discord.File]) -> discord.Message:
-            sent = await self.interaction.followup.send(
-                part.content,
-                embeds=part.embeds,
-                ephemeral=private,
-                wait=True,
-                **extras(part, files),
-            )
-            self.pending = False
-            return sent
-
-        home = self.address.workspace if self.interaction.guild_id is None else None
-        sent = await deliver(message, post, self.interaction.filesize_limit, home)
-        first = Posted(message.address or self.address, str(sent[0].id))
-        self.adapter.interaction_messages[first.message_id] = self
-        return first
-
-    async def form(self, form: Form) -> bool:
-        """Too late once deferred: Discord opens a modal only as the first answer, which
-        `DiscordAdapter.on_command` gives when the core says the command opens one."""
-        return False
-
-    async def took_effect(self) -> None:
-        """Nothing to settle: a handler that changes the clicked message edits it."""
-
-    async def finish(self) -> None:
-        """Nothing was said: take "thinking…" away rather than leave it spinning."""
-        if self.pending and self.live():
-            try:
-                await self.interaction.delete_original_response()
-                self.pending = False
-            except discord.HTTPException as e:
-                if not token_expired(e):
-                    raise
-                self.expired = True
-        await self.drop_placeholder()
-
-
-class ChannelResponder:
-    """Answers a plain message (a mention, a thread reply, a DM): in its channel, and
-    privately by DM when the handler asks for privacy."""
-
-    def __init__(self, adapter: DiscordAdapter, where: Address, user_id: str) -> None:
-        self.adapter = adapter
-        self.where = where
-        self.user_id = user_id
-
-    async def form(self, form: Form) -> bool:
-        """A plain message has no interaction to open a modal with."""
-        return False
-
-    async def took_effect(self) -> None:
-        """A plain message has no button being handled."""
-
-    async def reply(self, message: Message) -> Posted | None:
-        if message.ephemeral and self.where.thread is not None:
-            try:
-                return await self.adapter.send_direct(self.where.workspace, self.user_id, message)
-            except DeliveryError:
-                log.info("private reply posted in the thread: DMs closed", user=self.user_id)
-        return await self.adapter.send(message.to(message.address or self.where))
 
 
 class CaioTree(app_commands.CommandTree["CaioClient"]):
@@ -425,7 +163,7 @@ class CaioClient(discord.Client):
             await self.adapter.on_form_submitted(interaction)
 
 
-class DiscordAdapter:
+class DiscordAdapter(Delivery):
     platform = PLATFORM
     live_updates = True
 
@@ -545,13 +283,6 @@ class DiscordAdapter:
     def gateway_down(self) -> None:
         self.health.report(PLATFORM, State.DOWN, "gateway disconnected, reconnecting")
 
-    async def _after_login(self) -> None:
-        """A post made while logging in waits for the login; once the token was refused,
-        it fails at once."""
-        await self._login_settled.wait()
-        if self._refused is not None:
-            raise DeliveryError(f"Discord is not connected ({self._refused})")
-
     async def sync_guild(self, guild: discord.abc.Snowflake) -> None:
         """Register `/caio` in one guild: visible at once, unlike a global sync."""
         if not self.settings.discord_sync_guilds or guild.id in self._synced:
@@ -563,246 +294,6 @@ class DiscordAdapter:
 
     async def sync_global(self) -> int:
         return len(await self.client.tree.sync())
-
-    # -- Adapter ---------------------------------------------------------------------------
-    async def send(self, message: Message) -> Posted:
-        await self._after_login()
-        with as_delivery_errors():
-            return await self._send(message)
-
-    async def _send(self, message: Message) -> Posted:
-        assert message.address is not None
-        responder = _current.get()
-        if responder is not None and responder.claims(message):
-            try:
-                return await responder.followup(message, private=False)
-            except discord.HTTPException as e:
-                if not token_expired(e):
-                    raise
-                responder.expired = True
-                log.info("interaction expired; the reply goes over REST instead")
-                posted = await self._send_over_rest(message)
-                await responder.drop_placeholder()
-                return posted
-        return await self._send_over_rest(message)
-
-    async def _send_over_rest(self, message: Message) -> Posted:
-        assert message.address is not None
-        forum = await self._forum(message.address)
-        if forum is not None:
-            return await self._forum_post(forum, message)
-        channel_id = channel_of(message.address)
-
-        async def post(part: Part, files: list[discord.File]) -> discord.Message:
-            return await self._post(channel_id, part, files)
-
-        limit = self._upload_limit(message.address.workspace)
-        home = self._home(message.address)
-        sent = await deliver(message, post, limit, home)
-        if home is not None:
-            for part in sent:
-                self._dm_sent[part.id] = home
-            while len(self._dm_sent) > SENT_DMS_KEPT:
-                self._dm_sent.popitem(last=False)
-        return Posted(message.address, str(sent[0].id))
-
-    def _home(self, where: Address) -> str | None:
-        """The guild a DM channel's buttons act for (a click in a DM names no guild)."""
-        return where.workspace if int(where.channel) in self._dm_workspaces else None
-
-    async def _post(
-        self, channel_id: int, part: Part, files: list[discord.File] | None = None
-    ) -> discord.Message:
-        channel = self.client.get_partial_messageable(channel_id)
-        return await self._through_503(
-            lambda: channel.send(
-                content=part.content or None, embeds=part.embeds, **extras(part, files or [])
-            )
-        )
-
-    async def _through_503(self, call: Callable[[], Awaitable[T]]) -> T:
-        """discord.py tries 500, 502 and 504 again but not 503, Discord's "unavailable, try
-        again shortly": a few more tries keep a short outage from costing a post."""
-        async for attempt in AsyncRetrying(
-            retry=retry_if_exception(unavailable),
-            stop=stop_after_attempt(4),
-            wait=wait_exponential(multiplier=self.backoff, max=8 * self.backoff),
-            reraise=True,
-        ):
-            with attempt:
-                return await call()
-        raise AssertionError("AsyncRetrying returns or raises")
-
-    def _upload_limit(self, workspace: str) -> int:
-        """The guild's upload size (its boost tier raises it); Discord's default otherwise."""
-        guild = self.client.get_guild(int(workspace)) if workspace.isdigit() else None
-        return guild.filesize_limit if guild else discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
-
-    async def _forum(self, where: Address) -> discord.ForumChannel | None:
-        """The forum channel `where` names, if it is one: from the gateway's cache, or asked
-        of Discord once per channel (a `web` process has no cache)."""
-        channel_id = int(where.channel)
-        if where.thread is not None or channel_id in self._dm_workspaces:
-            return None
-        if channel_id not in self._forums:
-            channel = self.client.get_channel(channel_id)
-            if channel is None:
-                channel = await self.client.fetch_channel(channel_id)
-            forum = channel if isinstance(channel, discord.ForumChannel) else None
-            self._forums[channel_id] = forum
-        return self._forums[channel_id]
-
-    async def _forum_post(self, forum: discord.ForumChannel, message: Message) -> Posted:
-        """A message to a forum starts a post of its own; the post is the message's thread."""
-        assert message.address is not None
-        name = shorten(" ".join(p for p in (message.title, message.text) if p), 100)
-        tags = list(forum.available_tags[:1]) if forum.flags.require_tag else []
-        thread: discord.Thread | None = None
-
-        async def post(part: Part, files: list[discord.File]) -> discord.Message:
-            nonlocal thread
-            if thread is not None:
-                return await self._post(thread.id, part, files)
-            created = await forum.create_thread(
-                name=name or "caio-bot",
-                content=part.content or None,
-                embeds=part.embeds,
-                applied_tags=tags,
-                **extras(part, files),
-            )
-            thread = created.thread
-            self._threads[thread.id] = forum.id
-            return created.message
-
-        sent = await deliver(message, post, self._upload_limit(message.address.workspace))
-        assert thread is not None
-        return Posted(message.address.in_thread(str(thread.id)), str(sent[0].id))
-
-    async def _edit_clicked(self, posted: Posted, part: Part) -> bool:
-        """A message whose button was clicked is edited through that click's interaction
-        (Discord's UPDATE_MESSAGE route), which also reaches ephemeral and webhook messages."""
-        responder = _current.get()
-        if responder is None or not responder.clicked(posted):
-            return False
-        try:
-            await responder.interaction.edit_original_response(
-                content=part.content or None, embeds=part.embeds, view=part.view
-            )
-        except discord.HTTPException as e:
-            if not token_expired(e):
-                raise
-            responder.expired = True
-            return False
-        return True
-
-    async def update(self, posted: Posted, message: Message) -> None:
-        """Edit in place; text that no longer fits one message continues below it, in
-        messages posted once and edited by later updates."""
-        await self._after_login()
-        with as_delivery_errors():
-            first, *rest = render(message, self._home(posted.address))
-            if not await self._edit_clicked(posted, first):
-                await self._edit(posted, first)
-            await self._continue(posted, rest)
-
-    async def _continue(self, posted: Posted, parts: list[Part]) -> None:
-        """Edit the continuation messages already posted, post the missing ones and delete
-        those the text no longer needs."""
-        known = self._continuations.setdefault(posted.message_id, [])
-        self._continuations.move_to_end(posted.message_id)
-        while len(self._continuations) > CONTINUATIONS_KEPT:
-            self._continuations.popitem(last=False)
-        channel = self.client.get_partial_messageable(channel_of(posted.address))
-        for n, part in enumerate(parts):
-            if n < len(known) and await self._edited(channel.get_partial_message(known[n]), part):
-                continue
-            sent = await self._post(channel.id, part)
-            known[n : n + 1] = [sent.id]
-        for stale in known[len(parts) :]:
-            with contextlib.suppress(discord.NotFound):
-                await channel.get_partial_message(stale).delete()
-        del known[len(parts) :]
-        if not known:
-            del self._continuations[posted.message_id]
-
-    @staticmethod
-    async def _edited(message: discord.PartialMessage, part: Part) -> bool:
-        """Edit one continuation; False when someone deleted it, so it is posted again."""
-        try:
-            await message.edit(content=part.content or None, embeds=part.embeds, view=part.view)
-        except discord.NotFound:
-            return False
-        return True
-
-    async def _edit(self, posted: Posted, part: Part) -> None:
-        """Through the interaction that posted it while its token lives, else over REST."""
-        owner = self.interaction_messages.get(posted.message_id)
-        if owner is not None and owner.live():
-            try:
-                await owner.interaction.followup.edit_message(
-                    int(posted.message_id), content=part.content, embeds=part.embeds, view=part.view
-                )
-                return
-            except discord.HTTPException as e:
-                if not token_expired(e):
-                    raise
-                owner.expired = True
-        channel = self.client.get_partial_messageable(channel_of(posted.address))
-        await self._through_503(
-            lambda: channel.get_partial_message(int(posted.message_id)).edit(
-                content=part.content or None, embeds=part.embeds, view=part.view
-            )
-        )
-
-    async def open_thread(self, root: Posted, title: str) -> Address:
-        if root.address.thread is not None:
-            return root.address
-        await self._after_login()
-        with as_delivery_errors():
-            data = await self._through_503(
-                lambda: self.client.http.start_thread_with_message(
-                    int(root.address.channel),
-                    int(root.message_id),
-                    name=shorten(title, 100) or "caio-bot",
-                    auto_archive_duration=1440,
-                )
-            )
-        self._threads[int(data["id"])] = int(root.address.channel)
-        return root.address.in_thread(str(data["id"]))
-
-    async def permalink(self, address: Address) -> str:
-        """Discord links a thread like a channel: guild, then the thread's own id."""
-        return (
-            f"https://discord.com/channels/{address.workspace}/{address.thread or address.channel}"
-        )
-
-    async def react(self, posted: Posted, emoji: str) -> None:
-        await self._after_login()
-        channel = self.client.get_partial_messageable(channel_of(posted.address))
-        if emoji.isascii() and emoji not in EMOJI:
-            log.warning("no Discord emoji for this name; using ✅", emoji=emoji)
-        await channel.get_partial_message(int(posted.message_id)).add_reaction(
-            EMOJI.get(emoji, emoji if not emoji.isascii() else "✅")
-        )
-
-    async def send_direct(self, workspace: str, user_id: str, message: Message) -> Posted:
-        await self._after_login()
-        with as_delivery_errors():
-            dm = await self.client.http.start_private_message(int(user_id))
-        self._remember_dm(int(dm["id"]), workspace)
-        return await self.send(message.to(Address(PLATFORM, workspace, str(dm["id"]))))
-
-    async def has_member(self, workspace: str, user_id: str) -> bool:
-        """Asked of Discord (GET /guilds/{guild}/members/{user}; no privileged intent, and
-        a `web` process has no member cache): 404 for anyone not in the guild."""
-        if not (workspace.isdigit() and user_id.isdigit()):
-            return False
-        await self._after_login()
-        try:
-            await self.client.http.get_member(int(workspace), int(user_id))
-        except discord.NotFound:
-            return False
-        return True
 
     # -- inbound ---------------------------------------------------------------------------
     async def on_command(
@@ -874,7 +365,7 @@ class DiscordAdapter:
 
     def _serve(self, inbound: Inbound, responder: InteractionResponder, name: str) -> None:
         async def serve() -> None:
-            _current.set(responder)
+            serving.set(responder)
             await self.bot.dispatch(inbound, responder)
             await responder.finish()
 
@@ -1054,139 +545,3 @@ class DiscordAdapter:
             return known
         shared = person.mutual_guilds or self.client.guilds
         return str(shared[0].id) if len(shared) == 1 else None
-
-    # -- autocomplete ----------------------------------------------------------------------
-    async def escalation_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[int]]:
-        """The open escalations this person may answer here (none for anyone else, as the
-        questions may be confidential)."""
-        here = create_events.interaction_address(interaction)
-        actor = create_events.actor(interaction.user)
-        return [
-            app_commands.Choice(name=shorten(f"#{e.id} {e.question}", 100), value=e.id or 0)
-            for e in await escalations.answerable(self.bot, actor, here, current)
-        ]
-
-    async def advice_choices(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        """What was asked before that matches what is being typed, so searches hit."""
-        if not terms(current):
-            return []
-        async with self.bot.db.session() as session:
-            client = await client_for(session, PLATFORM, str(interaction.guild_id))
-            if client is None:
-                return []
-            questions = await fulltext.asked_before(session, client.id, current)
-        typed = [shorten(current.strip(), 100)]
-        return [
-            app_commands.Choice(name=q, value=q)
-            for q in dict.fromkeys(typed + [shorten(q, 100) for q in questions])
-        ][:25]
-
-    def usage_choices(self, current: str) -> list[app_commands.Choice[str]]:
-        specs = self.bot.registry.commands.values()
-        lowered = current.lower().strip()
-        return [
-            app_commands.Choice(name=shorten(s.usage, 100), value=shorten(s.name + " ", 100))
-            for s in specs
-            if not s.hidden and (not lowered or s.name.startswith(lowered.split(" ")[0]))
-        ][:25]
-
-
-def caio_group(adapter: DiscordAdapter) -> app_commands.Group:
-    """`/caio …`: the chat grammar as typed subcommands; `/caio run` reaches the rest."""
-    summaries = {n: s.summary for n, s in adapter.bot.registry.commands.items()}
-
-    def about(name: str, fallback: str) -> str:
-        return shorten(summaries.get(name, fallback), 100)
-
-    group = app_commands.Group(
-        name="caio",
-        description="Advice from your CAIO's playbook",
-        guild_only=True,
-        allowed_contexts=app_commands.AppCommandContext(guild=True),
-    )
-
-    @group.command(name="ask", description=about("ask", "Ask for advice"))
-    @app_commands.describe(question="What would you like to know?")
-    async def ask(
-        interaction: discord.Interaction[Any], question: app_commands.Range[str, 1, 4000]
-    ) -> None:
-        await adapter.on_command(interaction, f"ask {question}", private=False)
-
-    @group.command(name="escalate", description=about("escalate", "Ask the CAIO directly"))
-    @app_commands.describe(question="What should the CAIO answer?")
-    async def escalate(
-        interaction: discord.Interaction[Any], question: app_commands.Range[str, 1, 4000]
-    ) -> None:
-        await adapter.on_command(interaction, f"escalate {question}", private=False)
-
-    @group.command(name="answer", description=about("answer", "Answer an escalation"))
-    @app_commands.describe(id="The escalation number", text="Your answer")
-    async def answer(
-        interaction: discord.Interaction[Any],
-        id: app_commands.Range[int, 1],
-        text: app_commands.Range[str, 1, 4000],
-    ) -> None:
-        await adapter.on_command(interaction, f"answer {id} {text}", private=True)
-
-    @answer.autocomplete("id")
-    async def answer_ids(
-        interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[int]]:
-        return await adapter.escalation_choices(interaction, current)
-
-    @group.command(name="advice", description=about("advice", "The advice log"))
-    @app_commands.describe(
-        search="Words to look for", mine="Only advice you received", user="A teammate's advice"
-    )
-    async def advice(
-        interaction: discord.Interaction[Any],
-        search: str | None = None,
-        mine: bool = False,
-        user: discord.User | None = None,
-    ) -> None:
-        text = "advice"
-        if search:
-            text += f" search {search}"
-        elif mine:
-            text += " mine"
-        elif user is not None:
-            text += f" @{user.id}"
-        await adapter.on_command(interaction, text, private=True)
-
-    @advice.autocomplete("search")
-    async def advice_terms(
-        interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await adapter.advice_choices(interaction, current)
-
-    @group.command(name="help", description=about("help", "What caio-bot can do"))
-    @app_commands.describe(topic="A subcommand, e.g. ask")
-    async def show_help(interaction: discord.Interaction[Any], topic: str | None = None) -> None:
-        await adapter.on_command(interaction, f"help {topic or ''}", private=True)
-
-    @show_help.autocomplete("topic")
-    async def help_topics(
-        interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        heads = adapter.bot.registry.heads()
-        return [app_commands.Choice(name=h, value=h) for h in heads if h.startswith(current)][:25]
-
-    @group.command(name="run", description="Any other /caio subcommand, typed as in chat")
-    @app_commands.describe(text="e.g. standup setup daily 09:30")
-    async def run(
-        interaction: discord.Interaction[Any], text: app_commands.Range[str, 1, 4000]
-    ) -> None:
-        private = adapter.bot.registry.private(text)
-        await adapter.on_command(interaction, text, private=private)
-
-    @run.autocomplete("text")
-    async def run_usages(
-        interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return adapter.usage_choices(current)
-
-    return group
