@@ -4,12 +4,12 @@ the Bot in the background; and the Adapter side, posting the Bot's Messages as B
 HTTP mode serves `POST /slack/events` (plus the OAuth paths) on the process's aiohttp
 app; Socket Mode is a worker component. Every Web API client here carries slack_sdk's
 retry handlers (rate limits after Retry-After, server and connection errors with backoff).
+The responder is in `responder`, the Socket Mode runner in `socket_mode`, and the record of
+long messages' parts in `message_parts`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import random
 import re
@@ -23,7 +23,6 @@ import aiohttp
 import structlog
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -37,26 +36,25 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.http_retry.jitter import Jitter
-from slack_sdk.socket_mode.aiohttp import SocketModeClient
-from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import col
 
 from adapters.slack import create_events as ce
+from adapters.slack import message_parts
 from adapters.slack.ack_gate import AckGate
-from adapters.slack.forms import CALLBACK_PREFIX, errors_for, modal_view, submission_from
+from adapters.slack.forms import CALLBACK_PREFIX, errors_for, submission_from
 from adapters.slack.identity import TokenIdentity, quiet_token_warnings
 from adapters.slack.oauth import INSTALL_PATH, REDIRECT_PATH, SlackInstaller
 from adapters.slack.refusals import refusals
 from adapters.slack.render import Rendered, clicked, escape, home_view, is_progress, render
+from adapters.slack.responder import SlackResponder
+from adapters.slack.socket_mode import SocketModeRunner
 from bot.adapter import DeliveryError
-from bot.db.models_slack import SlackEvent, SlackMessagePart
+from bot.db.models_slack import SlackEvent
 from bot.events import Action, Actor, Address
-from bot.forms import Form
-from bot.health import Health, State, reconnecting
+from bot.health import Health
 from bot.home import home_for
 from bot.message import Attachment, Message, Posted
 
@@ -68,9 +66,6 @@ log = structlog.get_logger(__name__)
 SLACK_API = "https://slack.com/api/"
 EVENTS_PATH = "/slack/events"
 BOT_NAME = "caio-bot"
-# A hung apps.connections.open counts as a failed attempt after this many seconds.
-CONNECT_TIMEOUT = 30.0
-HEALTH_PART = "slack socket mode"
 EVENT_ID_TTL = timedelta(days=1)  # Slack retries for minutes; a day of ids is plenty
 
 
@@ -108,130 +103,6 @@ class _Budget:
             return False
         self.tokens -= 1
         return True
-
-
-class SlackResponder:
-    """Answers the event being handled: ephemerals through the `response_url` (slash
-    commands, buttons) or chat.postEphemeral; anything else is posted where it happened."""
-
-    def __init__(
-        self,
-        adapter: SlackAdapter,
-        user_id: str,
-        response_url: str | None = None,
-        trigger_id: str | None = None,
-        settle: Callable[[], Awaitable[None]] | None = None,
-    ) -> None:
-        self.adapter = adapter
-        self.user_id = user_id
-        self.response_url = response_url
-        self.trigger_id = trigger_id
-        self.settle = settle
-        """Redraws the clicked message with who clicked, once the click took effect."""
-
-    async def took_effect(self) -> None:
-        settle, self.settle = self.settle, None
-        if settle is not None:
-            await settle()
-
-    async def form(self, form: Form) -> bool:
-        """A modal, opened with the command's or click's trigger (valid for 3 s, once)."""
-        if self.trigger_id is None or form.address is None:
-            return False
-        web_client = await self.adapter.web_api(form.address.workspace)
-        trigger, self.trigger_id = self.trigger_id, None
-        try:
-            await web_client.views_open(trigger_id=trigger, view=modal_view(form))
-        except SlackApiError as exc:
-            log.warning("could not open the form", form=form.form_id, error=exc.response["error"])
-            return False
-        return True
-
-    async def reply(self, message: Message) -> Posted | None:
-        if not message.ephemeral:
-            return await self.adapter.send(message)
-        assert message.address is not None
-        parts = render(message)
-        if self.response_url:
-            hook = AsyncWebhookClient(self.response_url, retry_handlers=self.adapter.retries)
-            for part in parts:
-                response = await hook.send(
-                    text=part.text,
-                    blocks=part.blocks,
-                    response_type="ephemeral",
-                    replace_original=False,
-                )
-                if response.status_code != 200:
-                    raise RuntimeError(f"response_url answered {response.status_code}")
-            return None
-        web_client = await self.adapter.web_api(message.address.workspace)
-        for part in parts:
-            await web_client.chat_postEphemeral(
-                channel=message.address.channel,
-                user=self.user_id,
-                text=part.text,
-                blocks=part.blocks,
-                thread_ts=message.address.thread,
-            )
-        return None
-
-
-class _GatedSocketModeHandler(AsyncSocketModeHandler):
-    """Bolt's Socket Mode handler, holding the ack gate while an envelope is acknowledged."""
-
-    def __init__(self, app: AsyncApp, app_token: str, gate: AckGate) -> None:
-        super().__init__(app, app_token)
-        self.gate = gate
-
-    async def handle(  # type: ignore[override]  # as Bolt's own handler narrows it
-        self, client: SocketModeClient, req: SocketModeRequest
-    ) -> None:
-        with self.gate.acking():
-            await super().handle(client, req)
-
-
-class SocketModeRunner:
-    """Slack Socket Mode as a worker component (no public HTTP endpoint needed).
-
-    `start` only begins connecting: a Slack outage at deploy time must not hold back the
-    scheduler and the other adapters started after it. Asking Slack for a socket URL
-    (`apps.connections.open`) is retried with exponential backoff until it answers; from
-    the websocket on, slack_sdk's client reconnects by itself."""
-
-    def __init__(
-        self, app: AsyncApp, app_token: str, gate: AckGate, backoff: float, health: Health
-    ) -> None:
-        self.handler = _GatedSocketModeHandler(app, app_token, gate)
-        self.backoff = backoff
-        self.health = health
-        self._connecting: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self.health.report(HEALTH_PART, State.DOWN, "connecting")
-        self._connecting = asyncio.create_task(self._connect(), name="slack socket mode")
-
-    async def stop(self) -> None:
-        if self._connecting is not None:
-            self._connecting.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._connecting
-        await self.handler.close_async()
-
-    async def _connect(self) -> None:
-        client = self.handler.client
-        retrying = reconnecting(self.health, HEALTH_PART, "open a connection", self.backoff)
-        async for attempt in retrying:
-            with attempt:
-                # Straight to the Web API rather than slack_sdk's `issue_new_wss_url`,
-                # which logs the failure too: one line per attempt is enough.
-                opened = await asyncio.wait_for(
-                    client.web_client.apps_connections_open(app_token=client.app_token),
-                    CONNECT_TIMEOUT,
-                )
-        client.wss_uri = opened["url"]
-        await client.connect()
-        self.health.report(HEALTH_PART, State.UP)
-        log.info("slack socket mode connected", attempts=retrying.statistics["attempt_number"])
 
 
 class SlackAdapter:
@@ -416,7 +287,7 @@ class SlackAdapter:
     async def _at_root(self, action: Action) -> Action:
         """A click on the last part of a long message is about the whole message: name its
         first part (and that part's thread), as the handlers knew it when it was posted."""
-        root = await self._root_of(action.address, action.message_id)
+        root = await message_parts.root_of(self.bot.db, action.address, action.message_id)
         if root is None:
             return action
         thread = root if action.address.thread == action.message_id else action.address.thread
@@ -514,7 +385,7 @@ class SlackAdapter:
             tss = [await self._post(web_client, address, part) for part in parts]
         posted = Posted(address, tss[0])
         if len(tss) > 1:
-            await self._remember_parts(address, tss[0], tss[1:])
+            await message_parts.remember_parts(self.bot.db, address, tss[0], tss[1:])
         if message.files:
             await self._upload(web_client, address, message.files)
         return posted
@@ -549,53 +420,6 @@ class SlackAdapter:
                 channel=address.channel, thread_ts=address.thread, text=text
             )
 
-    # A Slack message is its channel and ts, whichever thread a click reports.
-    async def _root_of(self, address: Address, ts: str) -> str | None:
-        """The first message of the long one `ts` continues, if it continues one."""
-        async with self.bot.db.session() as session:
-            part = await session.get(SlackMessagePart, (address.workspace, address.channel, ts))
-        return part.root_ts if part is not None else None
-
-    async def _parts_of(self, address: Address, root_ts: str) -> list[str]:
-        """The messages a long one continues in, in order."""
-        async with self.bot.db.session() as session:
-            rows = await session.exec(
-                select(SlackMessagePart.ts)
-                .where(
-                    SlackMessagePart.workspace == address.workspace,
-                    SlackMessagePart.channel == address.channel,
-                    SlackMessagePart.root_ts == root_ts,
-                )
-                .order_by(col(SlackMessagePart.position))
-            )
-            return list(rows)
-
-    async def _remember_parts(self, address: Address, root_ts: str, tss: list[str]) -> None:
-        """Record which messages continue `root_ts` (its buttons sit on the last, so a click
-        may name any of them); another process recording the same first wins."""
-        async with self.bot.db.session() as session:
-            await session.exec(
-                delete(SlackMessagePart).where(
-                    col(SlackMessagePart.workspace) == address.workspace,
-                    col(SlackMessagePart.channel) == address.channel,
-                    col(SlackMessagePart.root_ts) == root_ts,
-                )
-            )
-            for position, ts in enumerate(tss, start=1):
-                session.add(
-                    SlackMessagePart(
-                        workspace=address.workspace,
-                        channel=address.channel,
-                        ts=ts,
-                        root_ts=root_ts,
-                        position=position,
-                    )
-                )
-            try:
-                await session.commit()
-            except IntegrityError:
-                await session.rollback()
-
     async def update(self, posted: Posted, message: Message) -> None:
         address = posted.address
         budget = self._budgets.setdefault(address.workspace, _Budget())
@@ -617,7 +441,7 @@ class SlackAdapter:
         await web_client.chat_update(
             channel=address.channel, ts=root, text=first.text, blocks=first.blocks
         )
-        known = await self._parts_of(address, root)
+        known = await message_parts.parts_of(self.bot.db, address, root)
         parts = known[: len(rest)]
         for n, part in enumerate(rest):
             if n < len(parts):
@@ -629,7 +453,7 @@ class SlackAdapter:
         for ts in known[len(rest) :]:
             await web_client.chat_delete(channel=address.channel, ts=ts)
         if parts != known:  # a streamed answer rewrites its text, not its parts, each time
-            await self._remember_parts(address, root, parts)
+            await message_parts.remember_parts(self.bot.db, address, root, parts)
 
     def _bot_name(self) -> str | None:
         """The bot user's name for `/invite @name`, once known (token mode's auth.test)."""

@@ -16,7 +16,7 @@ from sqlmodel import select
 from structlog.testing import capture_logs
 
 from adapters.slack import SlackAdapter
-from adapters.slack.connector import SocketModeRunner
+from adapters.slack.socket_mode import SocketModeRunner
 from bot.clock import ManualClock
 from bot.db.models import Question
 from bot.db.models_slack import BOTS_TABLE, INSTALLATIONS_TABLE

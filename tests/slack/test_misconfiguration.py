@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from adapters.slack.connector import SocketModeRunner
+from adapters.slack.socket_mode import SocketModeRunner
 from bot.runtime import SERVE, WEB, WORKER, ProcessKind, components_for
 from bot.wiring import build_bot, stop
 from tests.conftest import make_settings

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 from structlog.testing import capture_logs
 
-from adapters.slack.connector import SocketModeRunner
+from adapters.slack.socket_mode import SocketModeRunner
 from bot.clock import ManualClock
 from config.settings import Settings
 from scheduler.engine import Engine
