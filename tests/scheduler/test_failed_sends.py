@@ -5,32 +5,14 @@ Slack stand-in's scripted 503s, two engines, a manual clock."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from bot.clock import ManualClock
 from scheduler.engine import Engine
-from tests.conftest import make_settings
-from tests.slack.conftest import CAIO, DANA, NAMES, SECRET, SlackHarness, running_slack
-from tests.standins.slack_api import BOT_TOKEN, SlackStandIn
+from tests.slack.conftest import CAIO, DANA, SlackHarness
 
 ONE_ATTEMPT = 5  # the Slack client's first try and its retry handler's four retries
 FIRE = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-async def slack(database_url: str, clock: ManualClock) -> AsyncIterator[SlackHarness]:
-    async with SlackStandIn(users=dict(NAMES)) as api:
-        settings = make_settings(
-            database_url,
-            slack_bot_token=BOT_TOKEN,
-            slack_signing_secret=SECRET,
-            slack_api_url=api.api_url,
-        )
-        async with running_slack(settings, clock, api) as harness:
-            yield harness
 
 
 async def _due(slack: SlackHarness, *engines: Engine) -> None:

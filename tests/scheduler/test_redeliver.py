@@ -4,7 +4,6 @@ and the question kept. The real Slack adapter against the Slack stand-in's scrip
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -19,9 +18,7 @@ from bot.db.models import Advice, Question, QuestionStatus
 from bot.db.models_schedule import FireClaim
 from scheduler.engine import Engine
 from scheduler.redeliver import ATTEMPTS, GIVE_UP, RETRY
-from tests.conftest import make_settings
-from tests.slack.conftest import DANA, GENERAL, NAMES, SECRET, SlackHarness, running_slack
-from tests.standins.slack_api import BOT_TOKEN, SlackStandIn
+from tests.slack.conftest import DANA, GENERAL, SlackHarness
 
 MENTION = {
     "type": "app_mention",
@@ -32,19 +29,6 @@ MENTION = {
 }
 ONE_ATTEMPT = 5  # the Slack client's first try and its retry handler's four retries
 LEASE = timedelta(minutes=3)  # past an attempt's claim (30 s model timeout x 3 + 60 s)
-
-
-@pytest.fixture
-async def slack(database_url: str, clock: ManualClock) -> AsyncIterator[SlackHarness]:
-    async with SlackStandIn(users=dict(NAMES)) as api:
-        settings = make_settings(
-            database_url,
-            slack_bot_token=BOT_TOKEN,
-            slack_signing_secret=SECRET,
-            slack_api_url=api.api_url,
-        )
-        async with running_slack(settings, clock, api) as harness:
-            yield harness
 
 
 def _answers(slack: SlackHarness) -> list[str]:
