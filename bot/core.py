@@ -109,9 +109,18 @@ class Bot:
             log.exception("background task failed", task=name)
 
     async def drain(self, grace: float = 30.0) -> None:
-        """Wait for in-flight work (answers being drafted) before the process exits."""
-        if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=grace)
+        """Wait for in-flight work (answers being drafted) before the process exits; what
+        is still running after `grace` is named in the log, as the operator's only trace
+        of it (a stored question is answered again by the next process)."""
+        if not self._tasks:
+            return
+        _, pending = await asyncio.wait(set(self._tasks), timeout=grace)
+        if pending:
+            log.warning(
+                "stopping with work in flight",
+                tasks=sorted(task.get_name() for task in pending),
+                grace_seconds=grace,
+            )
 
     # -- inbound --------------------------------------------------------------------------
     async def dispatch(self, inbound: Inbound, responder: Responder) -> None:

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 from sqlmodel import select
+from structlog.testing import capture_logs
 
 from adapters.console import GENERAL
 from bot.answering import claim, open_question_thread, record_question
@@ -170,3 +171,14 @@ async def test_a_restarted_console_gives_new_threads_numbers_of_their_own(
     assert "you are in #caio-queue › thread 2" in await second.say("/thread 2")
     relayed = await second.say("Only once you have a GPU budget and an on-call for it.")
     assert "answered escalation #2" in relayed and "#1" not in relayed
+
+
+async def test_stopping_with_work_in_flight_names_it_in_the_log(bot: Bot) -> None:
+    """Past the drain's grace the process exits anyway: the log says what was cut off."""
+    never = asyncio.Event()
+    task = bot.spawn(never.wait(), name="answer-question-7")
+    with capture_logs() as logs:
+        await bot.drain(grace=0)
+    task.cancel()
+    (stopping,) = [e for e in logs if e["event"] == "stopping with work in flight"]
+    assert stopping["tasks"] == ["answer-question-7"] and stopping["log_level"] == "warning"
