@@ -387,7 +387,7 @@ class DiscordAdapter(Delivery):
             if workspace is None:
                 return None
             where = Address(PLATFORM, workspace, str(message.channel.id))
-            return create_events.thread_reply(message, where)
+            return create_events.thread_reply(message, where, bot_id)
         parent = await self._thread_parent(message.channel)
         where = Address(PLATFORM, str(message.guild.id), str(parent or message.channel.id))
         if parent is not None:
@@ -396,7 +396,7 @@ class DiscordAdapter(Delivery):
             history = await self._history(message, bot_id) if parent else ()
             return create_events.mention(message, bot_id, where, history)
         if parent is not None:
-            return create_events.thread_reply(message, where)
+            return create_events.thread_reply(message, where, bot_id)
         return None
 
     async def _dm_team(self, message: discord.Message) -> str | None:
@@ -490,7 +490,8 @@ class DiscordAdapter(Delivery):
             content=f"Filed under {client.name if client else 'that team'}.", view=None
         )
         where = Address(PLATFORM, home, str(channel_id))
-        inbound = create_events.thread_reply(original, where)
+        me = self.client.user
+        inbound = create_events.thread_reply(original, where, me.id if me else 0)
         responder = ChannelResponder(self, where, str(interaction.user.id))
         self.bot.spawn(self.bot.dispatch(inbound, responder), name=f"discord-dm-{message_id}")
 

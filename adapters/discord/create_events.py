@@ -70,21 +70,34 @@ def without_mention(text: str, bot_id: int) -> str:
     return re.sub(rf"<@!?{bot_id}>", "", text).strip()
 
 
+def readable(message: discord.Message, bot_id: int) -> str:
+    """The text with Discord's mention markup as names: relayed to Slack, logged as
+    advice or quoted to the model, `<@80351110224678912>` means nothing."""
+    text = without_mention(message.content, bot_id)
+    for user in message.mentions:
+        text = re.sub(rf"<@!?{user.id}>", f"@{user.display_name}", text)
+    for role in message.role_mentions:
+        text = text.replace(f"<@&{role.id}>", f"@{role.name}")
+    for channel in message.channel_mentions:
+        text = text.replace(f"<#{channel.id}>", f"#{getattr(channel, 'name', channel.id)}")
+    return text
+
+
 def history_line(message: discord.Message, bot_id: int) -> str:
-    return f"{message.author.display_name}: {without_mention(message.content, bot_id)}"
+    return f"{message.author.display_name}: {readable(message, bot_id)}"
 
 
 def mention(
     message: discord.Message, bot_id: int, where: Address, history: tuple[str, ...]
 ) -> Mention:
-    return Mention(without_mention(message.content, bot_id), actor(message.author), where, history)
+    return Mention(readable(message, bot_id), actor(message.author), where, history)
 
 
-def thread_reply(message: discord.Message, where: Address) -> ThreadReply:
+def thread_reply(message: discord.Message, where: Address, bot_id: int) -> ThreadReply:
     direct = message.guild is None
     files = tuple(a.filename for a in message.attachments)
     return ThreadReply(
-        message.content, actor(message.author), where, str(message.id), direct, files
+        readable(message, bot_id), actor(message.author), where, str(message.id), direct, files
     )
 
 

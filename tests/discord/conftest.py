@@ -246,9 +246,10 @@ class DiscordHarness:
         mention: bool = False,
         dm: bool = False,
         files: tuple[str, ...] = (),
+        mentions: tuple[dict[str, Any], ...] = (),
     ) -> dict[str, Any]:
         """A person posts `content` (with attachments named `files`); `mention` prefixes it
-        with @caio-bot."""
+        with @caio-bot; `mentions` are the people its `<@id>` markup names."""
         if mention:
             content = f"<@{BOT_USER['id']}> {content}"
         message = self.api.user_message(
@@ -257,7 +258,7 @@ class DiscordHarness:
             content,
             guild_id=None if dm else GUILD,
             roles=list(roles),
-            mentions=[BOT_USER] if mention else [],
+            mentions=[*([BOT_USER] if mention else []), *mentions],
             files=files,
         )
         self.adapter.client._connection.parse_message_create(message)  # type: ignore[arg-type]

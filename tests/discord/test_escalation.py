@@ -119,3 +119,17 @@ async def test_a_file_the_caio_attaches_is_named_as_not_relayed(dc: DiscordHarne
     (dm,) = [c["id"] for c in dc.api.channels.values() if c["type"] == 1]  # said privately
     (told,) = dc.api.in_channel(dm)
     assert told["content"].startswith("Nothing was sent to the asker: dpa-flow.png not relayed")
+
+
+async def test_a_mention_in_the_caios_reply_is_relayed_as_a_name(dc: DiscordHarness) -> None:
+    """`<@id>` is Discord's markup; relayed, logged and shown elsewhere, it is the name."""
+    thread, queue_thread = await ask_and_escalate(dc)
+    await dc.say(
+        queue_thread,
+        f"Yes; <@{SAM['id']}> has the signed addendum.",
+        DANA,
+        (CAIO_ROLE,),
+        mentions=(SAM,),
+    )
+    relayed = dc.api.in_channel(thread)[-1]["content"]
+    assert "Yes; @sam has the signed addendum." in relayed and "<@" not in relayed
