@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from itertools import count
 from typing import Any
@@ -307,12 +308,22 @@ def command_data(sub: str, options: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@asynccontextmanager
+async def running(
+    api: DiscordStandIn, settings: Settings, clock: ManualClock
+) -> AsyncIterator[DiscordHarness]:
+    """A started harness whose guild is Acme's, its queue in #caio-queue; stopped after."""
+    harness = await DiscordHarness.started(api, settings, clock)
+    try:
+        await link_acme(harness.bot, Address("discord", GUILD, QUEUE))
+        yield harness
+    finally:
+        await stop(harness.bot)
+
+
 @pytest.fixture
 async def dc(
     database_url: str, discord_api: DiscordStandIn, clock: ManualClock
 ) -> AsyncIterator[DiscordHarness]:
-    settings = discord_settings(database_url, discord_api)
-    harness = await DiscordHarness.started(discord_api, settings, clock)
-    await link_acme(harness.bot, Address("discord", GUILD, QUEUE))
-    yield harness
-    await stop(harness.bot)
+    async with running(discord_api, discord_settings(database_url, discord_api), clock) as harness:
+        yield harness

@@ -7,16 +7,12 @@ from sqlmodel import select
 
 from bot.clock import ManualClock
 from bot.db.models import Advice, AdviceSource, Workspace
-from bot.events import Address
-from bot.wiring import stop
 from tests.discord.conftest import (
     CLIENT,
     GENERAL,
-    GUILD,
-    QUEUE,
     DiscordHarness,
     discord_settings,
-    link_acme,
+    running,
 )
 from tests.standins.discord_api import APP_ID, DiscordStandIn
 from tests.standins.openai_server import OpenAIStandIn
@@ -84,14 +80,10 @@ async def test_asked_inside_a_thread_the_streamed_answer_completes_the_interacti
         settings = discord_settings(
             database_url, discord_api, openai_api_key="sk-test", openai_base_url=llm.base_url
         )
-        dc = await DiscordHarness.started(discord_api, settings, clock)
-        try:
-            await link_acme(dc.bot, Address("discord", GUILD, QUEUE))
+        async with running(discord_api, settings, clock) as dc:
             await dc.slash("ask", question="how should we evaluate our RAG pipeline?")
             (thread,) = dc.threads_of(GENERAL)
             token = await dc.slash("ask", channel=thread, question="and how many questions?")
-        finally:
-            await stop(dc.bot)
     answer = dc.original(token)
     assert answer is not None and answer["channel_id"] == thread
     assert "golden set of real questions" in answer["content"]

@@ -10,14 +10,13 @@ import bot.answering as answering
 from bot.clock import ManualClock
 from bot.events import Address
 from bot.message import Message
-from bot.wiring import stop
 from tests.discord.conftest import (
     GENERAL,
     GUILD,
     QUEUE,
     DiscordHarness,
     discord_settings,
-    link_acme,
+    running,
 )
 from tests.standins.discord_api import DiscordStandIn
 from tests.standins.openai_server import OpenAIStandIn
@@ -37,12 +36,8 @@ async def test_a_streamed_answer_over_2000_characters_is_posted_once(
         settings = discord_settings(
             database_url, discord_api, openai_api_key="sk-test", openai_base_url=llm.base_url
         )
-        dc = await DiscordHarness.started(discord_api, settings, clock)
-        try:
-            await link_acme(dc.bot, Address("discord", GUILD, QUEUE))
+        async with running(discord_api, settings, clock) as dc:
             await dc.slash("ask", question="how should we evaluate our RAG pipeline?")
-        finally:
-            await stop(dc.bot)
     (thread,) = dc.threads_of(GENERAL)
     shown = dc.api.in_channel(thread)
     assert len(discord_api.calls_to("PATCH", f"/channels/{thread}/messages/")) > 10, "streamed"

@@ -4,15 +4,12 @@ before a restart still reaches its handler in a brand-new client."""
 from __future__ import annotations
 
 from bot.clock import ManualClock
-from bot.events import Address
 from bot.wiring import stop
 from tests.discord.conftest import (
     GENERAL,
-    GUILD,
-    QUEUE,
     DiscordHarness,
     discord_settings,
-    link_acme,
+    running,
 )
 from tests.standins.discord_api import DiscordStandIn
 
@@ -21,12 +18,10 @@ async def test_buttons_work_after_a_restart(
     database_url: str, discord_api: DiscordStandIn, clock: ManualClock
 ) -> None:
     settings = discord_settings(database_url, discord_api)
-    first = await DiscordHarness.started(discord_api, settings, clock)
-    await link_acme(first.bot, Address("discord", GUILD, QUEUE))
-    await first.slash("ask", question="which vector database should we pick for embeddings?")
-    (thread,) = first.threads_of(GENERAL)
-    answer = discord_api.in_channel(thread)[-1]
-    await stop(first.bot)
+    async with running(discord_api, settings, clock) as first:
+        await first.slash("ask", question="which vector database should we pick for embeddings?")
+        (thread,) = first.threads_of(GENERAL)
+        answer = discord_api.in_channel(thread)[-1]
 
     second = await DiscordHarness.started(discord_api, settings, clock)
     try:
