@@ -92,22 +92,8 @@ def test_two_upgrades_at_once_both_succeed() -> None:
         conn.execute(sa.text("DROP DATABASE IF EXISTS caio_race WITH (FORCE)"))
         conn.execute(sa.text("CREATE DATABASE caio_race"))
     url = sa.make_url(sync_url(PG_URL)).set(database="caio_race")
-    target = url.render_as_string(hide_password=False)
     try:
-        # Processes, as in production (Alembic's context is one per process).
-        script = "import sys; from bot.db.migrate import upgrade; upgrade(sys.argv[1])"
-        runs = [
-            subprocess.Popen([sys.executable, "-c", script, target], stderr=subprocess.PIPE)
-            for _ in range(2)
-        ]
-        for run in runs:
-            _, stderr = run.communicate(timeout=120)
-            assert run.returncode == 0, stderr.decode()
-        engine = sa.create_engine(url)
-        with engine.connect() as conn:
-            versions = conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
-        engine.dispose()
-        assert len(versions) == 1
+        assert upgrades_at_once(url.render_as_string(hide_password=False), 2) == 1
     finally:
         with admin.connect() as conn:
             conn.execute(sa.text("DROP DATABASE IF EXISTS caio_race WITH (FORCE)"))
@@ -118,11 +104,17 @@ def test_two_upgrades_at_once_on_sqlite_both_succeed(tmp_path: Path) -> None:
     """`make run` in two terminals, or a console started beside `serve`: the second
     upgrade waits for the first's exclusive transaction instead of creating its tables
     again ("table client already exists")."""
-    target = f"sqlite:///{tmp_path / 'race.db'}"
+    assert upgrades_at_once(f"sqlite:///{tmp_path / 'race.db'}", 3) == 1
+
+
+def upgrades_at_once(target: str, processes: int) -> int:
+    """Run `db upgrade` on `target` in several processes at once, as production does
+    (Alembic's context is one per process); each must succeed. Returns how many version
+    rows the database ends with."""
     script = "import sys; from bot.db.migrate import upgrade; upgrade(sys.argv[1])"
     runs = [
         subprocess.Popen([sys.executable, "-c", script, target], stderr=subprocess.PIPE)
-        for _ in range(3)
+        for _ in range(processes)
     ]
     for run in runs:
         _, stderr = run.communicate(timeout=120)
@@ -131,4 +123,4 @@ def test_two_upgrades_at_once_on_sqlite_both_succeed(tmp_path: Path) -> None:
     with engine.connect() as conn:
         versions = conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
     engine.dispose()
-    assert len(versions) == 1
+    return len(versions)
