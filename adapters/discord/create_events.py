@@ -6,7 +6,6 @@ DM channel in the workspace the person was reached through.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import discord
@@ -66,21 +65,15 @@ def mentions_bot(message: discord.Message, bot_id: int) -> bool:
     return bot_id in message.raw_mentions
 
 
-def without_mention(text: str, bot_id: int) -> str:
-    return re.sub(rf"<@!?{bot_id}>", "", text).strip()
-
-
 def readable(message: discord.Message, bot_id: int) -> str:
-    """The text with Discord's mention markup as names: relayed to Slack, logged as
-    advice or quoted to the model, `<@80351110224678912>` means nothing."""
-    text = without_mention(message.content, bot_id)
-    for user in message.mentions:
-        text = re.sub(rf"<@!?{user.id}>", f"@{user.display_name}", text)
-    for role in message.role_mentions:
-        text = text.replace(f"<@&{role.id}>", f"@{role.name}")
-    for channel in message.channel_mentions:
-        text = text.replace(f"<#{channel.id}>", f"#{getattr(channel, 'name', channel.id)}")
-    return text
+    """The text as Discord shows it (discord.py's `clean_content`: `<@80351110224678912>`
+    becomes `@dana`, roles and channels their names), less the mention addressing the bot:
+    relayed to Slack, logged as advice or quoted to the model, the markup means nothing."""
+    text = message.clean_content
+    me = discord.utils.get(message.mentions, id=bot_id)
+    if me is not None:
+        text = text.replace(f"@{me.display_name}", "")
+    return text.strip()
 
 
 def history_line(message: discord.Message, bot_id: int) -> str:
