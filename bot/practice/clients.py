@@ -28,6 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.calendar import CalendarError, OfficeHours
 from bot.db.models import Client, Member, Role, Seniority, Workspace
+from bot.directory import client_for
 from bot.events import Address
 from bot.practice.hours import format_hours
 
@@ -100,13 +101,7 @@ async def check_queue(session: AsyncSession, client: Client, *, from_chat: bool 
         return
     queue = Address.parse(client.queue_address)
     where = f"{queue.platform}:{queue.workspace}"
-    owner = (
-        await session.exec(
-            select(Workspace.client_id).where(
-                Workspace.platform == queue.platform, Workspace.external_id == queue.workspace
-            )
-        )
-    ).first()
+    owner = await client_for(session, queue.platform, queue.workspace)
     if owner is None:
         raise ClientError(
             f"{where} is linked to no client, so the CAIO's replies there would not be read. "
@@ -114,7 +109,7 @@ async def check_queue(session: AsyncSession, client: Client, *, from_chat: bool 
             f'`caio-bot clients add caio-hq "CAIO HQ" --{queue.platform} {queue.workspace} '
             f"--caio {queue.platform}:<your user id>:<your name>`"
         )
-    if from_chat and owner != client.id:
+    if from_chat and owner.id != client.id:
         raise ClientError(
             f"From chat the queue can only be in {client.name}'s own workspaces "
             "(`/caio config queue here`); a queue in your own workspace is set with "
