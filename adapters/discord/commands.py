@@ -100,14 +100,14 @@ def caio_group(adapter: DiscordAdapter) -> app_commands.Group:
     async def ask(
         interaction: discord.Interaction[Any], question: app_commands.Range[str, 1, 4000]
     ) -> None:
-        await adapter.on_command(interaction, f"ask {question}", private=False)
+        await adapter.on_command(interaction, f"ask {question}", private=False, prose=True)
 
     @group.command(name="escalate", description=about("escalate", "Ask the CAIO directly"))
     @app_commands.describe(question="What should the CAIO answer?")
     async def escalate(
         interaction: discord.Interaction[Any], question: app_commands.Range[str, 1, 4000]
     ) -> None:
-        await adapter.on_command(interaction, f"escalate {question}", private=False)
+        await adapter.on_command(interaction, f"escalate {question}", private=False, prose=True)
 
     @group.command(name="answer", description=about("answer", "Answer an escalation"))
     @app_commands.describe(id="The escalation number", text="Your answer")
@@ -116,7 +116,7 @@ def caio_group(adapter: DiscordAdapter) -> app_commands.Group:
         id: app_commands.Range[int, 1],
         text: app_commands.Range[str, 1, 4000],
     ) -> None:
-        await adapter.on_command(interaction, f"answer {id} {text}", private=True)
+        await adapter.on_command(interaction, f"answer {id} {text}", private=True, prose=True)
 
     @answer.autocomplete("id")
     async def answer_ids(

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import weakref
 from collections import OrderedDict
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -25,7 +26,7 @@ from discord.gateway import DiscordWebSocket
 from sqlmodel import col, select
 from tenacity import retry_if_not_exception_type
 
-from adapters.discord import create_events, forms
+from adapters.discord import create_events, forms, mentions
 from adapters.discord.commands import apologise, caio_group
 from adapters.discord.create_events import PLATFORM, THREAD_TYPES
 from adapters.discord.delivery import Delivery, serving
@@ -297,8 +298,15 @@ class DiscordAdapter(Delivery):
 
     # -- inbound ---------------------------------------------------------------------------
     async def on_command(
-        self, interaction: discord.Interaction[Any], text: str, *, private: bool
+        self,
+        interaction: discord.Interaction[Any],
+        text: str,
+        *,
+        private: bool,
+        prose: bool = False,
     ) -> None:
+        """`prose`: the text is someone's words for others to read (a question, an answer),
+        so mentions typed into it are named; a command line keeps them as ids."""
         if interaction.guild_id is None:
             # `/caio` is guild-only; should Discord deliver one from a DM anyway, say where.
             await interaction.response.send_message(UNPLACED_INTERACTION, ephemeral=True)
@@ -308,6 +316,9 @@ class DiscordAdapter(Delivery):
         if await self._opened_form(inbound, responder):
             return
         await responder.defer(private=private, thinking=True)
+        if prose:
+            # After the defer: naming a member may take a REST call, and Discord waits 3 s.
+            inbound = replace(inbound, text=await mentions.named(interaction.guild, inbound.text))
         self._serve(inbound, responder, f"discord-command-{interaction.id}")
 
     async def _opened_form(self, inbound: Command, responder: InteractionResponder) -> bool:
