@@ -173,6 +173,7 @@ class SlackStandIn:
         self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
         self._held: dict[str, asyncio.Event] = {}
+        self._arrived = asyncio.Condition()
         self._ts = itertools.count(1)
         self._file_ids = itertools.count(1)
         self._pending_files: dict[str, dict[str, Any]] = {}
@@ -223,6 +224,11 @@ class SlackStandIn:
             message["thread_ts"] = thread_ts
         self.messages[channel].append(message)
         return message
+
+    async def wait_for(self, method: str, n: int = 1) -> None:
+        """Wait (without sleeping) until `n` calls of `method` have arrived, held or not."""
+        async with self._arrived:
+            await asyncio.wait_for(self._arrived.wait_for(lambda: len(self.calls(method)) >= n), 10)
 
     def calls(self, method: str) -> list[Call]:
         """Every request for `method`, failed attempts included."""
@@ -304,6 +310,8 @@ class SlackStandIn:
         token = auth.removeprefix("Bearer ") if auth else args.get("token")
         failed = self._failure(method)
         self.log.append(Call(method, args, token, failed is not None))
+        async with self._arrived:
+            self._arrived.notify_all()
         if method in self._held:
             await self._held[method].wait()
         if failed is not None:
