@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel import col, select
+from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.adapter import DeliveryError
@@ -500,8 +500,13 @@ async def prompt_at(bot: Bot, client_id: str, member_id: int, address: Address) 
 # -- reminders and the summary ---------------------------------------------------------------
 
 
-async def remind(bot: Bot, run: Run, schedule: Schedule, client: Client, now: datetime) -> str:
-    """Remind those prompted who have not answered, unless it is quiet hours for them."""
+async def remind(
+    bot: Bot, run: Run, schedule: Schedule, client: Client, now: datetime, number: int
+) -> str:
+    """Reminder `number` of a run, to those prompted who have not answered, unless it is
+    quiet hours for them. Each person's delivery is recorded as it happens (the prompt's
+    `reminders_sent` becomes `number`), so a retry after a failure part-way reminds only
+    those it did not reach."""
     async with bot.db.session() as session:
         prompts = list(await session.exec(select(Prompt).where(Prompt.run_id == run.id)))
         done = {
@@ -520,10 +525,13 @@ async def remind(bot: Bot, run: Run, schedule: Schedule, client: Client, now: da
             )
         }
     closes = closing_time(run.fire_at, run.closes_at, schedule.timezone)
-    reminded, quiet = [], []
+    reminded: list[str] = []
+    quiet: list[str] = []
     for prompt in prompts:
         member = members.get(prompt.member_id)
         if member is None or prompt.member_id in done or not prompt.reply_key:
+            continue
+        if prompt.reminders_sent >= number:  # an earlier try of this reminder reached them
             continue
         tz = zone(member.timezone or schedule.timezone)
         if in_quiet_hours(client.quiet_hours, now, tz):
@@ -531,22 +539,33 @@ async def remind(bot: Bot, run: Run, schedule: Schedule, client: Client, now: da
             continue
         where = Address.parse(prompt.reply_key)
         mention = f"@{member.name} " if where.thread else ""
-        await bot.send(
-            Message(
-                f"{mention}Reminder: your {label(schedule).lower()} answer for "
-                f"{day_name(date.fromisoformat(run.local_date))} is still open until "
-                f"{closes}. Reply here or `/caio {schedule.kind} answer …`.",
-                address=where,
+        try:
+            await bot.send(
+                Message(
+                    f"{mention}Reminder: your {label(schedule).lower()} answer for "
+                    f"{day_name(date.fromisoformat(run.local_date))} is still open until "
+                    f"{closes}. Reply here or `/caio {schedule.kind} answer …`.",
+                    address=where,
+                )
             )
-        )
-        prompt.reminders_sent += 1
+        except Exception as error:
+            log.warning("reminder failed", run=run.id, member=member.id, exc_info=True)
+            raise NotSent(
+                f"reminder {number}: reminded {', '.join(reminded) or 'nobody'}; "
+                f"stopped at {member.name} ({failure(error)})"
+            ) from error
+        await _reminded(bot, prompt, number)
         reminded.append(member.name)
-    async with bot.db.session() as session:
-        for prompt in prompts:
-            session.add(prompt)
-        await session.commit()
     reason = "reminded " + (", ".join(reminded) or "nobody")
     return reason + (f"; quiet hours for {', '.join(quiet)}" if quiet else "")
+
+
+async def _reminded(bot: Bot, prompt: Prompt, number: int) -> None:
+    async with bot.db.session() as session:
+        await session.exec(
+            update(Prompt).where(col(Prompt.id) == prompt.id).values(reminders_sent=number)
+        )
+        await session.commit()
 
 
 async def summarise(bot: Bot, run: Run, schedule: Schedule, client: Client, now: datetime) -> str:

@@ -306,7 +306,9 @@ class Engine:
                 slot = slots[run.reminders_done - 1]
                 fire = self._fire(client, "remind", f"{run.id}#{run.reminders_done}", slot, now)
                 if await self._won(fire, now, tally):
-                    remind = checkins.remind(self.bot, run, schedule, client, now)
+                    remind = checkins.remind(
+                        self.bot, run, schedule, client, now, run.reminders_done
+                    )
                     await send_and_note(self.bot, fire, remind)
             elif run.closes_at <= now:
                 fire = self._fire(client, "summary", str(run.id), run.closes_at, now)
@@ -385,7 +387,8 @@ class Engine:
             return gone
         if run is not None:
             if row.job == "remind":
-                return await checkins.remind(self.bot, run, schedule, client, now)
+                number = int(row.ref.split("#")[1])
+                return await checkins.remind(self.bot, run, schedule, client, now, number)
             return await checkins.summarise(self.bot, run, schedule, client, now)
         if row.job not in (FIRE, FIRE_NOW):
             return gone

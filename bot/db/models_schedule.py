@@ -92,7 +92,8 @@ class Run(SQLModel, table=True):
 
 
 class Prompt(SQLModel, table=True):
-    """A prompt sent to one participant; `reply_key` is the address replies arrive at."""
+    """A prompt sent to one participant; `reply_key` is the address replies arrive at, and
+    `reminders_sent` the number of the last of the run's reminders that reached them."""
 
     __table_args__ = (UniqueConstraint("run_id", "member_id"),)
 

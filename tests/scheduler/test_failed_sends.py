@@ -5,6 +5,8 @@ Slack stand-in's scripted 503s, two engines, a manual clock."""
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import ManualClock
@@ -83,3 +85,56 @@ async def test_a_standup_still_refused_after_the_grace_window_says_it_gave_up(
     why = await _why(slack)
     assert "not sent 2026-11-24 10:30 UTC" in why and "trying again" not in why
     assert "gave up: still failing 30 minutes after it was due" in why
+
+
+async def test_a_standup_whose_prompts_failed_part_way_prompts_only_those_it_missed(
+    slack: SlackHarness, clock: ManualClock
+) -> None:
+    a, b = await _standup(slack)
+    clock.set(FIRE)
+    slow = slack.api.hold("conversations.open")
+    firing = asyncio.create_task(a.run_due(clock.now()))
+    await slack.api.wait_for("conversations.open")  # carla's DM, after the kick-off
+    slack.api.fail_next("conversations.open", 503, times=ONE_ATTEMPT)  # dana's is refused
+    slow.set()
+    await firing
+    await slack.settle()
+    assert [p.split("\n")[1] for p in _prompts(slack)] == ["Hi carla!"]
+    assert "the prompts to dana failed" in await _why(slack)
+
+    clock.advance(timedelta(minutes=1))
+    await _due(slack, a, b)
+    assert sorted(p.split("\n")[1] for p in _prompts(slack)) == ["Hi carla!", "Hi dana!"]
+    assert len(_kickoffs(slack)) == 1
+
+
+def _reminders(slack: SlackHarness) -> Counter[str]:
+    """Reminders delivered, by DM channel (one per person)."""
+    posted = slack.api.delivered("chat.postMessage")
+    return Counter(c.args["channel"] for c in posted if "Reminder:" in c.text)
+
+
+async def test_a_reminder_that_failed_part_way_reaches_only_those_it_missed(
+    slack: SlackHarness, clock: ManualClock
+) -> None:
+    a, b = await _standup(slack)
+    clock.set(FIRE)
+    await _due(slack, a, b)
+    assert len(_prompts(slack)) == 2
+
+    clock.set(FIRE + timedelta(hours=2))  # the one reminder of a 4h window
+    slow = slack.api.hold("chat.postMessage")
+    reminding = asyncio.create_task(a.run_due(clock.now()))
+    await slack.api.wait_for("chat.postMessage", len(slack.api.calls("chat.postMessage")) + 1)
+    slack.api.fail_next("chat.postMessage", 503, times=ONE_ATTEMPT)  # the outage begins
+    slow.set()  # carla's reminder arrives; dana's is refused
+    await reminding
+    await slack.settle()
+    assert _reminders(slack) == {"DCARLA": 1}
+
+    clock.advance(timedelta(minutes=1))  # Slack is back
+    await _due(slack, a, b)
+    assert _reminders(slack) == {"DCARLA": 1, "DDANA": 1}
+    clock.advance(timedelta(minutes=5))
+    await _due(slack, a, b)
+    assert _reminders(slack) == {"DCARLA": 1, "DDANA": 1}
