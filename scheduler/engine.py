@@ -350,14 +350,21 @@ class Engine:
 
     async def _retry(self, now: datetime, tally: Tally) -> None:
         """Fires whose send failed, sent again once a minute until they are older than the
-        grace window; then their record says they gave up."""
+        grace window; then their record says they gave up. After an outage hundreds may be
+        due at once: they are sent concurrently (as many as a busy minute's runs)."""
         since = now - self.grace
         why = f"still failing {self.grace.total_seconds() / 60:.0f} minutes after it was due"
         await give_up(self.bot.db, since=since, why=why)
-        for row in await retake(self.bot.db, now=now, since=since, worker=self.worker):
+        rows = await retake(self.bot.db, now=now, since=since, worker=self.worker)
+        gate = asyncio.Semaphore(checkins.SENDS_AT_ONCE)
+
+        async def again(row: FireClaim) -> None:
             fire = Fire(row.client_id, row.job, row.ref, row.fire_at)
             tally.add(fire)
-            await send_and_note(self.bot, fire, self._send_again(row, now))
+            async with gate:
+                await send_and_note(self.bot, fire, self._send_again(row, now))
+
+        await asyncio.gather(*(again(row) for row in rows))
 
     async def _send_again(self, row: FireClaim, now: datetime) -> str:
         """Send a retaken fire again: what it sends, read back from the database."""

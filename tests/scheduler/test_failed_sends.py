@@ -1,7 +1,9 @@
 """A Slack outage at the moment a scheduled send is due: the fire stays claimed (one
 worker sends it), is sent again by a later sweep once Slack is back, and one that still
-fails when the grace window ends says so in `why`. The real Slack adapter against the
-Slack stand-in's scripted 503s, two engines, a manual clock."""
+fails when the grace window ends says so in `why`. Retries after a large outage go out
+concurrently, and a reminder that failed part-way reaches only those it missed. The real
+Slack adapter against the Slack stand-in's scripted 503s and held calls, two engines, a
+manual clock."""
 
 from __future__ import annotations
 
@@ -9,9 +11,12 @@ import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.clock import ManualClock
+from scheduler import checkins
 from scheduler.engine import Engine
-from tests.slack.conftest import CAIO, DANA, SlackHarness
+from tests.slack.conftest import CAIO, DANA, GENERAL, SlackHarness
 
 ONE_ATTEMPT = 5  # the Slack client's first try and its retry handler's four retries
 FIRE = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
@@ -23,8 +28,8 @@ async def _due(slack: SlackHarness, *engines: Engine) -> None:
     await slack.settle()
 
 
-async def _why(slack: SlackHarness) -> str:
-    await slack.command("standup why", user=CAIO)
+async def _why(slack: SlackHarness, channel: str = GENERAL) -> str:
+    await slack.command("standup why", user=CAIO, channel=channel)
     await slack.settle()
     return slack.api.calls("response_url")[-1].text
 
@@ -37,12 +42,14 @@ def _kickoffs(slack: SlackHarness) -> list[str]:
     return [c.text for c in slack.api.delivered("chat.postMessage") if "Stand-up*" in c.text]
 
 
-async def _standup(slack: SlackHarness) -> tuple[Engine, Engine]:
+async def _standup(slack: SlackHarness, *channels: str) -> tuple[Engine, Engine]:
     await slack.command("help", user=DANA)  # dana has used the bot: she can take part
     await slack.settle()
-    await slack.command("standup setup at 10:30 tz UTC participants @carla @dana", user=CAIO)
-    await slack.settle()
-    assert "Stand-up set up" in slack.api.delivered("chat.postMessage")[-1].text
+    for channel in channels or (GENERAL,):
+        setup = "standup setup at 10:30 tz UTC participants @carla @dana"
+        await slack.command(setup, user=CAIO, channel=channel)
+        await slack.settle()
+        assert "Stand-up set up" in slack.api.delivered("chat.postMessage")[-1].text
     return Engine(slack.bot, worker="a"), Engine(slack.bot, worker="b")
 
 
@@ -85,6 +92,35 @@ async def test_a_standup_still_refused_after_the_grace_window_says_it_gave_up(
     why = await _why(slack)
     assert "not sent 2026-11-24 10:30 UTC" in why and "trying again" not in why
     assert "gave up: still failing 30 minutes after it was due" in why
+
+
+async def test_after_an_outage_failed_standups_are_retried_at_once_within_a_bound(
+    slack: SlackHarness, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hundreds of failed stand-ups must not wait for each other's sends (the last would
+    pass the grace window): here three channels, two sends at a time."""
+    monkeypatch.setattr(checkins, "SENDS_AT_ONCE", 2)
+    channels = ("CDEV1", "CDEV2", "CDEV3")
+    a, b = await _standup(slack, *channels)
+    clock.set(FIRE)
+    failures = 3 * ONE_ATTEMPT
+    slack.api.fail_next("chat.postMessage", 503, times=failures)  # the three kick-offs
+    await _due(slack, a, b)
+    assert _kickoffs(slack) == []
+
+    clock.advance(timedelta(minutes=1))  # Slack is back, but slow
+    slow = slack.api.hold("chat.postMessage")
+    retrying = asyncio.create_task(a.run_due(clock.now()))
+    before = len(slack.api.calls("chat.postMessage"))
+    await slack.api.wait_for("chat.postMessage", before + 2)  # two kick-offs in flight
+    assert len(slack.api.calls("chat.postMessage")) == before + 2  # the third waits its turn
+    slow.set()
+    await retrying
+    await _due(slack, b)  # the other worker finds nothing left to send
+    assert len(_kickoffs(slack)) == 3
+    assert Counter(p.split("\n")[1] for p in _prompts(slack)) == {"Hi carla!": 3, "Hi dana!": 3}
+    for channel in channels:
+        assert "sent 2026-11-24 10:30 UTC: prompted carla, dana" in await _why(slack, channel)
 
 
 async def test_a_standup_whose_prompts_failed_part_way_prompts_only_those_it_missed(
