@@ -275,8 +275,10 @@ async def send_again(
     made.prompt = [m for m in members if m.id not in answered]  # those the fire asked
     s = Started(made, run.id, run.closes_at, thread=run.thread_address)
     s.reply_keys = {p.member_id: p.reply_key for p in prompts if p.reply_key}
-    await send_runs(bot, [s], asyncio.Semaphore(1))
-    await record_sent(bot, [s], now)
+    try:
+        await send_runs(bot, [s], asyncio.Semaphore(1))
+    finally:  # cut off too (the retry's time bound): what went out is not sent again
+        await record_sent(bot, [s], now)
     if s.error:
         raise NotSent(s.failure())
     return made.reason()

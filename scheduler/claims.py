@@ -9,6 +9,8 @@ transaction that writes what the fire sends (`claim_on`).
 A claimed fire whose send failed (the platform down past its client's retries, the
 database restarting) is marked `failed`; a later sweep takes it back (`retake`, one
 worker wins) and sends again, until the fire is older than the grace window (`give_up`).
+A retaken fire is `retrying` for at most `RETAKE_LEASE`: if its worker dies before writing
+the outcome, the lease lapses and the fire is taken again (or given up) like a failed one.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
+import structlog
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select, update
@@ -25,6 +29,8 @@ from sqlmodel import col, select, update
 from bot.db.engine import Database
 from bot.db.models_schedule import FireClaim, Outcome
 from bot.text import shorten
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,10 @@ async def claim_on(
 
 
 RETRY_AFTER = timedelta(minutes=1)
+RETAKE_LEASE = timedelta(minutes=10)
+"""How long a retaken fire stays its worker's; its send is cut off at `RETRY_BOUND`, so a
+live worker has written the outcome before another may take the fire."""
+RETRY_BOUND = RETAKE_LEASE / 2
 TRYING = "; trying again"
 
 
@@ -118,17 +128,31 @@ async def failed(db: Database, fire: Fire, reason: str) -> None:
     await note(db, fire, reason + TRYING, Outcome.FAILED)
 
 
+def _lapsed(now: datetime) -> Any:
+    """Retaken by a worker that has not written the outcome within the lease: it stopped."""
+    return sa.and_(
+        col(FireClaim.outcome) == Outcome.RETRYING,
+        col(FireClaim.claimed_at) <= now - RETAKE_LEASE,
+    )
+
+
 async def retake(db: Database, *, now: datetime, since: datetime, worker: str) -> list[FireClaim]:
-    """Failed fires due since `since` and not tried for `RETRY_AFTER`, taken back for this
-    worker; a compare-and-set on the claim's time, so one worker wins each."""
+    """Failed fires due since `since` and not tried for `RETRY_AFTER`, and retakes whose
+    lease lapsed, taken back for this worker; a compare-and-set on the claim's outcome and
+    time, so one worker wins each."""
     async with db.session() as session:
         rows = list(
             await session.exec(
                 select(FireClaim)
                 .where(
-                    FireClaim.outcome == Outcome.FAILED,
                     col(FireClaim.fire_at) >= since,
-                    col(FireClaim.claimed_at) <= now - RETRY_AFTER,
+                    sa.or_(
+                        sa.and_(
+                            col(FireClaim.outcome) == Outcome.FAILED,
+                            col(FireClaim.claimed_at) <= now - RETRY_AFTER,
+                        ),
+                        _lapsed(now),
+                    ),
                 )
                 .order_by(col(FireClaim.id))
             )
@@ -139,34 +163,59 @@ async def retake(db: Database, *, now: datetime, since: datetime, worker: str) -
                 update(FireClaim)
                 .where(
                     col(FireClaim.id) == row.id,
-                    col(FireClaim.outcome) == Outcome.FAILED,
+                    col(FireClaim.outcome) == row.outcome,
                     col(FireClaim.claimed_at) == row.claimed_at,
                 )
-                .values(outcome=Outcome.SENT.value, claimed_at=now, worker=worker)
+                .values(outcome=Outcome.RETRYING.value, claimed_at=now, worker=worker)
             )
             if result.rowcount == 1:
+                if row.outcome == Outcome.RETRYING:
+                    log.warning("retry lapsed", job=row.job, ref=row.ref, worker=row.worker)
                 won.append(row)
         await session.commit()
     return won
 
 
-async def give_up(db: Database, *, since: datetime, why: str) -> None:
-    """Failed fires now older than the grace window: their record says they will not be
-    tried again."""
+async def give_up(db: Database, *, now: datetime, since: datetime, after: str) -> None:
+    """Failed fires, and lapsed retakes, now older than the grace window: their record says
+    they will not be tried again, and why."""
     async with db.session() as session:
         rows = list(
             await session.exec(
                 select(FireClaim).where(
-                    FireClaim.outcome == Outcome.FAILED,
                     col(FireClaim.fire_at) < since,
-                    col(FireClaim.reason).endswith(TRYING),
+                    sa.or_(
+                        sa.and_(
+                            col(FireClaim.outcome) == Outcome.FAILED,
+                            col(FireClaim.reason).endswith(TRYING),
+                        ),
+                        _lapsed(now),
+                    ),
                 )
             )
         )
         for row in rows:
+            why = (
+                f"still failing {after}"
+                if row.outcome == Outcome.FAILED
+                else f"its retry by {row.worker} stopped before it finished; not sent {after}"
+            )
             row.reason = row.reason.removesuffix(TRYING) + f"; gave up: {why}"
+            row.outcome = Outcome.FAILED
             session.add(row)
         await session.commit()
+
+
+def shown(row: FireClaim, now: datetime) -> str:
+    """A fire's record as `why` shows it: a retake whose worker stopped is not "trying
+    again" (the next sweep of any running worker takes it again or gives up)."""
+    if row.outcome == Outcome.RETRYING and row.claimed_at <= now - RETAKE_LEASE:
+        return (
+            row.reason.removesuffix(TRYING)
+            + f"; its retry by {row.worker} stopped before it finished"
+            + "; the next sweep tries again or gives up"
+        )
+    return row.reason or f"{row.outcome} {row.fire_at:%Y-%m-%d}"
 
 
 async def last(db: Database, client_id: str, jobs: Sequence[str], ref: str) -> FireClaim | None:

@@ -28,7 +28,17 @@ from bot.db.models import Client, Escalation, EscalationStatus
 from bot.db.models_schedule import Blocker, FireClaim, Outcome, Run, Schedule, ScheduleKind
 from bot.events import Address
 from scheduler import checkins, nudges, redeliver, requeue, sharing
-from scheduler.claims import Fire, claim, claim_on, failed, failure, give_up, note, retake
+from scheduler.claims import (
+    RETRY_BOUND,
+    Fire,
+    claim,
+    claim_on,
+    failed,
+    failure,
+    give_up,
+    note,
+    retake,
+)
 from scheduler.store import CADENCE_FIELDS, cadence_from, cadence_of, skipped_day
 
 log = structlog.get_logger(__name__)
@@ -191,7 +201,7 @@ async def send_and_note(bot: Bot, fire: Fire, send: Awaitable[str]) -> None:
         log.warning("scheduled send failed", job=fire.job, ref=fire.ref, exc_info=True)
         await failed(bot.db, fire, f"not sent: {failure(error)}")
     else:
-        await note(bot.db, fire, reason)
+        await note(bot.db, fire, reason, Outcome.SENT)
 
 
 async def fire_now(bot: Bot, schedule: Schedule, client: Client) -> bool:
@@ -351,20 +361,39 @@ class Engine:
     async def _retry(self, now: datetime, tally: Tally) -> None:
         """Fires whose send failed, sent again once a minute until they are older than the
         grace window; then their record says they gave up. After an outage hundreds may be
-        due at once: they are sent concurrently (as many as a busy minute's runs)."""
+        due at once: they are sent concurrently (as many as a busy minute's runs), all cut
+        off at `RETRY_BOUND`, so each ends, and is recorded, within its retake's lease."""
         since = now - self.grace
-        why = f"still failing {self.grace.total_seconds() / 60:.0f} minutes after it was due"
-        await give_up(self.bot.db, since=since, why=why)
+        after = f"{self.grace.total_seconds() / 60:.0f} minutes after it was due"
+        await give_up(self.bot.db, now=now, since=since, after=after)
         rows = await retake(self.bot.db, now=now, since=since, worker=self.worker)
         gate = asyncio.Semaphore(checkins.SENDS_AT_ONCE)
+        deadline = asyncio.get_running_loop().time() + RETRY_BOUND.total_seconds()
 
         async def again(row: FireClaim) -> None:
             fire = Fire(row.client_id, row.job, row.ref, row.fire_at)
             tally.add(fire)
-            async with gate:
-                await send_and_note(self.bot, fire, self._send_again(row, now))
+            await send_and_note(self.bot, fire, self._send_by(deadline, gate, row, now))
 
         await asyncio.gather(*(again(row) for row in rows))
+
+    async def _send_by(
+        self, deadline: float, gate: asyncio.Semaphore, row: FireClaim, now: datetime
+    ) -> str:
+        """`_send_again` in its turn, cut off at `deadline`: neither the wait for a turn nor
+        the platform's own retries (a 429's Retry-After, a hanging connection) may outlast
+        the retake's lease, or another worker would send it too."""
+        bound = asyncio.timeout_at(deadline)
+        try:
+            async with bound, gate:
+                return await self._send_again(row, now)
+        except TimeoutError:
+            if not bound.expired():
+                raise
+            minutes = RETRY_BOUND.total_seconds() / 60
+            raise checkins.NotSent(
+                f"not sent: the retry had not finished after {minutes:.0f} minutes"
+            ) from None
 
     async def _send_again(self, row: FireClaim, now: datetime) -> str:
         """Send a retaken fire again: what it sends, read back from the database."""

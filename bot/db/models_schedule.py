@@ -41,6 +41,8 @@ class Outcome(StrEnum):
     SKIPPED = "skipped"
     FAILED = "failed"
     """Claimed, but the platform (or the database) failed: retried within the grace window."""
+    RETRYING = "retrying"
+    """Taken back by a worker that is sending it again; lapses if that worker stops."""
 
 
 class Schedule(SQLModel, table=True):

@@ -1,9 +1,10 @@
 """A Slack outage at the moment a scheduled send is due: the fire stays claimed (one
 worker sends it), is sent again by a later sweep once Slack is back, and one that still
 fails when the grace window ends says so in `why`. Retries after a large outage go out
-concurrently, and a reminder that failed part-way reaches only those it missed. The real
-Slack adapter against the Slack stand-in's scripted 503s and held calls, two engines, a
-manual clock."""
+concurrently, a reminder that failed part-way reaches only those it missed, and a worker
+that dies mid-retry does not leave the fire "trying again" for ever. The real Slack
+adapter against the Slack stand-in's scripted 503s and held calls, two engines, a manual
+clock."""
 
 from __future__ import annotations
 
@@ -174,3 +175,76 @@ async def test_a_reminder_that_failed_part_way_reaches_only_those_it_missed(
     clock.advance(timedelta(minutes=5))
     await _due(slack, a, b)
     assert _reminders(slack) == {"DCARLA": 1, "DDANA": 1}
+
+
+async def _dies_mid_retry(slack: SlackHarness, worker: Engine) -> None:
+    """The worker retakes the failed stand-up and is killed while Slack has its kick-off."""
+    slack.api.fail_next("chat.postMessage", 503)  # what the dying worker never hears
+    stuck = slack.api.hold("chat.postMessage")
+    before = len(slack.api.calls("chat.postMessage"))
+    retrying = asyncio.create_task(worker.run_due(slack.bot.clock.now()))
+    await slack.api.wait_for("chat.postMessage", before + 1)
+    retrying.cancel()
+    await asyncio.gather(retrying, return_exceptions=True)
+    stuck.set()
+
+
+async def test_a_retry_whose_worker_died_is_taken_again_once_its_lease_lapses(
+    slack: SlackHarness, clock: ManualClock
+) -> None:
+    a, b = await _standup(slack)
+    clock.set(FIRE)
+    slack.api.fail_next("chat.postMessage", 503, times=ONE_ATTEMPT)
+    await _due(slack, a, b)
+    clock.advance(timedelta(minutes=1))
+    await _dies_mid_retry(slack, a)
+
+    clock.advance(timedelta(minutes=5))  # a may still be sending: its retake is its own
+    await _due(slack, b)
+    assert _kickoffs(slack) == []
+    assert "trying again" in await _why(slack)
+
+    clock.advance(timedelta(minutes=5))  # a has not written the outcome within its lease
+    assert "its retry by a stopped before it finished" in await _why(slack)
+    await _due(slack, b)
+    assert len(_kickoffs(slack)) == 1
+    assert sorted(p.split("\n")[1] for p in _prompts(slack)) == ["Hi carla!", "Hi dana!"]
+    assert "sent 2026-11-24 10:30 UTC: prompted carla, dana" in await _why(slack)
+
+
+async def test_a_retry_whose_worker_died_gives_up_with_the_reason_after_the_grace_window(
+    slack: SlackHarness, clock: ManualClock
+) -> None:
+    a, b = await _standup(slack)
+    clock.set(FIRE)
+    slack.api.fail_next("chat.postMessage", 503, times=ONE_ATTEMPT)
+    await _due(slack, a, b)
+    clock.advance(timedelta(minutes=1))
+    await _dies_mid_retry(slack, a)
+
+    clock.set(FIRE + timedelta(minutes=31))  # the next sweep comes after the grace window
+    await _due(slack, b)
+    assert _kickoffs(slack) == []
+    why = await _why(slack)
+    assert "trying again" not in why
+    assert "gave up: its retry by a stopped before it finished" in why
+    assert "not sent 30 minutes after it was due" in why
+
+
+async def test_a_retry_hanging_on_slack_is_cut_off_and_recorded_within_its_lease(
+    slack: SlackHarness, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A live worker must record the outcome before its lease lapses, or a second worker
+    would send the fire too. The bound is shortened here (it is real time, 5 minutes)."""
+    monkeypatch.setattr("scheduler.engine.RETRY_BOUND", timedelta(milliseconds=200))
+    a, b = await _standup(slack)
+    clock.set(FIRE)
+    slack.api.fail_next("chat.postMessage", 503, times=ONE_ATTEMPT)
+    await _due(slack, a, b)
+    clock.advance(timedelta(minutes=1))
+    slack.api.hold("chat.postMessage")  # Slack takes the kick-off and never answers
+    async with asyncio.timeout(10):
+        await _due(slack, a)
+    why = await _why(slack)
+    assert "the retry had not finished after" in why and "trying again" in why
+    assert "stopped before it finished" not in why
