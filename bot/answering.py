@@ -3,7 +3,8 @@
 The question is committed before any model call, so a crash or restart never loses it:
 `resume_pending` finishes whatever was still pending when the process stopped, and
 `adopt_orphans` (after every heartbeat, in every process) what a process that died
-mid-answer was holding.
+mid-answer was holding. Whoever finishes an answer puts it in place of the "Thinking…"
+the first attempt posted.
 """
 
 from __future__ import annotations
@@ -198,12 +199,13 @@ async def answer_question(bot: Bot, question_id: int, history: tuple[str, ...] =
         if question.thread_address
         else await open_question_thread(bot, question, asker)
     )
-    adapter = bot.adapter_for(thread)
-    placeholder: Posted | None = None
-    on_text = None
-    if adapter.live_updates and bot.advisor.llm is not None:
+    # A process that died mid-answer left its "Thinking…" behind: this answer goes there.
+    placeholder = Posted.parse(question.placeholder) if question.placeholder else None
+    streams = bot.adapter_for(thread).live_updates and bot.advisor.llm is not None
+    if placeholder is None and streams:
         placeholder = await bot.send(Message("Thinking…", address=thread))
-        on_text = _throttled(bot, placeholder)
+        await bot.db.update(Question, question_id, placeholder=placeholder.key)
+    on_text = _throttled(bot, placeholder) if placeholder is not None and streams else None
     stored = await _stored_draft(bot, question)
     advice_id: int | None
     if stored is not None:
