@@ -1,7 +1,10 @@
 """A question's life: stored first, answered in its own thread, logged as advice.
 
 The question is committed before any model call, so a crash or restart never loses it:
-`resume_pending` finishes whatever was still pending when the process stopped.
+`resume_pending` finishes whatever was still pending when the process stopped, and
+`adopt_orphans` (after every heartbeat, in every process) what a process that died
+mid-answer was holding. Whoever finishes an answer puts it in place of the "Thinking…"
+the first attempt posted.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import structlog
-from sqlalchemy import or_, update
+from sqlalchemy import ColumnElement, and_, or_, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 from tenacity import (
@@ -33,6 +36,7 @@ from bot.advisor.retrieval import load_passages
 from bot.advisor.service import DEGRADED, Draft
 from bot.db.models import Advice, AdviceSource, Client, Member, Question, QuestionStatus
 from bot.events import Address
+from bot.liveness import gone
 from bot.message import Button, Message, Posted
 from bot.metrics import ANSWER_SECONDS
 from bot.text import shorten
@@ -153,8 +157,9 @@ def claim_lease(bot: Bot) -> timedelta:
 
 async def claim(bot: Bot, question_id: int) -> bool:
     """Take a pending question for this process, so that processes starting together, or one
-    starting while another still drafts, never answer twice. A claim older than the lease
-    is a dead process's (or a platform outage's) and may be taken over."""
+    starting while another still drafts, never answer twice. A claim whose process is gone
+    (`bot.liveness`) may be taken over at once; one older than the lease is a platform
+    outage's, taken over by redelivery."""
     now = bot.clock.now()
     async with bot.db.session() as session:
         result = await session.exec(
@@ -165,9 +170,13 @@ async def claim(bot: Bot, question_id: int) -> bool:
                 or_(
                     col(Question.claimed_at).is_(None),
                     col(Question.claimed_at) < now - claim_lease(bot),
+                    and_(
+                        col(Question.claimed_by).is_not(None),
+                        gone(col(Question.claimed_by), now),
+                    ),
                 ),
             )
-            .values(claimed_at=now)
+            .values(claimed_at=now, claimed_by=bot.liveness.process)
         )
         await session.commit()
     return bool(result.rowcount == 1)
@@ -190,12 +199,13 @@ async def answer_question(bot: Bot, question_id: int, history: tuple[str, ...] =
         if question.thread_address
         else await open_question_thread(bot, question, asker)
     )
-    adapter = bot.adapter_for(thread)
-    placeholder: Posted | None = None
-    on_text = None
-    if adapter.live_updates and bot.advisor.llm is not None:
+    # A process that died mid-answer left its "Thinking…" behind: this answer goes there.
+    placeholder = Posted.parse(question.placeholder) if question.placeholder else None
+    streams = bot.adapter_for(thread).live_updates and bot.advisor.llm is not None
+    if placeholder is None and streams:
         placeholder = await bot.send(Message("Thinking…", address=thread))
-        on_text = _throttled(bot, placeholder)
+        await bot.db.update(Question, question_id, placeholder=placeholder.key)
+    on_text = _throttled(bot, placeholder) if placeholder is not None and streams else None
     stored = await _stored_draft(bot, question)
     advice_id: int | None
     if stored is not None:
@@ -204,6 +214,9 @@ async def answer_question(bot: Bot, question_id: int, history: tuple[str, ...] =
         draft = await bot.advisor.draft(
             client, question.text, history=history, on_text=on_text, now=bot.clock.now()
         )
+        if not await _still_ours(bot, question_id):
+            log.warning("question taken over while drafting; not answering", question=question_id)
+            return
         advice_id = await _log_advice(bot, question, asker, draft)
     message = answer_message(draft, advice_id, question_id).to(thread)
     if placeholder is not None:
@@ -214,6 +227,19 @@ async def answer_question(bot: Bot, question_id: int, history: tuple[str, ...] =
     waited = (bot.clock.now() - question.created_at).total_seconds()
     how = "redelivered" if stored is not None else draft.model or "offline"
     ANSWER_SECONDS.labels(how).observe(max(waited, 0.0))
+
+
+async def _still_ours(bot: Bot, question_id: int) -> bool:
+    """Whether this process still holds the question after a model call: it does not when
+    its heartbeats stopped reaching the database long enough for another to take over, and
+    then that one's answer is the one posted."""
+    async with bot.db.session() as session:
+        question = await session.get(Question, question_id)
+    return (
+        question is not None
+        and question.status == QuestionStatus.PENDING
+        and question.claimed_by == bot.liveness.process
+    )
 
 
 async def _stored_draft(bot: Bot, question: Question) -> tuple[Draft, int] | None:
@@ -302,10 +328,25 @@ async def _set_answered(bot: Bot, question_id: int) -> None:
 
 
 async def resume_pending(bot: Bot) -> int:
-    """Finish questions a previous process stored but did not answer."""
+    """Finish questions a previous process stored but did not answer (at start: `claim`
+    leaves those a live process is answering alone)."""
+    return await _answer_all(bot, "resuming pending questions", "resume")
+
+
+async def adopt_orphans(bot: Bot) -> int:
+    """Finish questions whose process died mid-answer, in seconds rather than after the
+    claim's lease (after each heartbeat, so a running process does it too)."""
+    orphaned = and_(
+        col(Question.claimed_by).is_not(None),
+        gone(col(Question.claimed_by), bot.clock.now()),
+    )
+    return await _answer_all(bot, "taking over questions of a dead process", "adopt", orphaned)
+
+
+async def _answer_all(bot: Bot, why: str, name: str, *where: ColumnElement[bool]) -> int:
     async with bot.db.session() as session:
         pending = await session.exec(
-            select(Question).where(Question.status == QuestionStatus.PENDING)
+            select(Question).where(Question.status == QuestionStatus.PENDING, *where)
         )
         ids = [
             q.id
@@ -314,7 +355,7 @@ async def resume_pending(bot: Bot) -> int:
             and Address.parse(q.thread_address or q.origin_address).platform in bot.adapters
         ]
     for qid in ids:
-        bot.spawn(answer_question(bot, qid), name=f"resume-question-{qid}")
+        bot.spawn(answer_question(bot, qid), name=f"{name}-question-{qid}")
     if ids:
-        log.info("resuming pending questions", count=len(ids))
+        log.info(why, count=len(ids))
     return len(ids)

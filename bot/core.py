@@ -19,6 +19,7 @@ from bot.db.engine import Database
 from bot.directory import client_for, member_for
 from bot.events import Action, Address, Command, Inbound, Mention, ThreadReply
 from bot.forms import Form
+from bot.liveness import Liveness
 from bot.message import Message, Posted
 from bot.metrics import EVENTS, FAILURES
 from bot.registry import Registry
@@ -59,6 +60,7 @@ class Bot:
         self.clock = clock
         self.registry = registry
         self.adapters: dict[str, Adapter] = {}
+        self.liveness = Liveness(db, clock)
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def add_adapter(self, adapter: Adapter) -> None:
@@ -111,7 +113,8 @@ class Bot:
     async def drain(self, grace: float = 30.0) -> None:
         """Wait for in-flight work (answers being drafted) before the process exits; what
         is still running after `grace` is named in the log, as the operator's only trace
-        of it (a stored question is answered again by the next process)."""
+        of it, and cancelled, so that it cannot post once its claims are given back (a
+        stored question is answered by the next process)."""
         if not self._tasks:
             return
         _, pending = await asyncio.wait(set(self._tasks), timeout=grace)
@@ -121,6 +124,9 @@ class Bot:
                 tasks=sorted(task.get_name() for task in pending),
                 grace_seconds=grace,
             )
+            for task in pending:
+                task.cancel()
+            await asyncio.wait(pending)
 
     # -- inbound --------------------------------------------------------------------------
     async def dispatch(self, inbound: Inbound, responder: Responder) -> None:

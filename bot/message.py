@@ -59,3 +59,13 @@ class Posted:
 
     address: Address
     message_id: str
+
+    @property
+    def key(self) -> str:
+        """A stable string form, to store which message a later process must edit."""
+        return f"{self.address.key}|{self.message_id}"
+
+    @classmethod
+    def parse(cls, key: str) -> Posted:
+        address, _, message_id = key.rpartition("|")
+        return cls(Address.parse(address), message_id)

@@ -11,7 +11,7 @@ from bot.advisor.playbook import read_playbook, sync_playbook
 from bot.advisor.retrieval import Retriever
 from bot.advisor.service import Advisor
 from bot.advisor.vectors import VectorIndex
-from bot.answering import resume_pending
+from bot.answering import adopt_orphans, resume_pending
 from bot.clock import Clock, SystemClock
 from bot.core import Bot
 from bot.db.engine import Database
@@ -49,16 +49,23 @@ def build_bot(settings: Settings, *, clock: Clock | None = None) -> Bot:
 
 
 async def start(bot: Bot) -> None:
-    """What every process does once its adapters are added: playbook in, pending out."""
+    """What every process does once its adapters are added: playbook in, pending out, and
+    a heartbeat (before any claim: a claim's holder must be seen alive) that also takes over
+    what a process dying later leaves."""
+    await bot.liveness.beat()
     async with bot.db.session() as session:
         await sync_playbook(session, read_playbook(bot.settings.playbook_dirs))
     for adapter in bot.adapters.values():
         await adapter.start()
     await resume_pending(bot)
+    bot.liveness.start(lambda: adopt_orphans(bot))
 
 
 async def stop(bot: Bot) -> None:
+    """In-flight work drained (what outlasts the grace cancelled), then this process's
+    claims given back, so the next process answers them as it starts."""
     await bot.drain()
+    await bot.liveness.stop()
     for adapter in bot.adapters.values():
         await adapter.stop()
     if bot.advisor.llm is not None:

@@ -4,6 +4,7 @@ reads like a conversation (`await chat.say(...)`, `chat.pop()`)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
@@ -126,6 +127,15 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {"database_url": database_url, "openai_api_key": None}
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+async def kill(bot: Bot) -> None:
+    """What `kill -9` (or running out of memory) leaves behind: the process's work and
+    heartbeat just stop; its claims and heartbeat row stay in the database as they were."""
+    for task in asyncio.all_tasks():
+        if task.get_name() == f"heartbeat {bot.liveness.process}":
+            task.cancel()
+    await bot.drain(grace=0)
 
 
 @pytest.fixture

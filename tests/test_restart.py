@@ -2,7 +2,9 @@
 
 A question is committed before any model call. If the process stops between that commit
 and the answer (a deploy, a crash), the next process to start finishes it in the asker's
-thread, once, however many processes start at the same time.
+thread, once, however many processes start at the same time; a process killed mid-answer
+is found out by its missing heartbeats, and what it held is answered within seconds, by
+a process starting or one already running. A live process is never robbed of its answer.
 """
 
 from __future__ import annotations
@@ -16,15 +18,29 @@ from sqlmodel import select
 from structlog.testing import capture_logs
 
 from adapters.console import GENERAL
-from bot.answering import claim, open_question_thread, record_question
+from bot.answering import adopt_orphans, claim_lease, open_question_thread, record_question
 from bot.clock import ManualClock
 from bot.core import Bot
 from bot.db.models import Advice, Client, Member, Question, QuestionStatus
+from bot.liveness import HEARTBEAT, PRESUMED_DEAD
 from bot.wiring import bootstrap_console, build_bot, start, stop
 from config.settings import Settings
-from tests.conftest import Chat
+from tests.conftest import Chat, kill, make_settings
+from tests.standins.openai_server import OpenAIStandIn
 
 ASKED = "how should we evaluate our RAG pipeline before launch?"
+WAIT = 10.0  # a model call that never arrives fails the test instead of hanging it
+
+
+@pytest.fixture
+async def llm() -> AsyncIterator[OpenAIStandIn]:
+    async with OpenAIStandIn("Start with a golden set of 50 real questions [1].") as standin:
+        yield standin
+
+
+@pytest.fixture
+def llm_settings(database_url: str, llm: OpenAIStandIn) -> Settings:
+    return make_settings(database_url, openai_api_key="sk-test", openai_base_url=llm.base_url)
 
 
 @pytest.fixture
@@ -129,27 +145,115 @@ async def test_processes_starting_together_answer_once(
     assert len(await answers(first.bot)) == 1
 
 
-async def test_a_question_being_answered_elsewhere_is_left_alone_until_that_stalls(
-    processes: list[Chat], settings: Settings, clock: ManualClock
-) -> None:
+async def heartbeat(chat: Chat) -> None:
+    """One turn of the loop every process runs each `HEARTBEAT` (`Liveness.start`)."""
+    await chat.bot.liveness.beat()
+    await adopt_orphans(chat.bot)
+
+
+async def drafting(
+    processes: list[Chat], settings: Settings, clock: ManualClock, llm: OpenAIStandIn
+) -> tuple[Chat, asyncio.Event]:
+    """A process drafting the answer to a pending question, the model still thinking;
+    setting the event lets the model answer."""
     first = await boot(processes, settings, clock)
-    question = await leave_pending(first.bot)
-    assert question.id is not None
-    assert await claim(first.bot, question.id)  # another process is drafting this answer
-    assert not await claim(first.bot, question.id)
+    await leave_pending(first.bot)
+    first.pop()
+    go = llm.hold()
+    await start(first.bot)  # takes the pending question up as it starts
+    await asyncio.wait_for(llm.arrived.wait(), WAIT)
+    return first, go
 
-    deploy = await boot(processes, settings, clock)
-    await start(deploy.bot)
-    await deploy.bot.drain()
-    assert "caio-bot:" not in deploy.pop()
-    assert await answers(deploy.bot) == []
 
-    clock.advance(timedelta(minutes=10))  # the other process died mid-answer
-    later = await boot(processes, settings, clock)
-    await start(later.bot)
-    await later.bot.drain()
-    assert later.pop().count("› thread 1] caio-bot:") == 1
-    assert len(await answers(later.bot)) == 1
+async def test_a_stop_that_cuts_an_answer_off_hands_it_to_the_next_process_at_once(
+    processes: list[Chat], llm_settings: Settings, clock: ManualClock, llm: OpenAIStandIn
+) -> None:
+    """SIGTERM on a deploy, the model slower than the drain's grace: the new process
+    answers as it starts, not 2.5 minutes later when the old claim would have lapsed."""
+    first, go = await drafting(processes, llm_settings, clock, llm)
+    await first.bot.drain(grace=0)  # the grace runs out mid-answer
+    await stop(first.bot)
+    processes.remove(first)
+    go.set()
+
+    second = await boot(processes, llm_settings, clock)  # no time passes
+    await start(second.bot)
+    await second.bot.drain()
+    assert second.pop().count("› thread 1] caio-bot:") == 1
+    assert "caio-bot:" not in first.pop()
+    assert len(await answers(second.bot)) == 1
+
+
+async def test_a_process_started_after_a_crash_answers_at_once(
+    processes: list[Chat], llm_settings: Settings, clock: ManualClock, llm: OpenAIStandIn
+) -> None:
+    first, go = await drafting(processes, llm_settings, clock, llm)
+    await kill(first.bot)
+    go.set()
+    clock.advance(PRESUMED_DEAD + timedelta(seconds=1))  # the platform restarts it
+
+    second = await boot(processes, llm_settings, clock)
+    await start(second.bot)
+    await second.bot.drain()
+    assert second.pop().count("› thread 1] caio-bot:") == 1
+    assert len(await answers(second.bot)) == 1
+
+
+async def test_a_running_process_takes_over_a_killed_ones_question_within_seconds(
+    processes: list[Chat], llm_settings: Settings, clock: ManualClock, llm: OpenAIStandIn
+) -> None:
+    first, go = await drafting(processes, llm_settings, clock, llm)
+    await kill(first.bot)
+    go.set()
+    second = await boot(processes, llm_settings, clock)
+    await start(second.bot)
+    await second.bot.drain()
+    assert "caio-bot:" not in second.pop()  # just killed: not presumed dead yet
+
+    clock.advance(PRESUMED_DEAD + HEARTBEAT)
+    assert claim_lease(second.bot) / 3 > PRESUMED_DEAD + HEARTBEAT
+    await heartbeat(second)
+    await second.bot.drain()
+    assert second.pop().count("› thread 1] caio-bot:") == 1
+    assert len(await answers(second.bot)) == 1
+
+
+async def test_processes_taking_over_a_dead_ones_question_answer_it_once(
+    processes: list[Chat], llm_settings: Settings, clock: ManualClock, llm: OpenAIStandIn
+) -> None:
+    first, go = await drafting(processes, llm_settings, clock, llm)
+    await kill(first.bot)
+    go.set()
+    others = [await boot(processes, llm_settings, clock) for _ in range(3)]
+    for other in others:
+        await start(other.bot)
+    clock.advance(PRESUMED_DEAD + HEARTBEAT)
+    for other in others:
+        await other.bot.liveness.beat()
+    await asyncio.gather(*(adopt_orphans(other.bot) for other in others))
+    await asyncio.gather(*(other.bot.drain() for other in others))
+    assert sum(other.pop().count("› thread 1] caio-bot:") for other in others) == 1
+    assert len(await answers(first.bot)) == 1
+
+
+async def test_a_live_process_waiting_on_a_slow_model_keeps_its_question(
+    processes: list[Chat], llm_settings: Settings, clock: ManualClock, llm: OpenAIStandIn
+) -> None:
+    first, go = await drafting(processes, llm_settings, clock, llm)
+    second = await boot(processes, llm_settings, clock)
+    await start(second.bot)
+    for _ in range(12):  # two minutes of a model still thinking, both processes beating
+        clock.advance(HEARTBEAT)
+        await heartbeat(first)
+        await heartbeat(second)
+    await second.bot.drain()
+    assert "caio-bot:" not in second.pop()
+    assert len(llm.chat_requests) == 1  # nobody asked the model a second time
+
+    go.set()
+    await first.bot.drain()
+    assert first.pop().count("› thread 1] caio-bot:") == 1
+    assert len(await answers(first.bot)) == 1
 
 
 async def test_a_restarted_console_gives_new_threads_numbers_of_their_own(

@@ -104,6 +104,11 @@ class Question(SQLModel, table=True):
     status: QuestionStatus = Field(default=QuestionStatus.PENDING, sa_type=String, index=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, max_length=128)
+    """The process answering it (`bot.liveness`): its claim ends with that process."""
+    placeholder: str | None = None
+    """Where "Thinking…" was posted (`Posted.key`), so whichever process finishes the
+    answer puts it there instead of leaving that message unfinished."""
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

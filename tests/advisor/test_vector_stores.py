@@ -135,7 +135,8 @@ async def test_index_rebuild_turns_pgvector_on_when_it_was_installed_later(
     """The operator installs pgvector after upgrading: `caio-bot index rebuild` starts using
     it and says so."""
     command.downgrade(alembic_config(database_url), "0010")
-    command.stamp(alembic_config(database_url), "head")  # as if 0011 ran without pgvector
+    command.stamp(alembic_config(database_url), "0011")  # as if 0011 ran without pgvector
+    upgrade(database_url)  # and the revisions after it
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("OPENAI_BASE_URL", standin.base_url)

@@ -9,6 +9,8 @@ retries, Retry-After handling, timeouts and SSE parsing. Serving real HTTP on
         llm.reply = "hi"              # or a callable (request_json) -> str
         llm.fail_next(500, times=2)   # the next two model calls fail
         llm.delay = 2.0               # answer late, to provoke timeouts
+        go = llm.hold()               # model calls hang until go.set(): a slow model
+        await llm.arrived.wait()      # a model call has reached the stand-in
 """
 
 from __future__ import annotations
@@ -104,6 +106,8 @@ class OpenAIStandIn:
         self.delay: float = 0.0  # seconds to wait before answering a model call
         self.model = model  # listed by /v1/models
         self.requests: list[RecordedRequest] = []
+        self.arrived = asyncio.Event()  # set as each model call arrives; clear it to wait again
+        self._held: asyncio.Event | None = None
         self._failures: deque[_Failure] = deque()
         self._garbage: deque[tuple[str, str]] = deque()
         self._ids = itertools.count(1)
@@ -131,6 +135,12 @@ class OpenAIStandIn:
         1 ms because the client ignores a zero and falls back to its backoff.
         """
         self._failures.extend([_Failure(status, retry_after)] * times)
+
+    def hold(self) -> asyncio.Event:
+        """Model calls hang (recorded on arrival) until the returned event is set, as a
+        model still thinking would."""
+        self._held = asyncio.Event()
+        return self._held
 
     def garble_next(self, body: str, content_type: str = "application/json") -> None:
         """Make the next chat/embedding call answer 200 with `body` as it is: what a proxy's
@@ -181,6 +191,9 @@ class OpenAIStandIn:
             body = None
         recorded = body if isinstance(body, dict) else {}
         self.requests.append(RecordedRequest(request.path, recorded, CIMultiDict(request.headers)))
+        self.arrived.set()
+        if self._held is not None:
+            await self._held.wait()
         if self.delay > 0:
             await asyncio.sleep(self.delay)
         if (refusal := self._unauthorised(request)) is not None:
