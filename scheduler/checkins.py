@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 import structlog
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -28,6 +30,7 @@ from bot.db.models_schedule import (
     BlockerStatus,
     CheckInAnswer,
     Prompt,
+    PromptMessage,
     Report,
     Run,
     Schedule,
@@ -170,6 +173,7 @@ class Started:
     closes_at: datetime
     thread: str | None = None
     reply_keys: dict[int, str] = field(default_factory=dict)  # member id → where replies arrive
+    posted: dict[int, Posted] = field(default_factory=dict)  # member id → prompt sent now
     error: str = ""  # why the kick-off or a prompt did not go out
 
     def failure(self) -> str:
@@ -304,7 +308,45 @@ async def record_sent(bot: Bot, started: list[Started], now: datetime) -> None:
                 .values(reply_key=sa.bindparam("key"), sent_at=now),
                 [{"run": r, "member": m, "key": k} for r, m, k in reached],
             )
+        sent = {(s.run_id, m): posted for s in started for m, posted in s.posted.items()}
+        if sent:
+            prompts = await conn.execute(
+                sa.select(_PROMPT.c.id, _PROMPT.c.run_id, _PROMPT.c.member_id).where(
+                    _PROMPT.c.run_id.in_({run for run, _ in sent})
+                )
+            )
+            await _record_messages(
+                conn, [(i, sent[r, m]) for i, r, m in prompts if (r, m) in sent], now
+            )
         await session.commit()
+
+
+async def _record_messages(
+    conn: AsyncConnection, messages: list[tuple[int, Posted]], now: datetime
+) -> None:
+    """Which prompt each message asks for (by prompt id), so a Reply to it finds its team.
+    A message id seen before (the console numbers its messages afresh each run) is now
+    this prompt's."""
+    if not messages:
+        return
+    insert: Any = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(PromptMessage.__table__)  # type: ignore[attr-defined]
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["platform", "channel", "message_id"],
+            set_={"prompt_id": statement.excluded.prompt_id, "sent_at": statement.excluded.sent_at},
+        ),
+        [
+            {
+                "platform": posted.address.platform,
+                "channel": posted.address.channel,
+                "message_id": posted.message_id,
+                "prompt_id": prompt_id,
+                "sent_at": now,
+            }
+            for prompt_id, posted in messages
+        ],
+    )
 
 
 async def _send_run(bot: Bot, s: Started) -> None:
@@ -330,6 +372,7 @@ async def _send_run(bot: Bot, s: Started) -> None:
         )
         posted = await _reach(bot, member, message, thread)
         s.reply_keys[member.id or 0] = _reply_key(posted)
+        s.posted[member.id or 0] = posted
 
 
 async def _kick_off(bot: Bot, s: Started, channel: Address, closes: str) -> None:
@@ -521,6 +564,7 @@ async def remind(bot: Bot, run: Run, schedule: Schedule, client: Client, now: da
         }
     closes = closing_time(run.fire_at, run.closes_at, schedule.timezone)
     reminded, quiet = [], []
+    sent: list[tuple[int, Posted]] = []
     for prompt in prompts:
         member = members.get(prompt.member_id)
         if member is None or prompt.member_id in done or not prompt.reply_key:
@@ -531,7 +575,7 @@ async def remind(bot: Bot, run: Run, schedule: Schedule, client: Client, now: da
             continue
         where = Address.parse(prompt.reply_key)
         mention = f"@{member.name} " if where.thread else ""
-        await bot.send(
+        posted = await bot.send(
             Message(
                 f"{mention}Reminder: your {label(schedule).lower()} answer for "
                 f"{day_name(date.fromisoformat(run.local_date))} is still open until "
@@ -541,9 +585,11 @@ async def remind(bot: Bot, run: Run, schedule: Schedule, client: Client, now: da
         )
         prompt.reminders_sent += 1
         reminded.append(member.name)
+        sent.append((prompt.id or 0, posted))
     async with bot.db.session() as session:
         for prompt in prompts:
             session.add(prompt)
+        await _record_messages(await session.connection(), sent, now)
         await session.commit()
     reason = "reminded " + (", ".join(reminded) or "nobody")
     return reason + (f"; quiet hours for {', '.join(quiet)}" if quiet else "")
