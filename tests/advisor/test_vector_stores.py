@@ -223,7 +223,7 @@ async def test_each_vector_is_stored_once_and_a_downgrade_puts_the_blobs_back(
 
     config = alembic_config(database_url)
     try:
-        command.downgrade(config, "0013")  # both copies, as revision 0011 left them
+        command.downgrade(config, "0014")  # both copies, as revision 0011 left them
         assert _copies(database_url) == (40, 40)
         command.upgrade(config, "head")
         assert _copies(database_url) == (0, 40)

@@ -2,8 +2,8 @@
 copied into it are emptied (`bot.db.pgvector.sync` moves them from now on). Downgrading
 puts them back from `vec`. Elsewhere, and on SQLite, nothing changes.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from alembic import op
 
 from bot.db import pgvector
 
-revision: str = "0014"
-down_revision: str | Sequence[str] | None = "0013"
+revision: str = "0015"
+down_revision: str | Sequence[str] | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

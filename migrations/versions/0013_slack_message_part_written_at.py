@@ -1,8 +1,8 @@
 """When each Slack message part was recorded, so that old ones can be pruned. Parts
 already there count as recorded at the upgrade: they get the whole retention.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from alembic import op
 
 import bot.db.types
 
-revision: str = "0012"
-down_revision: str | Sequence[str] | None = "0011"
+revision: str = "0013"
+down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
