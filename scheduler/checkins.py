@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 import structlog
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -28,6 +30,7 @@ from bot.db.models_schedule import (
     BlockerStatus,
     CheckInAnswer,
     Prompt,
+    PromptMessage,
     Report,
     Run,
     Schedule,
@@ -170,6 +173,7 @@ class Started:
     closes_at: datetime
     thread: str | None = None
     reply_keys: dict[int, str] = field(default_factory=dict)  # member id → where replies arrive
+    posted: dict[int, Posted] = field(default_factory=dict)  # member id → prompt sent now
     error: str = ""  # why the kick-off or a prompt did not go out
 
     def failure(self) -> str:
@@ -306,7 +310,45 @@ async def record_sent(bot: Bot, started: list[Started], now: datetime) -> None:
                 .values(reply_key=sa.bindparam("key"), sent_at=now),
                 [{"run": r, "member": m, "key": k} for r, m, k in reached],
             )
+        sent = {(s.run_id, m): posted for s in started for m, posted in s.posted.items()}
+        if sent:
+            prompts = await conn.execute(
+                sa.select(_PROMPT.c.id, _PROMPT.c.run_id, _PROMPT.c.member_id).where(
+                    _PROMPT.c.run_id.in_({run for run, _ in sent})
+                )
+            )
+            await _record_messages(
+                conn, [(i, sent[r, m]) for i, r, m in prompts if (r, m) in sent], now
+            )
         await session.commit()
+
+
+async def _record_messages(
+    conn: AsyncConnection, messages: list[tuple[int, Posted]], now: datetime
+) -> None:
+    """Which prompt each message asks for (by prompt id), so a Reply to it finds its team.
+    A message id seen before (the console numbers its messages afresh each run) is now
+    this prompt's."""
+    if not messages:
+        return
+    insert: Any = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(PromptMessage.__table__)  # type: ignore[attr-defined]
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["platform", "channel", "message_id"],
+            set_={"prompt_id": statement.excluded.prompt_id, "sent_at": statement.excluded.sent_at},
+        ),
+        [
+            {
+                "platform": posted.address.platform,
+                "channel": posted.address.channel,
+                "message_id": posted.message_id,
+                "prompt_id": prompt_id,
+                "sent_at": now,
+            }
+            for prompt_id, posted in messages
+        ],
+    )
 
 
 async def _send_run(bot: Bot, s: Started) -> None:
@@ -332,6 +374,7 @@ async def _send_run(bot: Bot, s: Started) -> None:
         )
         posted = await _reach(bot, member, message, thread)
         s.reply_keys[member.id or 0] = _reply_key(posted)
+        s.posted[member.id or 0] = posted
 
 
 async def _kick_off(bot: Bot, s: Started, channel: Address, closes: str) -> None:
@@ -542,7 +585,7 @@ async def remind(
         where = Address.parse(prompt.reply_key)
         mention = f"@{member.name} " if where.thread else ""
         try:
-            await bot.send(
+            posted = await bot.send(
                 Message(
                     f"{mention}Reminder: your {label(schedule).lower()} answer for "
                     f"{day_name(date.fromisoformat(run.local_date))} is still open until "
@@ -556,17 +599,20 @@ async def remind(
                 f"reminder {number}: reminded {', '.join(reminded) or 'nobody'}; "
                 f"stopped at {member.name} ({failure(error)})"
             ) from error
-        await _reminded(bot, prompt, number)
+        await _reminded(bot, prompt, number, posted, now)
         reminded.append(member.name)
     reason = "reminded " + (", ".join(reminded) or "nobody")
     return reason + (f"; quiet hours for {', '.join(quiet)}" if quiet else "")
 
 
-async def _reminded(bot: Bot, prompt: Prompt, number: int) -> None:
+async def _reminded(bot: Bot, prompt: Prompt, number: int, posted: Posted, now: datetime) -> None:
+    """One person's reminder delivered: counted on their prompt (a retry skips them), and
+    its message kept so that a Reply to it finds the team."""
     async with bot.db.session() as session:
         await session.exec(
             update(Prompt).where(col(Prompt.id) == prompt.id).values(reminders_sent=number)
         )
+        await _record_messages(await session.connection(), [(prompt.id or 0, posted)], now)
         await session.commit()
 
 

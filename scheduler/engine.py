@@ -22,6 +22,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlmodel import col, select
 
+from bot import retention
 from bot.calendar import local_date, zone
 from bot.core import Bot
 from bot.db.models import Client, Escalation, EscalationStatus
@@ -489,13 +490,18 @@ class Engine:
         return len(wanted)
 
     async def sweep(self) -> None:
-        """Pick up schedules changed elsewhere (web processes take commands too), then run
-        whatever is due: reminders, summaries, nudges, fires a wake-up may have missed."""
+        """Pick up schedules changed elsewhere (web processes take commands too), run
+        whatever is due (reminders, summaries, nudges, fires a wake-up may have missed),
+        then prune rows kept only for a while (`bot.retention`)."""
         try:
             await self.load()
         except Exception:
             log.exception("schedule sync failed")
         await self.wake()
+        try:
+            await retention.prune(self.bot.db, self.bot.clock.now())
+        except Exception:
+            log.exception("pruning expired rows failed; the next sweep retries")
 
     async def wake(self) -> None:
         """What every APScheduler job runs: one `run_due` at a time, repeated if more

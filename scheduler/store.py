@@ -17,6 +17,7 @@ from bot.db.models_schedule import (
     Blocker,
     CheckInAnswer,
     Prompt,
+    PromptMessage,
     Run,
     Schedule,
     ScheduleKind,
@@ -131,8 +132,11 @@ async def for_client(
 
 
 async def remove(session: AsyncSession, schedule: Schedule) -> None:
-    """Delete a schedule and what hangs off it (prompts, runs, answers, blockers)."""
+    """Delete a schedule and what hangs off it (prompts and their messages, runs, answers,
+    blockers)."""
     runs = select(Run.id).where(Run.schedule_id == schedule.id)
+    prompts = select(Prompt.id).where(col(Prompt.run_id).in_(runs))
+    await session.exec(delete(PromptMessage).where(col(PromptMessage.prompt_id).in_(prompts)))
     await session.exec(delete(Prompt).where(col(Prompt.run_id).in_(runs)))
     await session.exec(delete(Run).where(col(Run.schedule_id) == schedule.id))
     await session.exec(delete(CheckInAnswer).where(col(CheckInAnswer.schedule_id) == schedule.id))

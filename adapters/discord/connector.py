@@ -34,7 +34,7 @@ from adapters.discord.render import ActionButton, Part
 from adapters.discord.responders import ChannelResponder, InteractionResponder
 from bot.db.models import Client, Workspace
 from bot.db.models_discord import DiscordDirectChannel
-from bot.db.models_schedule import Prompt, Run
+from bot.db.models_schedule import Prompt, PromptMessage, Run
 from bot.directory import client_for
 from bot.events import Address, Command, Inbound
 from bot.health import Health, State, reconnecting
@@ -195,9 +195,6 @@ class DiscordAdapter(Delivery):
         )
         """Messages posted through an interaction are edited through it while it lives."""
         self._dm_workspaces: dict[int, str] = {}
-        self._dm_sent: OrderedDict[int, str] = OrderedDict()
-        """The guild each recent DM message of ours was sent for (in memory only: after a
-        restart a reply to one is placed as any other DM reply)."""
         self._forums: dict[int, discord.ForumChannel | None] = {}
         self._continuations: OrderedDict[str, list[int]] = OrderedDict()
         """The messages a long message continues in, by its first message's id: each step
@@ -412,12 +409,12 @@ class DiscordAdapter(Delivery):
 
     async def _dm_team(self, message: discord.Message) -> str | None:
         """The guild a DM is for. One DM channel serves every guild the person shares with
-        the bot, so a reply to one of our DMs is for that DM's guild; else, while check-in
-        prompts of several guilds are open there, the person is asked which (None: asked,
-        or no guild to hand it to); else the guild of the only open prompt, else the one
-        the channel was last used for."""
+        the bot, so a Reply to a check-in prompt or reminder is for that prompt's guild;
+        else, while prompts of several guilds are open there, the person is asked which
+        (None: asked, or no guild to hand it to); else the guild of the only open prompt,
+        else the one the channel was last used for."""
         reference = message.reference.message_id if message.reference else None
-        replied_to = self._dm_sent.get(reference) if reference is not None else None
+        replied_to = await self._prompted_by(message.channel.id, reference) if reference else None
         if replied_to is not None:
             return replied_to
         waiting = await self._prompting(message.channel.id)
@@ -432,6 +429,23 @@ class DiscordAdapter(Delivery):
             log.info("DM from someone in no guild we know", user=message.author.id)
             await message.channel.send(UNPLACED_DM)
         return workspace
+
+    async def _prompted_by(self, channel_id: int, message_id: int) -> str | None:
+        """The guild whose prompt (or reminder) our DM message `message_id` was, as the
+        core recorded it when it was sent."""
+        async with self.bot.db.session() as session:
+            key = (
+                await session.exec(
+                    select(Prompt.reply_key)
+                    .join(PromptMessage, col(PromptMessage.prompt_id) == col(Prompt.id))
+                    .where(
+                        PromptMessage.platform == PLATFORM,
+                        PromptMessage.channel == str(channel_id),
+                        PromptMessage.message_id == str(message_id),
+                    )
+                )
+            ).first()
+        return Address.parse(key).workspace if key else None
 
     async def _prompting(self, channel_id: int) -> dict[str, str]:
         """The guilds (→ their client's name) with a stand-up or check-in prompt in this DM

@@ -44,8 +44,6 @@ EMOJI = {
 }
 CONTINUATIONS_KEPT = 256
 """Long messages whose continuation messages are remembered, so edits reuse them."""
-SENT_DMS_KEPT = 4096
-"""The bot's own DM messages whose guild is remembered, so a reply to one finds its team."""
 
 serving: ContextVar[InteractionResponder | None] = ContextVar("discord_interaction", default=None)
 """The interaction whose handler is running in this task, which its public answer completes."""
@@ -125,7 +123,6 @@ class Delivery:
     interaction_messages: weakref.WeakValueDictionary[str, InteractionResponder]
     _threads: dict[int, int]
     _dm_workspaces: dict[int, str]
-    _dm_sent: OrderedDict[int, str]
     _forums: dict[int, discord.ForumChannel | None]
     _continuations: OrderedDict[str, list[int]]
     _login_settled: asyncio.Event
@@ -174,13 +171,7 @@ class Delivery:
             return await self._post(channel_id, part, files)
 
         limit = self._upload_limit(message.address.workspace)
-        home = self._home(message.address)
-        sent = await deliver(message, post, limit, home)
-        if home is not None:
-            for part in sent:
-                self._dm_sent[part.id] = home
-            while len(self._dm_sent) > SENT_DMS_KEPT:
-                self._dm_sent.popitem(last=False)
+        sent = await deliver(message, post, limit, self._home(message.address))
         return Posted(message.address, str(sent[0].id))
 
     def _home(self, where: Address) -> str | None:

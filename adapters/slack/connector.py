@@ -16,7 +16,6 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -37,9 +36,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.http_retry.jitter import Jitter
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
 
 from adapters.slack import create_events as ce
 from adapters.slack import message_parts
@@ -66,7 +63,6 @@ log = structlog.get_logger(__name__)
 SLACK_API = "https://slack.com/api/"
 EVENTS_PATH = "/slack/events"
 BOT_NAME = "caio-bot"
-EVENT_ID_TTL = timedelta(days=1)  # Slack retries for minutes; a day of ids is plenty
 
 
 class _ProportionalJitter(Jitter):
@@ -385,7 +381,8 @@ class SlackAdapter:
             tss = [await self._post(web_client, address, part) for part in parts]
         posted = Posted(address, tss[0])
         if len(tss) > 1:
-            await message_parts.remember_parts(self.bot.db, address, tss[0], tss[1:])
+            now = self.bot.clock.now()
+            await message_parts.remember_parts(self.bot.db, address, tss[0], tss[1:], now)
         if message.files:
             await self._upload(web_client, address, message.files)
         return posted
@@ -453,7 +450,8 @@ class SlackAdapter:
         for ts in known[len(rest) :]:
             await web_client.chat_delete(channel=address.channel, ts=ts)
         if parts != known:  # a streamed answer rewrites its text, not its parts, each time
-            await message_parts.remember_parts(self.bot.db, address, root, parts)
+            now = self.bot.clock.now()
+            await message_parts.remember_parts(self.bot.db, address, root, parts, now)
 
     def _bot_name(self) -> str | None:
         """The bot user's name for `/invite @name`, once known (token mode's auth.test)."""
@@ -508,14 +506,10 @@ class SlackAdapter:
         return workspace in teams and not user.get("deleted")
 
     async def start(self) -> None:
-        """Forget event ids old enough that Slack no longer retries them; learn the bot's
-        own ids in the background (token mode), not before the first ack."""
+        """Learn the bot's own ids in the background (token mode), not before the first ack.
+        Old event ids are the scheduler's sweep to prune (`bot.retention`)."""
         if self.identity is not None:
             self.identity.learn_soon()
-        cutoff = self.bot.clock.now() - EVENT_ID_TTL
-        async with self.bot.db.session() as session:
-            await session.exec(delete(SlackEvent).where(col(SlackEvent.received_at) < cutoff))
-            await session.commit()
 
     async def stop(self) -> None:
         return None

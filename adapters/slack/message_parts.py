@@ -4,6 +4,8 @@ and ts, whichever thread a click reports."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
@@ -35,9 +37,12 @@ async def parts_of(db: Database, address: Address, root_ts: str) -> list[str]:
         return list(rows)
 
 
-async def remember_parts(db: Database, address: Address, root_ts: str, tss: list[str]) -> None:
+async def remember_parts(
+    db: Database, address: Address, root_ts: str, tss: list[str], now: datetime
+) -> None:
     """Record which messages continue `root_ts` (its buttons sit on the last, so a click
-    may name any of them); another process recording the same first wins."""
+    may name any of them); another process recording the same first wins. Kept for
+    `bot.retention.SLACK_MESSAGE_PARTS` after this, the last time they changed."""
     async with db.session() as session:
         await session.exec(
             delete(SlackMessagePart).where(
@@ -54,6 +59,7 @@ async def remember_parts(db: Database, address: Address, root_ts: str, tss: list
                     ts=ts,
                     root_ts=root_ts,
                     position=position,
+                    written_at=now,
                 )
             )
         try:

@@ -126,11 +126,13 @@ class MemoryStore:
             .order_by(col(Embedding.id))
         )
         for row in rows:
+            loaded.last_id = max(loaded.last_id, row.id or 0)
+            if not row.vector:  # moved into pgvector, enabled after this process started
+                continue
             vector = from_blob(row.vector)
             loaded.matrices.setdefault((row.kind, len(vector)), _Matrix()).put(
                 row.ref_id, row.chunk, vector
             )
-            loaded.last_id = max(loaded.last_id, row.id or 0)
         others = {dim for kind_, dim in loaded.matrices if kind_ == kind and dim != len(query)}
         if others and not loaded.warned:
             loaded.warned = True

@@ -1,7 +1,9 @@
 """Stored embeddings: one row per embedded piece of a playbook entry or advice entry.
 
-The vector is a compact little-endian float32 blob (pgvector is not assumed), and the model
-that made it is stored alongside so a model change is detected and `index rebuild` redoes it.
+The vector is a compact little-endian float32 blob (pgvector is not assumed; where it is
+on, `bot.db.pgvector` moves the blob into a column of its own and leaves it empty), and the
+model that made it is stored alongside so a model change is detected and `index rebuild`
+redoes it.
 """
 
 from __future__ import annotations

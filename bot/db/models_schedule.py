@@ -108,6 +108,21 @@ class Prompt(SQLModel, table=True):
     reminders_sent: int = 0
 
 
+class PromptMessage(SQLModel, table=True):
+    """A message that asks for a check-in answer (a prompt or its reminder), where it was
+    posted. A platform's *Reply* names the message it answers, and a direct-message
+    channel serves every team the person is in: this says whose prompt a Reply answers,
+    after a restart too."""
+
+    __tablename__ = "prompt_message"
+
+    platform: str = Field(primary_key=True, max_length=16)
+    channel: str = Field(primary_key=True, max_length=64)
+    message_id: str = Field(primary_key=True, max_length=64)
+    prompt_id: int = Field(foreign_key="prompt.id", index=True)
+    sent_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
 class CheckInAnswer(SQLModel, table=True):
     """A participant's answer for one local date (early answers have no run yet)."""
 

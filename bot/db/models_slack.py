@@ -35,7 +35,8 @@ class SlackEvent(SQLModel, table=True):
 class SlackMessagePart(SQLModel, table=True):
     """A later part of a message split across Slack messages: which message (`root_ts`) it
     continues and its place. Kept in the database, not in memory, so that a click on any
-    part still updates the whole message after a restart or on another web process."""
+    part still updates the whole message after a restart or on another web process;
+    `written_at` is when the parts were last recorded, which is what retention ages."""
 
     __tablename__ = "slack_message_part"
     __table_args__ = (Index("ix_slack_message_part_root", "workspace", "channel", "root_ts"),)
@@ -45,6 +46,7 @@ class SlackMessagePart(SQLModel, table=True):
     ts: str = Field(primary_key=True, max_length=32)
     root_ts: str = Field(max_length=32)
     position: int
+    written_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
 slack_installations = SQLAlchemyInstallationStore.build_installations_table(

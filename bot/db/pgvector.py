@@ -1,11 +1,12 @@
 """pgvector on PostgreSQL, where the extension can be enabled: nearest entries found in SQL.
 
-The float32 blob in `embedding.vector` stays the one place a vector is written, on every
-database. Where pgvector is enabled, `embedding.vec` holds the same vector as pgvector's
-type, copied from the blob by `sync` (revision 0011 and `caio-bot index rebuild` for all
-rows, each search for the few rows written since). A process then holds no matrix, and
-every process sees a vector the moment it is committed. Whether to use it is decided by
-the column being there, so a database without the extension keeps the in-process index.
+The float32 blob in `embedding.vector` stays the one place the bot writes a vector, on
+every database. Where pgvector is enabled, `sync` moves it into `embedding.vec`, pgvector's
+type, and empties the blob (revision 0011 and `caio-bot index rebuild` for all rows, each
+search for the few rows written since), so a row holds its vector once. A process then
+holds no matrix, and every process sees a vector the moment it is committed. Whether to
+use it is decided by the column being there, so a database without the extension keeps
+the in-process index; turning pgvector off (`disable`) puts the blobs back first.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ COLUMN = "vec"
 UNSYNCED_INDEX = "ix_embedding_unsynced"
 SYNC_BATCH = 500
 
-_HAS_COLUMN = sa.text(
+HAS_COLUMN = sa.text(
     "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
     f"AND table_name = 'embedding' AND column_name = '{COLUMN}'"
 )
@@ -39,7 +40,7 @@ def enable(conn: sa.Connection) -> bool:
     if it is there. False, changing nothing, where it cannot. Copying is `sync`'s job."""
     if conn.dialect.name != "postgresql":
         return False
-    if conn.execute(_HAS_COLUMN).first() is not None:
+    if conn.execute(HAS_COLUMN).first() is not None:
         return True  # and no ALTER TABLE, whose lock would stall every search meanwhile
     available = "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'"
     if conn.execute(sa.text(available)).first() is None:
@@ -51,9 +52,9 @@ def enable(conn: sa.Connection) -> bool:
         log.warning("pgvector is available but cannot be enabled", error=str(exc.orig))
         return False
     conn.execute(sa.text(f"ALTER TABLE embedding ADD COLUMN IF NOT EXISTS {COLUMN} vector"))
-    # A row holds each vector twice, over the 2 kB at which PostgreSQL moves the largest
-    # value out of line. That must be the blob: a scan that fetches `vec` from TOAST reads
-    # six buffers a row, not one.
+    # A row not yet copied holds its vector twice, over the 2 kB at which PostgreSQL moves
+    # the largest value out of line. That must be the blob: a scan that fetches `vec` from
+    # TOAST reads six buffers a row, not one.
     conn.execute(sa.text(f"ALTER TABLE embedding ALTER COLUMN {COLUMN} SET STORAGE MAIN"))
     conn.execute(sa.text("ALTER TABLE embedding ALTER COLUMN vector SET STORAGE EXTERNAL"))
     # Finds the rows still to copy without reading the ones already copied.
@@ -66,8 +67,10 @@ def enable(conn: sa.Connection) -> bool:
 
 
 def disable(conn: sa.Connection) -> None:
-    """Back to the blob alone; the extension stays, as other schemas may use it."""
-    if conn.dialect.name == "postgresql":
+    """Back to the blob alone, every vector put back into it; the extension stays, as
+    other schemas may use it."""
+    if conn.dialect.name == "postgresql" and conn.execute(HAS_COLUMN).first() is not None:
+        restore(conn)
         conn.execute(sa.text(f"DROP INDEX IF EXISTS {UNSYNCED_INDEX}"))
         conn.execute(sa.text(f"ALTER TABLE embedding DROP COLUMN IF EXISTS {COLUMN}"))
         conn.execute(sa.text("ALTER TABLE embedding ALTER COLUMN vector SET STORAGE EXTENDED"))
@@ -80,9 +83,10 @@ def sync(
     commit_each: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Copy blobs into `vec` for rows that lack it (one client's and the shipped playbook's,
-    or all); returns how many. A row another process is copying is left to it: waiting
-    would stall this search, and taking rows in two orders could deadlock.
+    """Move blobs into `vec` for rows that lack it (one client's and the shipped playbook's,
+    or all), leaving an empty blob; returns how many. A row another process is copying is
+    left to it: waiting would stall this search, and taking rows in two orders could
+    deadlock.
 
     `commit_each` commits every batch, so a long copy beside a running bot holds no row
     for longer than a batch takes."""
@@ -92,7 +96,7 @@ def sync(
         f"ORDER BY id LIMIT {SYNC_BATCH} FOR UPDATE SKIP LOCKED"
     )
     fill = sa.text(
-        f"UPDATE embedding SET {COLUMN} = CAST(batch.vec AS vector) "
+        f"UPDATE embedding SET {COLUMN} = CAST(batch.vec AS vector), vector = ''::bytea "
         "FROM unnest(CAST(:ids AS integer[]), CAST(:vecs AS text[])) AS batch(id, vec) "
         "WHERE embedding.id = batch.id"
     )
@@ -107,6 +111,28 @@ def sync(
         if progress is not None:
             progress(len(rows))
     return copied
+
+
+def restore(conn: sa.Connection) -> int:
+    """Put each vector `sync` moved into `vec` back into its blob (before `vec` is dropped);
+    returns how many. pgvector prints a float4 so that it reads back bit for bit."""
+    moved = sa.text(
+        f"SELECT id, CAST({COLUMN} AS text) FROM embedding "
+        f"WHERE {COLUMN} IS NOT NULL AND length(vector) = 0 AND id > :after "
+        f"ORDER BY id LIMIT {SYNC_BATCH}"
+    )
+    fill = sa.text(
+        "UPDATE embedding SET vector = batch.blob "
+        "FROM unnest(CAST(:ids AS integer[]), CAST(:blobs AS bytea[])) AS batch(id, blob) "
+        "WHERE embedding.id = batch.id"
+    )
+    restored = after = 0
+    while rows := conn.execute(moved, {"after": after}).all():
+        blobs = [np.array(text[1:-1].split(","), dtype="<f4").tobytes() for _, text in rows]
+        conn.execute(fill, {"ids": [i for i, _ in rows], "blobs": blobs})
+        restored += len(rows)
+        after = rows[-1][0]
+    return restored
 
 
 def pending(conn: sa.Connection) -> int:
@@ -127,7 +153,7 @@ async def in_use(session: AsyncSession) -> bool:
     """Whether this database has `embedding.vec` (checked once per process by the caller)."""
     if (await session.connection()).dialect.name != "postgresql":
         return False
-    return (await session.exec(_HAS_COLUMN)).first() is not None  # type: ignore[call-overload]
+    return (await session.exec(HAS_COLUMN)).first() is not None  # type: ignore[call-overload]
 
 
 async def nearest(

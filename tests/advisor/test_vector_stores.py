@@ -69,6 +69,7 @@ async def test_pgvector_finds_what_the_in_process_index_finds(database_url: str)
             rows.append((client, kind, ref_id, chunk, EMBED_MODEL, _unit(rng, 16)))
     rows.append((DEMO_CLIENT, "advice", 900, 0, "older-model", _unit(rng, 16)))
     db = Database(database_url)
+    in_memory = MemoryStore()  # it reads the blobs before pgvector's first search moves them
     async with db.session() as session:
         for client, kind, ref_id, chunk, model, vector in rows:
             session.add(_stored(client, kind, ref_id, model, vector, chunk))
@@ -76,9 +77,7 @@ async def test_pgvector_finds_what_the_in_process_index_finds(database_url: str)
         for _ in range(5):
             query = _unit(rng, 16)
             for kind in ("playbook", "advice"):
-                memory = await MemoryStore().nearest(
-                    session, DEMO_CLIENT, EMBED_MODEL, query, kind, 10
-                )
+                memory = await in_memory.nearest(session, DEMO_CLIENT, EMBED_MODEL, query, kind, 10)
                 sql = await PgVectorStore().nearest(
                     session, DEMO_CLIENT, EMBED_MODEL, query, kind, 10
                 )
@@ -90,14 +89,21 @@ async def test_pgvector_finds_what_the_in_process_index_finds(database_url: str)
     await db.close()
     engine = sa.create_engine(sync_url(database_url))
     with engine.connect() as conn:
-        copies = conn.execute(
-            sa.text("SELECT vector, vec::real[] FROM embedding WHERE vec IS NOT NULL")
-        )
-        pairs = [(np.frombuffer(blob, "<f4"), np.array(vec, np.float32)) for blob, vec in copies]
+        moved = conn.execute(
+            sa.text(
+                "SELECT kind, ref_id, chunk, model, vector, vec::real[] FROM embedding "
+                "WHERE vec IS NOT NULL"
+            )
+        ).all()
     engine.dispose()
-    # Every piece of the playbook's and the client's own, any model, bit for bit.
-    assert len(pairs) == len([r for r in rows if r[0] in ("", DEMO_CLIENT)])
-    assert all(np.array_equal(blob, vec) for blob, vec in pairs)
+    # Every piece of the playbook's and the client's own, any model, bit for bit, and once.
+    stored = {(k, r, c, m): v for _, k, r, c, m, v in rows}
+    assert len(moved) == len([r for r in rows if r[0] in ("", DEMO_CLIENT)])
+    assert all(
+        np.array_equal(stored[k, r, c, m], np.array(vec, np.float32))
+        for k, r, c, m, _, vec in moved
+    )
+    assert all(blob == b"" for *_, blob, _ in moved), "no second copy in the blob"
 
 
 @pytest.mark.filterwarnings("ignore:Did not recognize type 'vector'")
@@ -181,3 +187,58 @@ async def test_a_search_does_not_wait_for_rows_another_process_is_copying(
         )
     await db.close()
     assert sorted(ref_id for ref_id, _ in found) == [1, 2]
+
+
+def _copies(url: str) -> tuple[int, int]:
+    """(rows holding their vector in the blob, rows holding it in `vec`)."""
+    engine = sa.create_engine(sync_url(url))
+    with engine.connect() as conn:
+        vec = "count(vec)" if conn.execute(pgvector.HAS_COLUMN).first() else "0"
+        blobs, vecs = conn.execute(
+            sa.text(f"SELECT count(*) FILTER (WHERE length(vector) > 0), {vec} FROM embedding")
+        ).one()
+    engine.dispose()
+    return int(blobs), int(vecs)
+
+
+@pytest.mark.filterwarnings("ignore:Did not recognize type 'vector'")
+async def test_each_vector_is_stored_once_and_a_downgrade_puts_the_blobs_back(
+    database_url: str,
+) -> None:
+    """Where pgvector searches, a row keeps its vector in `vec` only; a database of the
+    time before (both copies) loses the blob at the upgrade, and a downgrade puts every
+    blob back, bit for bit, so the in-process index answers as pgvector did."""
+    rng = np.random.default_rng(5)
+    vectors = {ref_id: _unit(rng, 16) for ref_id in range(1, 41)}
+    query = _unit(rng, 16)
+    db = Database(database_url)
+    async with db.session() as session:
+        for ref_id, vector in vectors.items():
+            session.add(_stored(DEMO_CLIENT, "advice", ref_id, EMBED_MODEL, vector))
+        await session.commit()
+        in_sql = await PgVectorStore().nearest(
+            session, DEMO_CLIENT, EMBED_MODEL, query, "advice", 5
+        )
+    assert _copies(database_url) == (0, 40)
+
+    config = alembic_config(database_url)
+    try:
+        command.downgrade(config, "0014")  # both copies, as revision 0011 left them
+        assert _copies(database_url) == (40, 40)
+        command.upgrade(config, "head")
+        assert _copies(database_url) == (0, 40)
+
+        command.downgrade(config, "0010")  # no pgvector: the blobs are all there is
+        assert _copies(database_url) == (40, 0)
+        async with db.session() as session:
+            in_memory = await MemoryStore().nearest(
+                session, DEMO_CLIENT, EMBED_MODEL, query, "advice", 5
+            )
+            blobs = dict((await session.exec(sa.select(Embedding.ref_id, Embedding.vector))).all())  # type: ignore[call-overload]
+    finally:
+        upgrade(database_url)
+        await db.close()
+    assert [r for r, _ in in_memory] == [r for r, _ in in_sql]
+    assert [s for _, s in in_memory] == pytest.approx([s for _, s in in_sql], abs=1e-5)
+    assert all(np.array_equal(np.frombuffer(blobs[r], "<f4"), v) for r, v in vectors.items())
+    assert _copies(database_url) == (0, 40), "upgraded again: one copy"

@@ -6,31 +6,32 @@ the prompt it replies to, the only open one, or the one the person picks."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlmodel import select
 
+from bot import retention
 from bot.clock import ManualClock
 from bot.db.models import Member
-from bot.db.models_schedule import CheckInAnswer
+from bot.db.models_schedule import CheckInAnswer, PromptMessage
 from bot.directory import ensure_client, link_workspace
-from bot.events import Address
 from bot.message import Message
-from bot.wiring import stop
+from scheduler.engine import Engine
 from tests.discord.conftest import (
     DANA,
     DEV,
     GENERAL,
     GUILD,
     LEAD_ROLE,
-    QUEUE,
     SAM,
     DiscordHarness,
     DiscordStandIn,
     command_data,
     discord_settings,
-    link_acme,
+    running,
 )
 from tests.standins.discord_api import user_payload
 
@@ -42,25 +43,34 @@ OUTSIDER = user_payload("1300000000000000099", "eve")
 ANSWER = "shipped the eval harness | today: prompt caching | blockers: none"
 
 
+def add_globex(api: DiscordStandIn) -> None:
+    """Globex's server, with dana in it too."""
+    lead = {"id": GLOBEX_LEAD_ROLE, "name": "Tech Leads", "permissions": "0", "position": 1}
+    api.add_guild(GLOBEX, "Globex", roles=[lead])
+    api.add_channel(GLOBEX_GENERAL, GLOBEX, "general")
+    for person in (DANA, GLOBEX_LEAD):
+        api.add_member(GLOBEX, person)
+
+
+@asynccontextmanager
+async def running_two(
+    database_url: str, api: DiscordStandIn, clock: ManualClock
+) -> AsyncIterator[DiscordHarness]:
+    """A harness for Acme and Globex, each a client with its own server; stopped after."""
+    async with running(api, discord_settings(database_url, api), clock) as dc:
+        async with dc.bot.db.session() as session:
+            await ensure_client(session, "globex", name="Globex", now=clock.now())
+            await link_workspace(session, "globex", "discord", GLOBEX)
+        yield dc
+
+
 @pytest.fixture
 async def two(
     database_url: str, discord_api: DiscordStandIn, clock: ManualClock
 ) -> AsyncIterator[DiscordHarness]:
-    """Acme and Globex, each a client with its own server; dana is in both."""
-    lead = {"id": GLOBEX_LEAD_ROLE, "name": "Tech Leads", "permissions": "0", "position": 1}
-    discord_api.add_guild(GLOBEX, "Globex", roles=[lead])
-    discord_api.add_channel(GLOBEX_GENERAL, GLOBEX, "general")
-    for person in (DANA, GLOBEX_LEAD):
-        discord_api.add_member(GLOBEX, person)
-    dc = await DiscordHarness.started(
-        discord_api, discord_settings(database_url, discord_api), clock
-    )
-    await link_acme(dc.bot, Address("discord", GUILD, QUEUE))
-    async with dc.bot.db.session() as session:
-        await ensure_client(session, "globex", name="Globex", now=clock.now())
-        await link_workspace(session, "globex", "discord", GLOBEX)
-    yield dc
-    await stop(dc.bot)
+    add_globex(discord_api)
+    async with running_two(database_url, discord_api, clock) as dc:
+        yield dc
 
 
 async def run_in(
@@ -162,3 +172,35 @@ async def test_a_reply_goes_to_the_open_prompt_not_the_last_team_to_dm(
     await two.say(dm, ANSWER, DANA, dm=True)
     assert await answers(two) == {"acme": [ANSWER]}
     assert "Thanks dana: recorded for" in two.api.in_channel(dm)[-1]["content"]
+
+
+async def test_a_reply_to_a_prompt_finds_its_team_after_a_restart(
+    database_url: str, discord_api: DiscordStandIn, clock: ManualClock
+) -> None:
+    """Which team each prompt belongs to is in the database: after a restart, a Reply to
+    Globex's prompt is Globex's without asking, though Acme's stand-up waits too. A month
+    later the sweep has pruned that record, and kept those of the prompts it sent now."""
+    add_globex(discord_api)
+    async with running_two(database_url, discord_api, clock) as before:
+        await prompt_dana(before, GUILD, GENERAL, SAM)
+        await prompt_dana(before, GLOBEX, GLOBEX_GENERAL, GLOBEX_LEAD)
+    dm = discord_api.open_dm(DANA["id"])
+    _, globex_prompt = discord_api.in_channel(dm)
+
+    async with running_two(database_url, discord_api, clock) as after:
+        reply = dm_reply(after, dm, ANSWER, globex_prompt)
+        after.adapter.client._connection.parse_message_create(reply)  # type: ignore[arg-type]
+        await after.settle()
+        assert await answers(after) == {"globex": [ANSWER]}
+        assert "Which team" not in "".join(m["content"] for m in discord_api.in_channel(dm))
+        assert "Thanks dana: recorded for" in discord_api.in_channel(dm)[-1]["content"]
+
+        clock.advance(retention.PROMPT_MESSAGES + timedelta(days=1))
+        engine = Engine(after.bot, sweep_seconds=3600)
+        await engine.start()
+        await engine.sweep()
+        await engine.stop()
+        async with after.bot.db.session() as session:
+            kept = list(await session.exec(select(PromptMessage)))
+        assert kept and all(m.sent_at == clock.now() for m in kept)
+        assert globex_prompt["id"] not in {m.message_id for m in kept}
