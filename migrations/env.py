@@ -64,6 +64,9 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=metadata,
             render_as_batch=connection.dialect.name == "sqlite",
+            # Alembic treats SQLite's DDL as non-transactional and ends the transaction
+            # after each revision, which let a second upgrade slip in between two of them.
+            transactional_ddl=True,
         )
         _migrate(connection)
 
