@@ -314,7 +314,7 @@ async def why(ctx: Context, kind: ScheduleKind) -> None:
             ephemeral=True,
         )
         return
-    await ctx.reply(claims.shown(last, ctx.bot.clock.now()), ephemeral=True)
+    await ctx.reply(claims.shown(last, ctx.bot.clock.now(), schedule.timezone), ephemeral=True)
 
 
 async def _answerable(ctx: Context, kind: ScheduleKind) -> Schedule | None:

@@ -40,7 +40,7 @@ from bot.events import Address
 from bot.message import Message, Posted
 from bot.text import shorten
 from scheduler import answers
-from scheduler.claims import failure
+from scheduler.claims import failure, in_time
 from scheduler.store import next_running, participants, questions_of
 
 log = structlog.get_logger(__name__)
@@ -238,12 +238,14 @@ async def write_runs(conn: AsyncConnection, plans: list[Plan]) -> list[Started]:
     return started
 
 
-async def send_runs(bot: Bot, started: list[Started], gate: asyncio.Semaphore) -> None:
+async def send_runs(
+    bot: Bot, started: list[Started], gate: asyncio.Semaphore, by: float | None = None
+) -> None:
     """Send each run's kick-off and prompts concurrently (as many at once as `gate` lets
-    through); `record_sent` then stores where they went."""
+    through), cut off at `by`; `record_sent` then stores where they went."""
 
     async def send(s: Started) -> None:
-        async with gate:
+        async with in_time(by), gate:
             await _send_run(bot, s)
 
     results = await asyncio.gather(*(send(s) for s in started), return_exceptions=True)

@@ -6,16 +6,20 @@ gets no row back lost the race (or a restart already did it) and sends nothing. 
 batched (a busy minute's stand-ups are claimed a hundred per statement) and can share the
 transaction that writes what the fire sends (`claim_on`).
 
-A claimed fire whose send failed (the platform down past its client's retries, the
-database restarting) is marked `failed`; a later sweep takes it back (`retake`, one
-worker wins) and sends again, until the fire is older than the grace window (`give_up`).
-A retaken fire is `retrying` for at most `RETAKE_LEASE`: if its worker dies before writing
-the outcome, the lease lapses and the fire is taken again (or given up) like a failed one.
+A fire claimed to be sent is `sending` until its worker confirms it (`sent`, `note`) or
+records it `failed` (the platform down past its client's retries, the database
+restarting); a later sweep takes a failed fire back (`retake`, one worker wins) and sends
+again, as `retrying`, until the fire is older than the grace window (`give_up`). Sending
+and retrying hold the fire for at most `RETAKE_LEASE`, and a live worker's sends are cut off
+at `SEND_BOUND` (`in_time`): if its worker dies (kill -9, lost host) before writing the
+outcome, the lease lapses and the fire is taken again (or given up) like a failed one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select, update
 
+from bot.calendar import zone
 from bot.db.engine import Database
 from bot.db.models_schedule import FireClaim, Outcome
 from bot.text import shorten
@@ -49,18 +54,27 @@ class Fire:
         return (self.job, self.ref, self.fire_at)
 
 
-async def claim(db: Database, fires: Sequence[Fire], *, now: datetime, worker: str) -> list[Fire]:
-    """The fires this worker won, in the order given; the rest belong to someone else."""
+async def claim(
+    db: Database, fires: Sequence[Fire], *, now: datetime, worker: str, leased: bool = False
+) -> list[Fire]:
+    """The fires this worker won, in the order given; the rest belong to someone else.
+    `leased`: a fire to send is `sending` until confirmed, and taken again if it never is."""
     if not fires:
         return []
     async with db.session() as session:
-        won = await claim_on(await session.connection(), fires, now=now, worker=worker)
+        conn = await session.connection()
+        won = await claim_on(conn, fires, now=now, worker=worker, leased=leased)
         await session.commit()
     return won
 
 
 async def claim_on(
-    conn: AsyncConnection, fires: Sequence[Fire], *, now: datetime, worker: str
+    conn: AsyncConnection,
+    fires: Sequence[Fire],
+    *,
+    now: datetime,
+    worker: str,
+    leased: bool = False,
 ) -> list[Fire]:
     """`claim` inside the caller's transaction, so that what a fire writes (its run and
     prompts) commits together with its claim, or not at all."""
@@ -81,7 +95,9 @@ async def claim_on(
             "fire_at": f.fire_at,
             "claimed_at": now,
             "worker": worker,
-            "outcome": f.outcome.value,
+            "outcome": (
+                Outcome.SENDING if leased and f.outcome == Outcome.SENT else f.outcome
+            ).value,
             "reason": f.reason,
         }
         for f in fires
@@ -94,14 +110,42 @@ async def claim_on(
 
 RETRY_AFTER = timedelta(minutes=1)
 RETAKE_LEASE = timedelta(minutes=10)
-"""How long a retaken fire stays its worker's; its send is cut off at `RETRY_BOUND`, so a
-live worker has written the outcome before another may take the fire."""
-RETRY_BOUND = RETAKE_LEASE / 2
+"""How long a sending or retaken fire stays its worker's; its send is cut off at
+`SEND_BOUND`, so a live worker has written the outcome before another may take the fire."""
+SEND_BOUND = RETAKE_LEASE / 2
 TRYING = "; trying again"
+
+
+class CutOff(Exception):
+    """A send still running at its pass's deadline: recorded failed, and tried again."""
+
+
+def deadline() -> float:
+    """When a pass's sends, all claimed at its start, must have ended (event-loop time)."""
+    return asyncio.get_running_loop().time() + SEND_BOUND.total_seconds()
+
+
+@asynccontextmanager
+async def in_time(by: float | None) -> AsyncIterator[None]:
+    """Cut off at `by` (if any) what runs inside (a wait for a turn, the platform's own
+    retries: a 429's Retry-After, a hanging connection), or the fire's lease would lapse
+    while its worker is still sending, and another worker would send it too."""
+    bound = asyncio.timeout_at(by)
+    try:
+        async with bound:
+            yield
+    except TimeoutError:
+        if not bound.expired():
+            raise
+        raise CutOff(
+            f"cut off after {SEND_BOUND.total_seconds() / 60:.0f} minutes, still sending"
+        ) from None
 
 
 def failure(error: BaseException) -> str:
     """An exception as a fire's record shows it."""
+    if isinstance(error, CutOff):
+        return str(error)
     return shorten(f"{type(error).__name__}: {error}", 300)
 
 
@@ -123,23 +167,48 @@ async def note(db: Database, fire: Fire, reason: str, outcome: Outcome | None = 
         await session.commit()
 
 
+async def sent(db: Database, fires: Sequence[Fire]) -> None:
+    """Confirm fires that went out as they were claimed (their reason is the claim's), in
+    one statement for a busy minute's stand-ups."""
+    if not fires:
+        return
+    table = FireClaim.__table__  # type: ignore[attr-defined]
+    async with db.session() as session:
+        conn = await session.connection()
+        await conn.execute(
+            sa.update(table)
+            .where(
+                table.c.job == sa.bindparam("j"),
+                table.c.ref == sa.bindparam("r"),
+                table.c.fire_at == sa.bindparam("at"),
+            )
+            .values(outcome=Outcome.SENT.value),
+            [{"j": f.job, "r": f.ref, "at": f.fire_at} for f in fires],
+        )
+        await session.commit()
+
+
 async def failed(db: Database, fire: Fire, reason: str) -> None:
     """A claimed fire that did not go out: `retake` hands it to a later sweep."""
     await note(db, fire, reason + TRYING, Outcome.FAILED)
 
 
+_HELD = (Outcome.SENDING, Outcome.RETRYING)
+
+
 def _lapsed(now: datetime) -> Any:
-    """Retaken by a worker that has not written the outcome within the lease: it stopped."""
+    """Sent or retaken by a worker that has not written the outcome within the lease: it
+    stopped."""
     return sa.and_(
-        col(FireClaim.outcome) == Outcome.RETRYING,
+        col(FireClaim.outcome).in_(_HELD),
         col(FireClaim.claimed_at) <= now - RETAKE_LEASE,
     )
 
 
 async def retake(db: Database, *, now: datetime, since: datetime, worker: str) -> list[FireClaim]:
-    """Failed fires due since `since` and not tried for `RETRY_AFTER`, and retakes whose
-    lease lapsed, taken back for this worker; a compare-and-set on the claim's outcome and
-    time, so one worker wins each."""
+    """Failed fires due since `since` and not tried for `RETRY_AFTER`, and sends or retakes
+    whose lease lapsed, taken back for this worker; a compare-and-set on the claim's outcome
+    and time, so one worker wins each."""
     async with db.session() as session:
         rows = list(
             await session.exec(
@@ -159,6 +228,8 @@ async def retake(db: Database, *, now: datetime, since: datetime, worker: str) -
         )
         won = []
         for row in rows:
+            # A claim that was never confirmed holds what it would have said once sent.
+            reason = _stopped(row) + TRYING if row.outcome == Outcome.SENDING else row.reason
             result = await session.exec(
                 update(FireClaim)
                 .where(
@@ -166,19 +237,23 @@ async def retake(db: Database, *, now: datetime, since: datetime, worker: str) -
                     col(FireClaim.outcome) == row.outcome,
                     col(FireClaim.claimed_at) == row.claimed_at,
                 )
-                .values(outcome=Outcome.RETRYING.value, claimed_at=now, worker=worker)
+                .values(
+                    outcome=Outcome.RETRYING.value, claimed_at=now, worker=worker, reason=reason
+                )
             )
             if result.rowcount == 1:
-                if row.outcome == Outcome.RETRYING:
-                    log.warning("retry lapsed", job=row.job, ref=row.ref, worker=row.worker)
+                if row.outcome in _HELD:
+                    log.warning(
+                        f"{row.outcome} lapsed", job=row.job, ref=row.ref, worker=row.worker
+                    )
                 won.append(row)
         await session.commit()
     return won
 
 
 async def give_up(db: Database, *, now: datetime, since: datetime, after: str) -> None:
-    """Failed fires, and lapsed retakes, now older than the grace window: their record says
-    they will not be tried again, and why."""
+    """Failed fires, and lapsed sends and retakes, now older than the grace window: their
+    record says they will not be tried again, and why."""
     async with db.session() as session:
         rows = list(
             await session.exec(
@@ -195,21 +270,39 @@ async def give_up(db: Database, *, now: datetime, since: datetime, after: str) -
             )
         )
         for row in rows:
-            why = (
-                f"still failing {after}"
-                if row.outcome == Outcome.FAILED
-                else f"its retry by {row.worker} stopped before it finished; not sent {after}"
-            )
-            row.reason = row.reason.removesuffix(TRYING) + f"; gave up: {why}"
+            if row.outcome == Outcome.SENDING:
+                row.reason = f"{_stopped(row)}; gave up {after}"
+            else:
+                why = (
+                    f"still failing {after}"
+                    if row.outcome == Outcome.FAILED
+                    else f"its retry by {row.worker} stopped before it finished; not sent {after}"
+                )
+                row.reason = row.reason.removesuffix(TRYING) + f"; gave up: {why}"
             row.outcome = Outcome.FAILED
             session.add(row)
         await session.commit()
 
 
-def shown(row: FireClaim, now: datetime) -> str:
-    """A fire's record as `why` shows it: a retake whose worker stopped is not "trying
+def _stopped(row: FireClaim) -> str:
+    """A `sending` claim whose lease lapsed: its worker died before confirming it."""
+    return (
+        f"not sent (due {row.fire_at:%Y-%m-%d %H:%M} UTC): its worker {row.worker} stopped "
+        "before it was sent"
+    )
+
+
+def shown(row: FireClaim, now: datetime, tz: str = "UTC") -> str:
+    """A fire's record as `why` shows it: one being sent is not "sent" until its worker
+    confirms it, and a send or retake whose worker stopped is neither sending nor "trying
     again" (the next sweep of any running worker takes it again or gives up)."""
-    if row.outcome == Outcome.RETRYING and row.claimed_at <= now - RETAKE_LEASE:
+    lapsed = row.claimed_at <= now - RETAKE_LEASE
+    if row.outcome == Outcome.SENDING:
+        if lapsed:
+            return _stopped(row) + "; the next sweep tries again or gives up"
+        since = row.claimed_at.astimezone(zone(tz))
+        return f"sending since {since:%H:%M} {tz}, not finished yet"
+    if row.outcome == Outcome.RETRYING and lapsed:
         return (
             row.reason.removesuffix(TRYING)
             + f"; its retry by {row.worker} stopped before it finished"

@@ -30,15 +30,17 @@ from bot.db.models_schedule import Blocker, FireClaim, Outcome, Run, Schedule, S
 from bot.events import Address
 from scheduler import checkins, nudges, redeliver, requeue, sharing
 from scheduler.claims import (
-    RETRY_BOUND,
     Fire,
     claim,
     claim_on,
+    deadline,
     failed,
     failure,
     give_up,
+    in_time,
     note,
     retake,
+    sent,
 )
 from scheduler.store import CADENCE_FIELDS, cadence_from, cadence_of, skipped_day
 
@@ -88,28 +90,32 @@ async def fire_schedules(
     grace: timedelta,
     worker: str,
     tally: Tally,
+    by: float,
     job: str = FIRE,
 ) -> None:
     """Decide, claim and send schedule fires (stand-ups, check-ins, shares): all are planned
     at once, then claimed and written a chunk per transaction, each chunk sent while the
-    next is claimed, so a busy minute's first prompts do not wait for the whole batch. An
-    explicit `now` (job FIRE_NOW) ignores pauses, skips and holidays."""
+    next is claimed, so a busy minute's first prompts do not wait for the whole batch, and
+    cut off at `by`. An explicit `now` (job FIRE_NOW) ignores pauses, skips and holidays."""
     decided = await _decide(bot, due, now, grace, job)
     gate = asyncio.Semaphore(checkins.SENDS_AT_ONCE)
     sending: list[asyncio.Task[list[checkins.Started]]] = []
     try:
         for start in range(0, len(decided), _CHUNK):
             won = await _claim_chunk(bot, decided[start : start + _CHUNK], now, worker)
-            sending.append(asyncio.create_task(_send_chunk(bot, won, now, gate, tally)))
+            sending.append(asyncio.create_task(_send_chunk(bot, won, now, gate, tally, by)))
     finally:  # what was claimed is sent, and recorded, even if a later chunk fails
         results = await asyncio.gather(*sending, return_exceptions=True)
-        sent = [s for r in results if not isinstance(r, BaseException) for s in r]
-        if sent:
-            await checkins.record_sent(bot, sent, now)
-        for s in sent:  # after their progress is stored, so a retry sends only the rest
+        done = [s for r in results if not isinstance(r, BaseException) for s in r]
+        if done:
+            await checkins.record_sent(bot, done, now)
+        # After their progress is stored, so a retry sends only the rest.
+        fires = [
+            (s, Fire(s.plan.client.id, job, str(s.plan.schedule.id), s.plan.fire_at)) for s in done
+        ]
+        await sent(bot.db, [fire for s, fire in fires if not s.error])
+        for s, fire in fires:
             if s.error:
-                p = s.plan
-                fire = Fire(p.client.id, job, str(p.schedule.id), p.fire_at)
                 await failed(bot.db, fire, s.failure())
     for result in results:
         if isinstance(result, BaseException):
@@ -160,7 +166,8 @@ async def _claim_chunk(bot: Bot, decided: list[_Decided], now: datetime, worker:
     transaction: a fire's rows exist exactly when its claim does."""
     async with bot.db.session() as session:
         conn = await session.connection()
-        claimed = await claim_on(conn, [d[0] for d in decided], now=now, worker=worker)
+        fires = [d[0] for d in decided]
+        claimed = await claim_on(conn, fires, now=now, worker=worker, leased=True)
         won_keys = {f.key for f in claimed}
         won = [d for d in decided if d[0].key in won_keys]
         to_start = [p for f, _, _, p in won if p is not None and f.outcome == Outcome.SENT]
@@ -170,7 +177,7 @@ async def _claim_chunk(bot: Bot, decided: list[_Decided], now: datetime, worker:
 
 
 async def _send_chunk(
-    bot: Bot, won: list[_Won], now: datetime, gate: asyncio.Semaphore, tally: Tally
+    bot: Bot, won: list[_Won], now: datetime, gate: asyncio.Semaphore, tally: Tally, by: float
 ) -> list[checkins.Started]:
     runs: list[checkins.Started] = []
     for fire, schedule, client, started in won:
@@ -180,9 +187,9 @@ async def _send_chunk(
         elif started is not None:
             runs.append(started)
         elif schedule.kind == ScheduleKind.SHARE:
-            await send_and_note(bot, fire, _share(bot, schedule, client, fire, now))
+            await send_and_note(bot, fire, _share(bot, schedule, client, fire, now), by)
     if runs:
-        await checkins.send_runs(bot, runs, gate)
+        await checkins.send_runs(bot, runs, gate, by)
     return runs
 
 
@@ -191,11 +198,12 @@ async def _share(bot: Bot, schedule: Schedule, client: Client, fire: Fire, now: 
     return f"sent {local_date(fire.fire_at, schedule.timezone)}: {done}"
 
 
-async def send_and_note(bot: Bot, fire: Fire, send: Awaitable[str]) -> None:
-    """Send a claimed fire and record what happened; a failure is recorded as such (and
-    retried by a later sweep), and does not stop the rest of the pass."""
+async def send_and_note(bot: Bot, fire: Fire, send: Awaitable[str], by: float) -> None:
+    """Send a claimed fire, cut off at `by`, and record what happened; a failure is recorded
+    as such (and retried by a later sweep), and does not stop the rest of the pass."""
     try:
-        reason = await send
+        async with in_time(by):
+            reason = await send
     except checkins.NotSent as error:
         await failed(bot.db, fire, str(error))
     except Exception as error:
@@ -209,7 +217,8 @@ async def fire_now(bot: Bot, schedule: Schedule, client: Client) -> bool:
     """`standup now` / `share now`: an extra fire at this moment, claimed like any other."""
     tally = Tally()
     now = bot.clock.now()
-    await fire_schedules(bot, [(schedule, client, now)], now, GRACE, WORKER, tally, FIRE_NOW)
+    due = [(schedule, client, now)]
+    await fire_schedules(bot, due, now, GRACE, WORKER, tally, deadline(), FIRE_NOW)
     return bool(tally.sent)
 
 
@@ -236,19 +245,21 @@ class Engine:
     async def run_due(self, now: datetime | None = None) -> Tally:
         """Everything due at `now`: schedule fires, reminders, summaries, blocker
         escalations, SLA nudges, undelivered answers and unqueued escalations, each
-        claimed before it is sent."""
+        claimed before it is sent. All are claimed as of `now`, so all their sends are cut
+        off `SEND_BOUND` after the pass starts, well within their claims' lease."""
         now = now or self.bot.clock.now()
         tally = Tally()
         async with self._lock:
-            await self._schedules(now, tally)
-            await self._runs(now, tally)
-            await self._claim_and(now, tally)
-            await self._retry(now, tally)
+            by = deadline()
+            await self._schedules(now, tally, by)
+            await self._runs(now, tally, by)
+            await self._claim_and(now, tally, by)
+            await self._retry(now, tally, by)
             await self._redeliver(now, tally)
             await self._requeue(now, tally)
         return tally
 
-    async def _schedules(self, now: datetime, tally: Tally) -> None:
+    async def _schedules(self, now: datetime, tally: Tally, by: float) -> None:
         async with self.bot.db.session() as session:
             rows = list(
                 await session.exec(
@@ -264,7 +275,7 @@ class Engine:
             return
         # The fire that is due now first: nothing else stands between it and its prompts.
         due = [(s, c, s.next_fire_at) for s, c in rows if s.next_fire_at is not None]
-        await fire_schedules(self.bot, due, now, self.grace, self.worker, tally)
+        await fire_schedules(self.bot, due, now, self.grace, self.worker, tally, by)
         missed: list[tuple[Schedule, Client, datetime]] = []
         moves: list[tuple[Schedule, datetime | None]] = []
         for schedule, client, first in due:
@@ -279,7 +290,7 @@ class Engine:
             missed.extend((schedule, client, t) for t in times)
             moves.append((schedule, moment))
         if missed:
-            await fire_schedules(self.bot, missed, now, self.grace, self.worker, tally)
+            await fire_schedules(self.bot, missed, now, self.grace, self.worker, tally, by)
         table = Schedule.__table__  # type: ignore[attr-defined]
         async with self.bot.db.session() as session:
             conn = await session.connection()
@@ -294,7 +305,7 @@ class Engine:
             )
             await session.commit()
 
-    async def _runs(self, now: datetime, tally: Tally) -> None:
+    async def _runs(self, now: datetime, tally: Tally, by: float) -> None:
         async with self.bot.db.session() as session:
             rows = list(
                 await session.exec(
@@ -305,10 +316,10 @@ class Engine:
                 )
             )
         for run, schedule, client in rows:
-            await self._run(run, schedule, client, now, tally)
+            await self._run(run, schedule, client, now, tally, by)
 
     async def _run(
-        self, run: Run, schedule: Schedule, client: Client, now: datetime, tally: Tally
+        self, run: Run, schedule: Schedule, client: Client, now: datetime, tally: Tally, by: float
     ) -> None:
         slots = checkins.reminder_times(run, schedule)
         while True:
@@ -316,16 +327,16 @@ class Engine:
                 run.reminders_done += 1
                 slot = slots[run.reminders_done - 1]
                 fire = self._fire(client, "remind", f"{run.id}#{run.reminders_done}", slot, now)
-                if await self._won(fire, now, tally):
+                if await self._won(fire, now, tally, leased=True):
                     remind = checkins.remind(
                         self.bot, run, schedule, client, now, run.reminders_done
                     )
-                    await send_and_note(self.bot, fire, remind)
+                    await send_and_note(self.bot, fire, remind, by)
             elif run.closes_at <= now:
                 fire = self._fire(client, "summary", str(run.id), run.closes_at, now)
-                if await self._won(fire, now, tally):
+                if await self._won(fire, now, tally, leased=True):
                     summary = checkins.summarise(self.bot, run, schedule, client, now)
-                    await send_and_note(self.bot, fire, summary)
+                    await send_and_note(self.bot, fire, summary, by)
                 run.summarised_at = now
                 break
             else:
@@ -341,60 +352,47 @@ class Engine:
             return Fire(client.id, job, ref, at, Outcome.SKIPPED, reason)
         return Fire(client.id, job, ref, at)
 
-    async def _won(self, fire: Fire, now: datetime, tally: Tally) -> bool:
-        """Claim one fire; True when this worker won it and it is to be sent."""
-        if not await claim(self.bot.db, [fire], now=now, worker=self.worker):
+    async def _won(self, fire: Fire, now: datetime, tally: Tally, *, leased: bool) -> bool:
+        """Claim one fire; True when this worker won it and it is to be sent. `leased` for
+        what `send_and_note` sends: what runs in the background has its own retries."""
+        if not await claim(self.bot.db, [fire], now=now, worker=self.worker, leased=leased):
             return False
         tally.add(fire)
         return fire.outcome == Outcome.SENT
 
-    async def _claim_and(self, now: datetime, tally: Tally) -> None:
+    async def _claim_and(self, now: datetime, tally: Tally, by: float) -> None:
         """Blockers to escalate and escalations to nudge or flag."""
         for fire, blocker in await nudges.stale_blockers(self.bot, now):
-            if await self._won(fire, now, tally):
+            if await self._won(fire, now, tally, leased=True):
                 escalate = nudges.escalate_blocker(self.bot, blocker, now)
-                await send_and_note(self.bot, fire, escalate)
+                await send_and_note(self.bot, fire, escalate, by)
         for fire, escalation, client in await nudges.sla_fires(self.bot, now):
-            if await self._won(fire, now, tally):
+            if await self._won(fire, now, tally, leased=True):
                 nudge = nudges.sla_send(self.bot, fire, escalation, client)
-                await send_and_note(self.bot, fire, nudge)
+                await send_and_note(self.bot, fire, nudge, by)
 
-    async def _retry(self, now: datetime, tally: Tally) -> None:
-        """Fires whose send failed, sent again once a minute until they are older than the
-        grace window; then their record says they gave up. After an outage hundreds may be
-        due at once: they are sent concurrently (as many as a busy minute's runs), all cut
-        off at `RETRY_BOUND`, so each ends, and is recorded, within its retake's lease."""
+    async def _retry(self, now: datetime, tally: Tally, by: float) -> None:
+        """Fires whose send failed, or whose worker stopped before confirming them, sent
+        again once a minute until they are older than the grace window; then their record
+        says they gave up. After an outage hundreds may be due at once: they are sent
+        concurrently (as many as a busy minute's runs), their wait for a turn included in
+        the pass's cut-off, so each ends, and is recorded, within its retake's lease."""
         since = now - self.grace
         after = f"{self.grace.total_seconds() / 60:.0f} minutes after it was due"
         await give_up(self.bot.db, now=now, since=since, after=after)
         rows = await retake(self.bot.db, now=now, since=since, worker=self.worker)
         gate = asyncio.Semaphore(checkins.SENDS_AT_ONCE)
-        deadline = asyncio.get_running_loop().time() + RETRY_BOUND.total_seconds()
+
+        async def in_turn(row: FireClaim) -> str:
+            async with gate:
+                return await self._send_again(row, now)
 
         async def again(row: FireClaim) -> None:
             fire = Fire(row.client_id, row.job, row.ref, row.fire_at)
             tally.add(fire)
-            await send_and_note(self.bot, fire, self._send_by(deadline, gate, row, now))
+            await send_and_note(self.bot, fire, in_turn(row), by)
 
         await asyncio.gather(*(again(row) for row in rows))
-
-    async def _send_by(
-        self, deadline: float, gate: asyncio.Semaphore, row: FireClaim, now: datetime
-    ) -> str:
-        """`_send_again` in its turn, cut off at `deadline`: neither the wait for a turn nor
-        the platform's own retries (a 429's Retry-After, a hanging connection) may outlast
-        the retake's lease, or another worker would send it too."""
-        bound = asyncio.timeout_at(deadline)
-        try:
-            async with bound, gate:
-                return await self._send_again(row, now)
-        except TimeoutError:
-            if not bound.expired():
-                raise
-            minutes = RETRY_BOUND.total_seconds() / 60
-            raise checkins.NotSent(
-                f"not sent: the retry had not finished after {minutes:.0f} minutes"
-            ) from None
 
     async def _send_again(self, row: FireClaim, now: datetime) -> str:
         """Send a retaken fire again: what it sends, read back from the database."""
@@ -437,7 +435,7 @@ class Engine:
         """Answers a platform outage left undelivered: claimed here, carried out in the
         background (a delivery may wait on the platform's retries, a draft on the model)."""
         for fire, question in await redeliver.fires(self.bot, now):
-            if await self._won(fire, now, tally):
+            if await self._won(fire, now, tally, leased=False):
                 self.bot.spawn(
                     redeliver.run(self.bot, fire, question), name=f"redeliver-{question.id}"
                 )
@@ -445,7 +443,7 @@ class Engine:
     async def _requeue(self, now: datetime, tally: Tally) -> None:
         """Escalations their queue has not taken yet, posted again in the background."""
         for fire, escalation, client in await requeue.fires(self.bot, now):
-            if await self._won(fire, now, tally):
+            if await self._won(fire, now, tally, leased=False):
                 self.bot.spawn(self._requeued(fire, escalation, client), name="requeue")
 
     async def _requeued(self, fire: Fire, escalation: Escalation, client: Client) -> None:

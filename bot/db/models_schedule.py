@@ -38,6 +38,8 @@ class BlockerStatus(StrEnum):
 
 class Outcome(StrEnum):
     SENT = "sent"
+    SENDING = "sending"
+    """Claimed and being sent: lapses like `retrying` if its worker never confirms it."""
     SKIPPED = "skipped"
     FAILED = "failed"
     """Claimed, but the platform (or the database) failed: retried within the grace window."""

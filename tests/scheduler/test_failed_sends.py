@@ -2,7 +2,8 @@
 worker sends it), is sent again by a later sweep once Slack is back, and one that still
 fails when the grace window ends says so in `why`. Retries after a large outage go out
 concurrently, a reminder that failed part-way reaches only those it missed, and a worker
-that dies mid-retry does not leave the fire "trying again" for ever. The real Slack
+that dies while sending or mid-retry does not leave the fire "sent" or "trying again" for
+ever. The real Slack
 adapter against the Slack stand-in's scripted 503s and held calls, two engines, a manual
 clock."""
 
@@ -177,8 +178,9 @@ async def test_a_reminder_that_failed_part_way_reaches_only_those_it_missed(
     assert _reminders(slack) == {"DCARLA": 1, "DDANA": 1}
 
 
-async def _dies_mid_retry(slack: SlackHarness, worker: Engine) -> None:
-    """The worker retakes the failed stand-up and is killed while Slack has its kick-off."""
+async def _dies_sending(slack: SlackHarness, worker: Engine) -> None:
+    """The worker sends (or retakes) the stand-up and is killed while Slack has its kick-off:
+    nothing of it runs after that, as after a kill -9."""
     slack.api.fail_next("chat.postMessage", 503)  # what the dying worker never hears
     stuck = slack.api.hold("chat.postMessage")
     before = len(slack.api.calls("chat.postMessage"))
@@ -197,7 +199,7 @@ async def test_a_retry_whose_worker_died_is_taken_again_once_its_lease_lapses(
     slack.api.fail_next("chat.postMessage", 503, times=ONE_ATTEMPT)
     await _due(slack, a, b)
     clock.advance(timedelta(minutes=1))
-    await _dies_mid_retry(slack, a)
+    await _dies_sending(slack, a)
 
     clock.advance(timedelta(minutes=5))  # a may still be sending: its retake is its own
     await _due(slack, b)
@@ -220,7 +222,7 @@ async def test_a_retry_whose_worker_died_gives_up_with_the_reason_after_the_grac
     slack.api.fail_next("chat.postMessage", 503, times=ONE_ATTEMPT)
     await _due(slack, a, b)
     clock.advance(timedelta(minutes=1))
-    await _dies_mid_retry(slack, a)
+    await _dies_sending(slack, a)
 
     clock.set(FIRE + timedelta(minutes=31))  # the next sweep comes after the grace window
     await _due(slack, b)
@@ -236,7 +238,7 @@ async def test_a_retry_hanging_on_slack_is_cut_off_and_recorded_within_its_lease
 ) -> None:
     """A live worker must record the outcome before its lease lapses, or a second worker
     would send the fire too. The bound is shortened here (it is real time, 5 minutes)."""
-    monkeypatch.setattr("scheduler.engine.RETRY_BOUND", timedelta(milliseconds=200))
+    monkeypatch.setattr("scheduler.claims.SEND_BOUND", timedelta(milliseconds=200))
     a, b = await _standup(slack)
     clock.set(FIRE)
     slack.api.fail_next("chat.postMessage", 503, times=ONE_ATTEMPT)
@@ -246,5 +248,128 @@ async def test_a_retry_hanging_on_slack_is_cut_off_and_recorded_within_its_lease
     async with asyncio.timeout(10):
         await _due(slack, a)
     why = await _why(slack)
-    assert "the retry had not finished after" in why and "trying again" in why
+    assert "cut off after" in why and "trying again" in why
     assert "stopped before it finished" not in why
+
+
+async def test_a_standup_whose_worker_died_sending_is_sent_by_another_once_its_lease_lapses(
+    slack: SlackHarness, clock: ManualClock
+) -> None:
+    a, b = await _standup(slack)
+    clock.set(FIRE)
+    await _dies_sending(slack, a)
+    why = await _why(slack)
+    assert "sending since 10:30 UTC" in why and "prompted" not in why
+
+    clock.advance(timedelta(minutes=5))  # a may still be sending: the fire is its own
+    await _due(slack, b)
+    assert _kickoffs(slack) == [] and _prompts(slack) == []
+
+    clock.set(FIRE + timedelta(minutes=10))  # a has not confirmed it within the lease
+    why = await _why(slack)
+    assert "its worker a stopped before it was sent" in why and "prompted" not in why
+    c = Engine(slack.bot, worker="c")
+    await asyncio.gather(b.run_due(clock.now()), c.run_due(clock.now()))  # one of them takes it
+    await slack.settle()
+    assert len(_kickoffs(slack)) == 1
+    assert sorted(p.split("\n")[1] for p in _prompts(slack)) == ["Hi carla!", "Hi dana!"]
+    assert "sent 2026-11-24 10:30 UTC: prompted carla, dana" in await _why(slack)
+    clock.advance(timedelta(minutes=11))
+    await _due(slack, a, b, c)
+    assert len(_kickoffs(slack)) == 1 and len(_prompts(slack)) == 2
+
+
+async def test_a_standup_whose_worker_died_sending_gives_up_after_the_grace_window(
+    slack: SlackHarness, clock: ManualClock
+) -> None:
+    a, b = await _standup(slack)
+    clock.set(FIRE)
+    await _dies_sending(slack, a)
+
+    clock.set(FIRE + timedelta(minutes=31))  # no sweep ran until after the grace window
+    await _due(slack, b)
+    assert _kickoffs(slack) == []
+    why = await _why(slack)
+    assert "not sent (due 2026-11-24 10:30 UTC): its worker a stopped before it was sent" in why
+    assert "gave up 30 minutes after it was due" in why
+
+
+async def test_a_reminder_whose_worker_died_reaches_only_those_it_missed(
+    slack: SlackHarness, clock: ManualClock
+) -> None:
+    a, b = await _standup(slack)
+    clock.set(FIRE)
+    await _due(slack, a, b)
+    clock.set(FIRE + timedelta(hours=2))  # the one reminder of a 4h window
+    held = slack.api.hold("chat.postMessage")
+    reminding = asyncio.create_task(a.run_due(clock.now()))
+    before = len(slack.api.calls("chat.postMessage"))
+    await slack.api.wait_for("chat.postMessage", before + 1)
+    slack.api.fail_next("chat.postMessage", 503)  # what the dying worker never hears
+    held.set()  # carla's reminder arrives and is recorded
+    await slack.api.wait_for("chat.postMessage", before + 2)  # dana's is in flight
+    reminding.cancel()
+    await asyncio.gather(reminding, return_exceptions=True)
+    await slack.settle()
+    assert _reminders(slack) == {"DCARLA": 1}
+
+    clock.advance(timedelta(minutes=10))
+    await _due(slack, b)
+    assert _reminders(slack) == {"DCARLA": 1, "DDANA": 1}
+
+
+async def test_a_live_worker_slow_to_send_keeps_its_fire(
+    slack: SlackHarness, clock: ManualClock
+) -> None:
+    a, b = await _standup(slack)
+    clock.set(FIRE)
+    slow = slack.api.hold("chat.postMessage")  # Slack rate-limits a busy minute
+    firing = asyncio.create_task(a.run_due(clock.now()))
+    await slack.api.wait_for("chat.postMessage")
+    clock.advance(timedelta(minutes=5))
+    await _due(slack, b)
+    assert "sending since 10:30 UTC" in await _why(slack)
+    slow.set()
+    await firing
+    await _due(slack, b)
+    assert len(_kickoffs(slack)) == 1
+    assert sorted(p.split("\n")[1] for p in _prompts(slack)) == ["Hi carla!", "Hi dana!"]
+    assert "sent 2026-11-24 10:30 UTC: prompted carla, dana" in await _why(slack)
+
+
+async def test_a_standup_hanging_on_slack_is_cut_off_and_recorded_within_its_lease(
+    slack: SlackHarness, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bound is shortened here (it is real time, 5 minutes)."""
+    monkeypatch.setattr("scheduler.claims.SEND_BOUND", timedelta(milliseconds=200))
+    a, b = await _standup(slack)
+    clock.set(FIRE)
+    stuck = slack.api.hold("chat.postMessage")  # Slack takes the kick-off and never answers
+    slack.api.fail_next("chat.postMessage", 503)  # nor delivers it
+    async with asyncio.timeout(10):
+        await _due(slack, a)
+    why = await _why(slack)
+    assert "cut off after" in why and "trying again" in why
+    stuck.set()
+    clock.advance(timedelta(minutes=1))
+    await _due(slack, b)
+    assert len(_kickoffs(slack)) == 1
+    assert "sent 2026-11-24 10:30 UTC: prompted carla, dana" in await _why(slack)
+
+
+async def test_a_standup_retaken_from_a_dead_worker_does_not_say_sent_while_retrying(
+    slack: SlackHarness, clock: ManualClock
+) -> None:
+    a, b = await _standup(slack)
+    clock.set(FIRE)
+    await _dies_sending(slack, a)
+    clock.set(FIRE + timedelta(minutes=10))
+    slow = slack.api.hold("chat.postMessage")
+    retrying = asyncio.create_task(b.run_due(clock.now()))
+    await slack.api.wait_for("chat.postMessage", len(slack.api.calls("chat.postMessage")) + 1)
+    why = await _why(slack)
+    assert "its worker a stopped before it was sent; trying again" in why
+    assert "prompted" not in why
+    slow.set()
+    await retrying
+    assert "sent 2026-11-24 10:30 UTC: prompted carla, dana" in await _why(slack)
