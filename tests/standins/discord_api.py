@@ -23,6 +23,7 @@ from itertools import count
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from aiohttp.typedefs import Handler
 
 API = "/api/v10"
 APP_ID = "1100000000000000001"
@@ -265,7 +266,7 @@ class DiscordStandIn:
     def add_guild(
         self, guild_id: str, name: str, roles: list[dict[str, Any]] | None = None
     ) -> dict[str, Any]:
-        guild = {
+        guild: dict[str, Any] = {
             "id": guild_id,
             "name": name,
             "icon": None,
@@ -442,9 +443,9 @@ class DiscordStandIn:
 
     # -- REST ------------------------------------------------------------------------------
     @web.middleware
-    async def _errors(self, request: web.Request, handler: Any) -> web.StreamResponse:
+    async def _errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
-            return await handler(request)  # type: ignore[no-any-return]
+            return await handler(request)
         except DiscordError as e:
             return _json({"code": e.code, "message": e.message}, status=e.status)
 
@@ -510,9 +511,9 @@ class DiscordStandIn:
         self._files = []
         return found
 
-    def _route(
-        self, method: str, parts: list[str], body: dict[str, Any], query: dict[str, str]
-    ) -> Any:
+    def _route(self, method: str, parts: list[str], body: Any, query: dict[str, str]) -> Any:
+        """`body` is the request's JSON: an object, but an array for the bulk command
+        overwrites (`PUT .../commands`)."""
         match method, parts:
             case "GET", ["users", "@me"]:
                 return BOT_USER
@@ -649,7 +650,7 @@ class DiscordStandIn:
         self, channel_id: str, body: dict[str, Any], *, flags: int = 0, webhook: bool = False
     ) -> dict[str, Any]:
         _check_message(body)
-        message = {
+        message: dict[str, Any] = {
             "id": self.new_id(),
             "channel_id": channel_id,
             "author": BOT_USER,
