@@ -10,6 +10,7 @@ import shutil
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import hypothesis
 import pytest
@@ -122,11 +123,12 @@ def clock() -> ManualClock:
     return ManualClock(START)
 
 
-def make_settings(database_url: str, **overrides: object) -> Settings:
-    """Settings for tests: nothing read from the environment or a .env file."""
-    values: dict[str, object] = {"database_url": database_url, "openai_api_key": None}
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    """Settings for tests: nothing read from the environment or a .env file; `overrides`
+    are Settings fields, checked by pydantic as the environment would be."""
+    values: dict[str, Any] = {"database_url": database_url, "openai_api_key": None}
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 async def kill(bot: Bot) -> None:

@@ -158,7 +158,7 @@ class SlackHarness:
         }
         if posted.args.get("thread_ts"):
             message["thread_ts"] = posted.args["thread_ts"]
-        payload = {
+        payload: dict[str, Any] = {
             "type": "block_actions",
             "user": {"id": user, "username": NAMES.get(user, user), "team_id": TEAM},
             "api_app_id": "A0CAIO",
@@ -261,7 +261,7 @@ async def running_slack(
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = runner.addresses[0][1]
     harness = SlackHarness(bot, api, f"http://127.0.0.1:{port}")
     try:
         yield harness
