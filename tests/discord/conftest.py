@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from itertools import count
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from discord.gateway import DiscordWebSocket
@@ -31,6 +31,9 @@ from tests.standins.discord_api import (
     snowflake,
     user_payload,
 )
+
+if TYPE_CHECKING:  # discord.types.gateway fails to import at run time (circular imports)
+    from discord.types.gateway import InteractionCreateEvent, MessageCreateEvent
 
 GUILD = "1200000000000000001"
 GENERAL = "1200000000000000010"
@@ -180,8 +183,16 @@ class DiscordHarness:
         payload.update(user=user, context=1)
         return payload
 
+    # The stand-in builds Discord's JSON as plain dicts; discord.py's parsers name the same
+    # shapes as TypedDicts, hence the casts.
     def _deliver(self, payload: dict[str, Any]) -> None:
-        self.adapter.client._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
+        event = cast("InteractionCreateEvent", payload)
+        self.adapter.client._connection.parse_interaction_create(event)
+
+    async def deliver_message(self, message: dict[str, Any]) -> None:
+        """MESSAGE_CREATE for `message` (one the stand-in made), as the gateway delivers it."""
+        self.adapter.client._connection.parse_message_create(cast("MessageCreateEvent", message))
+        await self.settle()
 
     async def slash(
         self,
@@ -262,8 +273,7 @@ class DiscordHarness:
             mentions=[*([BOT_USER] if mention else []), *mentions],
             files=files,
         )
-        self.adapter.client._connection.parse_message_create(message)  # type: ignore[arg-type]
-        await self.settle()
+        await self.deliver_message(message)
         return message
 
     # -- reading what people see -----------------------------------------------------------

@@ -155,8 +155,7 @@ async def test_with_two_teams_waiting_the_person_is_asked_which(two: DiscordHarn
 
     globex = "done: the RAG demo | today: evals | blockers: none"
     reply = dm_reply(two, dm, globex, globex_prompt)
-    two.adapter.client._connection.parse_message_create(reply)  # type: ignore[arg-type]
-    await two.settle()
+    await two.deliver_message(reply)
     assert await answers(two) == {"acme": [ANSWER], "globex": [globex]}
     assert "Which team" not in two.api.in_channel(dm)[-1]["content"]
     assert acme_prompt["embeds"][0]["title"].startswith("Stand-up · Acme")
@@ -189,8 +188,7 @@ async def test_a_reply_to_a_prompt_finds_its_team_after_a_restart(
 
     async with running_two(database_url, discord_api, clock) as after:
         reply = dm_reply(after, dm, ANSWER, globex_prompt)
-        after.adapter.client._connection.parse_message_create(reply)  # type: ignore[arg-type]
-        await after.settle()
+        await after.deliver_message(reply)
         assert await answers(after) == {"globex": [ANSWER]}
         assert "Which team" not in "".join(m["content"] for m in discord_api.in_channel(dm))
         assert "Thanks dana: recorded for" in discord_api.in_channel(dm)[-1]["content"]
