@@ -10,7 +10,6 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from aiohttp import web
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from sqlmodel import select
 from structlog.testing import capture_logs
@@ -18,10 +17,12 @@ from structlog.testing import capture_logs
 from adapters.slack import SlackAdapter
 from adapters.slack.socket_mode import SocketModeRunner
 from bot.clock import ManualClock
+from bot.context import Context
 from bot.db.models import Question
 from bot.db.models_slack import BOTS_TABLE, INSTALLATIONS_TABLE
 from bot.directory import client_for
-from bot.http import BOT_KEY
+from bot.events import ThreadReply
+from bot.http import BOT_KEY, HttpServer
 from bot.runtime import WEB, WORKER, components_for
 from bot.wiring import build_bot, stop
 from tests.conftest import make_settings
@@ -66,13 +67,13 @@ async def test_home_shows_a_members_questions_and_the_caio_queue(
 
 
 async def test_a_dm_to_the_bot_reaches_the_core_as_a_thread_reply(slack: SlackHarness) -> None:
-    seen = []
+    seen: list[ThreadReply] = []
 
-    async def record(ctx: object, reply: object) -> bool:
+    async def record(ctx: Context, reply: ThreadReply) -> bool:
         seen.append(reply)
         return True
 
-    slack.bot.registry.thread_reply_handlers.insert(0, record)  # type: ignore[arg-type]
+    slack.bot.registry.thread_reply_handlers.insert(0, record)
     try:
         dm = {
             "type": "message",
@@ -87,10 +88,10 @@ async def test_a_dm_to_the_bot_reaches_the_core_as_a_thread_reply(slack: SlackHa
         await slack.event(edited)
         await slack.settle()
     finally:
-        slack.bot.registry.thread_reply_handlers.remove(record)  # type: ignore[arg-type]
+        slack.bot.registry.thread_reply_handlers.remove(record)
     (reply,) = seen
-    assert reply.text == "Yesterday: shipped evals" and reply.actor.name == "dana"  # type: ignore[attr-defined]
-    assert reply.address.channel == "DDANA" and reply.address.thread is None  # type: ignore[attr-defined]
+    assert reply.text == "Yesterday: shipped evals" and reply.actor.name == "dana"
+    assert reply.address.channel == "DDANA" and reply.address.thread is None
 
 
 async def test_a_dm_nobody_was_waiting_for_gets_a_hint_not_silence(slack: SlackHarness) -> None:
@@ -134,10 +135,11 @@ async def install(harness: SlackHarness) -> None:
     async with session.get(harness.base_url + "/slack/install", allow_redirects=False) as resp:
         assert resp.status in (200, 302)
         page = await resp.text()
-        location = (
-            resp.headers.get("Location")
-            or re.search(r'href="(https://slack.com/oauth[^"]+)"', page)[1]
-        )  # type: ignore[index]
+        location = resp.headers.get("Location")
+        if location is None:
+            link = re.search(r'href="(https://slack.com/oauth[^"]+)"', page)
+            assert link is not None, page
+            location = link[1]
         cookie = resp.headers["Set-Cookie"].split(";")[0]
     state = parse_qs(urlparse(location.replace("&amp;", "&")).query)["state"][0]
     redirect = f"{harness.base_url}/slack/oauth_redirect?code=c0de&state={state}"
@@ -231,7 +233,7 @@ async def test_process_kinds_get_the_slack_parts_their_env_enables(
     web_bot = build_bot(settings)
     parts = components_for(web_bot, WEB, 0)
     assert isinstance(web_bot.adapters["slack"], SlackAdapter)
-    http = next(p.app for p in parts if isinstance(getattr(p, "app", None), web.Application))
+    http = next(p.app for p in parts if isinstance(p, HttpServer))
     assert http[BOT_KEY] is web_bot
     paths = {r.resource.canonical for r in http.router.routes() if r.resource is not None}
     assert "/slack/events" in paths

@@ -3,6 +3,7 @@ which Slack mode each process kind says it runs."""
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from typing import Any
 
 import pytest
@@ -18,7 +19,9 @@ from tests.standins.slack_api import BOT_TOKEN
 APP_TOKEN = "xapp-1-A0CAIO-1-config"
 
 
-async def start_logs(database_url: str, kind: ProcessKind, **env: str) -> list[dict[str, Any]]:
+async def start_logs(
+    database_url: str, kind: ProcessKind, **env: str
+) -> list[MutableMapping[str, Any]]:
     """The complaints about Slack that assembling a process of `kind` logs."""
     bot = build_bot(make_settings(database_url, **env))
     with capture_logs() as logs:

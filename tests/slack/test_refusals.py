@@ -3,6 +3,8 @@ on (the core keeps escalations open and says so); rate limits are still waited o
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import pytest
 
 from adapters.slack import SlackAdapter
@@ -13,6 +15,12 @@ from tests.slack.conftest import DANA, GENERAL, SlackHarness
 from tests.standins.slack_api import TEAM
 
 HERE = Address("slack", TEAM, GENERAL)
+
+
+class ErrorFields(TypedDict, total=False):
+    """What Slack adds to some error answers."""
+
+    needed: str
 
 
 def _adapter(slack: SlackHarness) -> SlackAdapter:
@@ -37,7 +45,7 @@ def _adapter(slack: SlackHarness) -> SlackAdapter:
     ],
 )
 async def test_send_raises_a_phrase_for_a_refused_post(
-    slack: SlackHarness, error: str, extra: dict[str, str], phrase: str
+    slack: SlackHarness, error: str, extra: ErrorFields, phrase: str
 ) -> None:
     await slack.settle()  # the bot's own name, learnt after start
     slack.api.fail_next("chat.postMessage", 200, error=error, **extra)
