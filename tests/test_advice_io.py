@@ -10,6 +10,7 @@ import asyncio
 import csv
 import io
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from sqlmodel import select
@@ -23,7 +24,7 @@ from bot.events import Actor, Address
 from config.settings import get_settings
 from tests.conftest import Chat
 
-FAQ = [
+FAQ: list[dict[str, object]] = [
     {
         "question": "How do we choose between pgvector and a dedicated vector database?",
         "answer": "Start with pgvector in the Postgres you already run; move to a dedicated "
@@ -54,7 +55,7 @@ async def cli(database_url: str, *args: str) -> Result:
     return await asyncio.to_thread(run)
 
 
-def write_jsonl(path: Path, rows: list[dict[str, object]] | list[str]) -> Path:
+def write_jsonl(path: Path, rows: Sequence[Mapping[str, object] | str]) -> Path:
     lines = [r if isinstance(r, str) else json.dumps(r) for r in rows]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -207,7 +207,9 @@ async def test_slow_model_times_out_and_the_user_gets_the_offline_answer(
     database_url: str, standin: OpenAIStandIn, chat: Chat
 ) -> None:
     standin.delay = 1.5  # longer than CAIO_LLM_TIMEOUT (0.4 s)
-    chat.bot.advisor.llm.client = chat.bot.advisor.llm.client.with_options(max_retries=1)
+    llm = chat.bot.advisor.llm
+    assert llm is not None
+    llm.client = llm.client.with_options(max_retries=1)
     out = await chat.say(QUESTION)
     assert len(standin.chat_requests) == 2  # the timeout is retried once, then given up
     assert DEGRADED in out
