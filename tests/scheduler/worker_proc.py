@@ -40,8 +40,15 @@ class Recording:
     async def react(self, posted: Posted, emoji: str) -> None:
         return None
 
+    async def permalink(self, address: Address) -> str:
+        return address.key
+
     async def send_direct(self, workspace: str, user_id: str, message: Message) -> Posted:
         return self._print(Address("console", workspace, f"@{user_id}"), message)
+
+    async def has_member(self, workspace: str, user_id: str) -> bool:
+        """As on the console: everyone belongs to its one workspace."""
+        return True
 
     async def start(self) -> None:
         return None
