@@ -4,6 +4,7 @@ open, knowledge-sharing posts and digests, and other check-ins' cadences."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bot.clock import ManualClock
 from bot.db.models import Client
@@ -13,8 +14,9 @@ from tests.conftest import Chat
 from tests.scheduler.helpers import set_client, team
 
 
-def client(**values: object) -> Client:
-    base: dict[str, object] = {
+def client(**values: Any) -> Client:
+    """A Client, not stored, with `values` for some of its fields."""
+    base: dict[str, Any] = {
         "id": "c",
         "name": "C",
         "created_at": datetime(2026, 1, 1, tzinfo=UTC),
@@ -23,7 +25,7 @@ def client(**values: object) -> Client:
         "response_target_hours": 8.0,
     }
     base.update(values)
-    return Client(**base)  # type: ignore[arg-type]
+    return Client(**base)
 
 
 def test_due_time_counts_office_hours_weekends_and_holidays() -> None:

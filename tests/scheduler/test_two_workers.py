@@ -87,8 +87,8 @@ async def test_two_worker_processes_send_everything_exactly_once(bot: Bot) -> No
     procs = [await _worker(PG_URL, name, times) for name in ("a", "b")]
     for proc in procs:  # both are connected and waiting before either starts
         assert proc.stdout is not None
-        line = await asyncio.wait_for(proc.stdout.readline(), 60)
-        assert b"ready" in line, line
+        first = await asyncio.wait_for(proc.stdout.readline(), 60)
+        assert b"ready" in first, first
     outputs = await asyncio.wait_for(asyncio.gather(*(p.communicate(b"go\n") for p in procs)), 120)
     sent: Counter[tuple[str, str]] = Counter()
     for (out, err), proc in zip(outputs, procs, strict=True):
