@@ -130,9 +130,7 @@ async def test_eval_refuses_expected_ids_as_a_string_and_warns_of_unknown_ones(
 async def count_by_model(url: str) -> dict[str, int]:
     db = Database(url)
     async with db.session() as session:
-        rows = await session.exec(
-            select(Embedding.model, func.count()).group_by(Embedding.model)  # type: ignore[arg-type]
-        )
+        rows = await session.exec(select(Embedding.model, func.count()).group_by(Embedding.model))
         counts = {m: n for m, n in rows}
     await db.close()
     return counts

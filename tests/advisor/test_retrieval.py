@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import select
 
 from bot.advisor.offline import EXTRACTIVE
-from bot.advisor.retrieval import Retriever, advice_passage, citable
+from bot.advisor.retrieval import Method, Retriever, advice_passage, citable
 from bot.clock import ManualClock
 from bot.core import Bot
 from bot.db import fulltext
@@ -20,15 +21,16 @@ from tests.conftest import START, Chat, make_settings
 from tests.standins.openai_server import OpenAIStandIn, hashed_bag_of_words
 
 
-async def add_advice(bot: Bot, question: str, answer: str, **fields: object) -> Advice:
-    values: dict[str, object] = {
+async def add_advice(bot: Bot, question: str, answer: str, **fields: Any) -> Advice:
+    """A stored Advice row; `fields` are Advice's other fields."""
+    values: dict[str, Any] = {
         "client_id": DEMO_CLIENT,
         "source": AdviceSource.CAIO,
         "author": "dana",
         "created_at": START - timedelta(days=1),
     }
     values.update(fields)
-    row = Advice(question=question, answer=answer, **values)  # type: ignore[arg-type]
+    row = Advice(question=question, answer=answer, **values)
     async with bot.db.session() as session:
         session.add(row)
         await session.commit()
@@ -36,7 +38,7 @@ async def add_advice(bot: Bot, question: str, answer: str, **fields: object) -> 
     return row
 
 
-async def search_ids(bot: Bot, question: str, method: str | None = None) -> list[str]:
+async def search_ids(bot: Bot, question: str, method: Method | None = None) -> list[str]:
     async with bot.db.session() as session:
         found = await bot.advisor.retriever.search(
             session,
@@ -44,7 +46,7 @@ async def search_ids(bot: Bot, question: str, method: str | None = None) -> list
             question,
             limit=10,
             now=START,
-            method=method,  # type: ignore[arg-type]
+            method=method,
         )
     return [p.id for p in found.passages]
 
@@ -65,9 +67,7 @@ async def test_vectors_find_a_paraphrase_full_text_alone_misses(
     assert f"advice:{row.id}" not in await search_ids(hybrid_chat.bot, question, "offline")
     assert f"advice:{row.id}" in (await search_ids(hybrid_chat.bot, question))[:3]
     async with hybrid_chat.bot.db.session() as session:
-        stored = await session.exec(
-            Embedding.__table__.select().where(Embedding.ref_id == row.id)  # type: ignore[attr-defined]
-        )
+        stored = await session.exec(select(Embedding).where(Embedding.ref_id == row.id))
         assert ("advice", "stand-in-embed") in [(r.kind, r.model) for r in stored]
 
 
@@ -243,14 +243,15 @@ async def test_clients_whose_ids_share_words_each_find_only_their_own_advice(cha
         )
         for client_id in ids
     }
+    modes: tuple[tuple[bool, fulltext.Mode], ...] = ((True, "any"), (False, "all"))
     async with chat.bot.db.session() as session:
         for client_id in ids:
-            for citable_only, mode in ((True, "any"), (False, "all")):
+            for citable_only, mode in modes:
                 found = await fulltext.search_advice(
                     session,
                     client_id,
                     ["cache", "embeddings"],
-                    mode=mode,  # type: ignore[arg-type]
+                    mode=mode,
                     citable_only=citable_only,
                 )
                 assert [i for i, _ in found] == [rows[client_id].id]

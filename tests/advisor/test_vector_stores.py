@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from sqlmodel import select
 
 from bot.advisor.vector_stores import MemoryStore, PgVectorStore, to_blob
 from bot.clock import ManualClock
@@ -234,7 +235,8 @@ async def test_each_vector_is_stored_once_and_a_downgrade_puts_the_blobs_back(
             in_memory = await MemoryStore().nearest(
                 session, DEMO_CLIENT, EMBED_MODEL, query, "advice", 5
             )
-            blobs = dict((await session.exec(sa.select(Embedding.ref_id, Embedding.vector))).all())  # type: ignore[call-overload]
+            stored = await session.exec(select(Embedding.ref_id, Embedding.vector))
+            blobs = dict(stored.all())
     finally:
         upgrade(database_url)
         await db.close()
