@@ -3,6 +3,7 @@ reaching the model's prompt."""
 
 from __future__ import annotations
 
+from bot.clock import ManualClock
 from bot.db.models import Role
 from config.settings import Settings
 from tests.conftest import Chat, make_settings
@@ -68,7 +69,7 @@ async def test_queue_here_moves_escalations(chat: Chat, teams: Teams) -> None:
     assert "[#ai-desk] caio-bot:" in out and "Escalation #1" in out
 
 
-async def test_team_profile_reaches_the_model(database_url: str, clock: object) -> None:
+async def test_team_profile_reaches_the_model(database_url: str, clock: ManualClock) -> None:
     """End to end with the OpenAI stand-in: the recorded request carries the profile."""
     from bot.wiring import bootstrap_console, build_bot, start, stop
 
@@ -76,7 +77,7 @@ async def test_team_profile_reaches_the_model(database_url: str, clock: object) 
         settings: Settings = make_settings(
             database_url, openai_api_key="sk-test", openai_base_url=llm.base_url
         )
-        bot = build_bot(settings, clock=clock)  # type: ignore[arg-type]
+        bot = build_bot(settings, clock=clock)
         chat = Chat(bot)
         bot.add_adapter(chat.adapter)
         await bootstrap_console(bot)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.clock import ManualClock
 from bot.db.models import Role
 from bot.practice.decisions import parse_form
 from config.settings import Settings
@@ -105,7 +106,7 @@ async def test_from_thread_composes_a_draft_to_accept(chat: Chat, teams: Teams) 
     assert "(accepted" in await chat.say("/caio decisions 1")
 
 
-async def test_from_thread_with_the_model(database_url: str, clock: object) -> None:
+async def test_from_thread_with_the_model(database_url: str, clock: ManualClock) -> None:
     from bot.wiring import bootstrap_console, build_bot, start, stop
 
     drafted = (
@@ -117,7 +118,7 @@ async def test_from_thread_with_the_model(database_url: str, clock: object) -> N
         settings: Settings = make_settings(
             database_url, openai_api_key="sk-test", openai_base_url=llm.base_url
         )
-        bot = build_bot(settings, clock=clock)  # type: ignore[arg-type]
+        bot = build_bot(settings, clock=clock)
         chat = Chat(bot)
         bot.add_adapter(chat.adapter)
         await bootstrap_console(bot)
