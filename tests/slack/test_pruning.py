@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import func, select
+from sqlmodel import SQLModel, func, select
 
 from bot import retention
 from bot.clock import ManualClock
@@ -18,7 +18,7 @@ from tests.slack.test_escalation import _queue_updates
 LONG_QUESTION = ("may prompts compare a<b & c>d for pricing? " * 64).strip()
 
 
-async def _count(slack: SlackHarness, table: sa.Table) -> int:
+async def _count(slack: SlackHarness, table: sa.Table | type[SQLModel]) -> int:
     async with slack.bot.db.session() as session:
         return int((await session.exec(select(func.count()).select_from(table))).one())
 
@@ -74,7 +74,7 @@ async def test_the_sweep_prunes_what_slack_no_longer_needs(
         events = set(await session.exec(select(SlackEvent.event_id)))
     assert "EvOld" not in events and "EvNew" in events, "only Slack's retry window is kept"
     assert await _count(slack, slack_oauth_states) == 0, "an install abandoned days ago"
-    assert await _count(slack, SlackMessagePart.__table__) == 1  # type: ignore[attr-defined]
+    assert await _count(slack, SlackMessagePart) == 1
 
     await slack.click(last, "Mark resolved", user=CAIO, ts=last_ts)
     await slack.settle()
@@ -85,7 +85,7 @@ async def test_the_sweep_prunes_what_slack_no_longer_needs(
     clock.advance(retention.SLACK_MESSAGE_PARTS)
     await _add_states(slack, clock.now() + timedelta(minutes=10))
     await _sweep(slack)
-    assert await _count(slack, SlackMessagePart.__table__) == 0  # type: ignore[attr-defined]
+    assert await _count(slack, SlackMessagePart) == 0
     assert await _count(slack, slack_oauth_states) == 1, "an install under way is kept"
 
 
