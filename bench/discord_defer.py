@@ -45,7 +45,7 @@ async def run(database_url: str) -> None:
     async with OpenAIStandIn("Start with a golden set of real questions [1].") as llm:
         llm.delay = MODEL_DELAY
         settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             database_url=database_url,
             discord_token="bench-token",
             discord_api_url=api.api_url,

@@ -110,7 +110,7 @@ async def pgvector_bench(
             block /= np.linalg.norm(block, axis=1, keepdims=True)
             raw = conn.connection.dbapi_connection
             assert raw is not None
-            with raw.cursor().copy(  # type: ignore[attr-defined]
+            with raw.cursor().copy(
                 "COPY embedding (client_id, kind, ref_id, chunk, model, dim, text_hash, "
                 "vector, created_at) FROM STDIN"
             ) as copy:

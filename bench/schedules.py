@@ -64,6 +64,7 @@ class Recorder:
     """A platform that accepts everything instantly and notes when each prompt arrived."""
 
     platform = "bench"
+    live_updates = False
 
     def __init__(self, busy_at: datetime) -> None:
         self.busy_at = busy_at.timestamp()
@@ -86,12 +87,18 @@ class Recorder:
     async def react(self, posted: Posted, emoji: str) -> None:
         return None
 
+    async def permalink(self, address: Address) -> str:
+        return address.key
+
     async def send_direct(self, workspace: str, user_id: str, message: Message) -> Posted:
         self.lateness.append(time.time() - self.busy_at)
         self.prompts[user_id] += 1
         if len(self.prompts) >= BUSY:
             self.all_prompted.set()
         return Posted(Address("bench", workspace, f"@{user_id}"), uuid.uuid4().hex)
+
+    async def has_member(self, workspace: str, user_id: str) -> bool:
+        return True
 
     async def start(self) -> None:
         return None
@@ -135,10 +142,10 @@ def arrange(url: str, busy_at: datetime) -> None:
 
 
 async def measure(url: str, busy_at: datetime) -> dict[str, float]:
-    settings = Settings(_env_file=None, database_url=url, openai_api_key=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=url, openai_api_key=None)
     bot = build_bot(settings)
     recorder = Recorder(busy_at)
-    bot.add_adapter(recorder)  # type: ignore[arg-type]
+    bot.add_adapter(recorder)
     engine = Engine(bot, sweep_seconds=3600)
     before = rss_mb()
     started = time.perf_counter()

@@ -120,9 +120,8 @@ async def _fire_all(url: str, api: SlackStandIn, numbers: range) -> list[float]:
 async def _serve(app: web.Application) -> tuple[web.AppRunner, int]:
     runner = web.AppRunner(app)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    return runner, site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner, runner.addresses[0][1]
 
 
 class Bare:
@@ -145,7 +144,7 @@ class Bare:
 
 def _settings(api: SlackStandIn, llm: OpenAIStandIn, url: str) -> Settings:
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=url,
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SECRET,
