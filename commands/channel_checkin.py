@@ -306,7 +306,8 @@ async def why(ctx: Context, kind: ScheduleKind) -> None:
     schedule = await _schedule_here(ctx, kind)
     if schedule is None:
         return
-    last = await claims.last(ctx.bot.db, ctx.client_id, (FIRE, FIRE_NOW), str(schedule.id))
+    now = ctx.bot.clock.now()
+    last = await claims.last(ctx.bot.db, ctx.client_id, (FIRE, FIRE_NOW), str(schedule.id), now)
     if last is None:
         await ctx.reply(
             f"It has not fired yet. {checkins.label(schedule)} runs "
@@ -314,7 +315,7 @@ async def why(ctx: Context, kind: ScheduleKind) -> None:
             ephemeral=True,
         )
         return
-    await ctx.reply(claims.shown(last, ctx.bot.clock.now(), schedule.timezone), ephemeral=True)
+    await ctx.reply(claims.shown(*last, schedule.timezone), ephemeral=True)
 
 
 async def _answerable(ctx: Context, kind: ScheduleKind) -> Schedule | None:

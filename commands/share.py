@@ -18,7 +18,7 @@ from bot.text import row_id, shorten
 from commands import setup_line
 from scheduler import sharing
 from scheduler.claims import Fire, claim
-from scheduler.engine import WORKER, fire_now
+from scheduler.engine import fire_now
 from scheduler.store import cadence_of, for_client, remove, touch
 
 _TAG = re.compile(r"(?<!\S)#([\w-]{1,40})\b")
@@ -135,7 +135,7 @@ async def share_now(ctx: Context, text: str) -> None:
         return
     now = ctx.bot.clock.now()
     fire = Fire(ctx.client_id, "share.now", ctx.address.root.key, now)
-    if not await claim(ctx.bot.db, [fire], now=now, worker=WORKER):
+    if not await claim(ctx.bot.db, [fire], now=now, worker=ctx.bot.liveness.process):
         await ctx.reply("That was just posted; nothing sent twice.", ephemeral=True)
         return
     await sharing.post(ctx.bot, ctx.client, ctx.address.root, now)

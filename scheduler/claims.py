@@ -10,9 +10,12 @@ A fire claimed to be sent is `sending` until its worker confirms it (`sent`, `no
 records it `failed` (the platform down past its client's retries, the database
 restarting); a later sweep takes a failed fire back (`retake`, one worker wins) and sends
 again, as `retrying`, until the fire is older than the grace window (`give_up`). Sending
-and retrying hold the fire for at most `RETAKE_LEASE`, and a live worker's sends are cut off
-at `SEND_BOUND` (`in_time`): if its worker dies (kill -9, lost host) before writing the
-outcome, the lease lapses and the fire is taken again (or given up) like a failed one.
+and retrying hold the fire while its worker lives (`bot.liveness`: the claim's `worker` is
+the process's heartbeat name) and for at most `RETAKE_LEASE`, a live worker's sends being
+cut off at `SEND_BOUND` (`in_time`): if its worker dies (kill -9, lost host) or stops
+before writing the outcome, the fire is taken again (or given up) like a failed one by the
+next sweep after its heartbeat lapses, and a live worker that never wrote it loses the fire
+when the lease lapses.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from sqlmodel import col, select, update
 from bot.calendar import zone
 from bot.db.engine import Database
 from bot.db.models_schedule import FireClaim, Outcome
+from bot.liveness import gone
 from bot.text import shorten
 
 log = structlog.get_logger(__name__)
@@ -110,8 +114,9 @@ async def claim_on(
 
 RETRY_AFTER = timedelta(minutes=1)
 RETAKE_LEASE = timedelta(minutes=10)
-"""How long a sending or retaken fire stays its worker's; its send is cut off at
-`SEND_BOUND`, so a live worker has written the outcome before another may take the fire."""
+"""How long a sending or retaken fire stays its worker's however alive that worker is; its
+send is cut off at `SEND_BOUND`, so a live worker has written the outcome before another
+may take the fire. A dead worker's fire is free sooner, once it is `gone`."""
 SEND_BOUND = RETAKE_LEASE / 2
 TRYING = "; trying again"
 
@@ -197,11 +202,14 @@ _HELD = (Outcome.SENDING, Outcome.RETRYING)
 
 
 def _lapsed(now: datetime) -> Any:
-    """Sent or retaken by a worker that has not written the outcome within the lease: it
-    stopped."""
+    """Sent or retaken by a worker that stopped before writing the outcome: one that is
+    `gone` (killed, or stopped with the fire unfinished) at once, any after the lease."""
     return sa.and_(
         col(FireClaim.outcome).in_(_HELD),
-        col(FireClaim.claimed_at) <= now - RETAKE_LEASE,
+        sa.or_(
+            col(FireClaim.claimed_at) <= now - RETAKE_LEASE,
+            gone(col(FireClaim.worker), now),
+        ),
     )
 
 
@@ -285,24 +293,24 @@ async def give_up(db: Database, *, now: datetime, since: datetime, after: str) -
 
 
 def _stopped(row: FireClaim) -> str:
-    """A `sending` claim whose lease lapsed: its worker died before confirming it."""
+    """A `sending` claim that lapsed: its worker stopped before confirming it."""
     return (
         f"not sent (due {row.fire_at:%Y-%m-%d %H:%M} UTC): its worker {row.worker} stopped "
         "before it was sent"
     )
 
 
-def shown(row: FireClaim, now: datetime, tz: str = "UTC") -> str:
+def shown(row: FireClaim, stopped: bool, tz: str = "UTC") -> str:
     """A fire's record as `why` shows it: one being sent is not "sent" until its worker
-    confirms it, and a send or retake whose worker stopped is neither sending nor "trying
-    again" (the next sweep of any running worker takes it again or gives up)."""
-    lapsed = row.claimed_at <= now - RETAKE_LEASE
+    confirms it, and a send or retake whose worker `stopped` (`last` says) is neither
+    sending nor "trying again" (the next sweep of any running worker takes it again or
+    gives up)."""
     if row.outcome == Outcome.SENDING:
-        if lapsed:
+        if stopped:
             return _stopped(row) + "; the next sweep tries again or gives up"
         since = row.claimed_at.astimezone(zone(tz))
         return f"sending since {since:%H:%M} {tz}, not finished yet"
-    if row.outcome == Outcome.RETRYING and lapsed:
+    if row.outcome == Outcome.RETRYING and stopped:
         return (
             row.reason.removesuffix(TRYING)
             + f"; its retry by {row.worker} stopped before it finished"
@@ -311,11 +319,14 @@ def shown(row: FireClaim, now: datetime, tz: str = "UTC") -> str:
     return row.reason or f"{row.outcome} {row.fire_at:%Y-%m-%d}"
 
 
-async def last(db: Database, client_id: str, jobs: Sequence[str], ref: str) -> FireClaim | None:
-    """The most recent fire of these jobs, for `why`."""
+async def last(
+    db: Database, client_id: str, jobs: Sequence[str], ref: str, now: datetime
+) -> tuple[FireClaim, bool] | None:
+    """The most recent fire of these jobs, for `why`, and whether its worker stopped before
+    finishing it, as the next sweep will judge (`_lapsed`)."""
     async with db.session() as session:
         rows = await session.exec(
-            select(FireClaim)
+            select(FireClaim, _lapsed(now))
             .where(
                 FireClaim.client_id == client_id,
                 col(FireClaim.job).in_(jobs),
@@ -324,4 +335,8 @@ async def last(db: Database, client_id: str, jobs: Sequence[str], ref: str) -> F
             .order_by(col(FireClaim.fire_at).desc(), col(FireClaim.id).desc())
             .limit(1)
         )
-        return rows.first()
+        found = rows.first()
+    if found is None:
+        return None
+    row, stopped = found
+    return row, bool(stopped)

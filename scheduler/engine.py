@@ -10,8 +10,6 @@ database, claims each fire (see `claims.py`) and sends what this worker won. Tes
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -46,7 +44,6 @@ from scheduler.store import CADENCE_FIELDS, cadence_from, cadence_of, skipped_da
 
 log = structlog.get_logger(__name__)
 
-WORKER = f"{socket.gethostname()}:{os.getpid()}"
 GRACE = timedelta(minutes=30)
 FIRE = "fire"
 FIRE_NOW = "fire.now"
@@ -218,12 +215,15 @@ async def fire_now(bot: Bot, schedule: Schedule, client: Client) -> bool:
     tally = Tally()
     now = bot.clock.now()
     due = [(schedule, client, now)]
-    await fire_schedules(bot, due, now, GRACE, WORKER, tally, deadline(), FIRE_NOW)
+    worker = bot.liveness.process
+    await fire_schedules(bot, due, now, GRACE, worker, tally, deadline(), FIRE_NOW)
     return bool(tally.sent)
 
 
 class Engine:
-    """The scheduler component of `serve`, `worker` and `console`."""
+    """The scheduler component of `serve`, `worker` and `console`. Its claims name it by its
+    process's heartbeat (`bot.liveness`), so what it holds is free once that process is
+    gone; tests name several workers on one bot by `worker`."""
 
     def __init__(
         self,
@@ -231,12 +231,12 @@ class Engine:
         *,
         grace: timedelta = GRACE,
         sweep_seconds: float = 15.0,
-        worker: str = WORKER,
+        worker: str | None = None,
     ) -> None:
         self.bot = bot
         self.grace = grace
         self.sweep_seconds = sweep_seconds
-        self.worker = worker
+        self.worker = worker or bot.liveness.process
         self.scheduler: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
         self._again = False

@@ -1,4 +1,5 @@
-"""Shared steps for schedule tests: client settings, a second worker, typing as someone."""
+"""Shared steps for schedule tests: client settings, a second worker, its heartbeat, typing as
+someone."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from bot.core import Bot
 from bot.db.models import Client
+from bot.liveness import Liveness
 from scheduler.engine import Engine
 from tests.conftest import Chat
 
@@ -41,3 +43,12 @@ async def reply_in_dm(chat: Chat, name: str, text: str) -> str:
 def workers(bot: Bot) -> tuple[Engine, Engine]:
     """Two engines on one database, as two `worker` processes would be."""
     return Engine(bot, worker="worker-a"), Engine(bot, worker="worker-b")
+
+
+async def beat(bot: Bot, *workers: str) -> None:
+    """The heartbeats of workers a test names, as each one's own process writes them every
+    `HEARTBEAT` while it runs: a worker not seen for `PRESUMED_DEAD` holds no fire."""
+    for worker in workers:
+        liveness = Liveness(bot.db, bot.clock)
+        liveness.process = worker
+        await liveness.beat()

@@ -2,10 +2,10 @@
 worker sends it), is sent again by a later sweep once Slack is back, and one that still
 fails when the grace window ends says so in `why`. Retries after a large outage go out
 concurrently, a reminder that failed part-way reaches only those it missed, and a worker
-that dies while sending or mid-retry does not leave the fire "sent" or "trying again" for
-ever. The real Slack
-adapter against the Slack stand-in's scripted 503s and held calls, two engines, a manual
-clock."""
+that dies while sending or mid-retry does not leave the fire "sent" or "trying again": the
+next sweep after its heartbeat lapses sends it, while a live worker keeps its fire until
+its lease ends. The real Slack adapter against the Slack stand-in's scripted 503s and held
+calls, engines named "a", "b" and "c" whose heartbeats the tests write, a manual clock."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ import pytest
 
 from bot.clock import ManualClock
 from scheduler import checkins
-from scheduler.engine import Engine
+from scheduler.engine import Engine, Tally
+from tests.scheduler.helpers import beat
 from tests.slack.conftest import CAIO, DANA, GENERAL, SlackHarness
 
 ONE_ATTEMPT = 5  # the Slack client's first try and its retry handler's four retries
@@ -25,9 +26,17 @@ FIRE = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
 
 
 async def _due(slack: SlackHarness, *engines: Engine) -> None:
+    """A sweep of each worker, each alive (its heartbeat fresh) as a sweeping worker is."""
     for engine in engines:
+        await beat(slack.bot, engine.worker)
         await engine.run_due(slack.bot.clock.now())
     await slack.settle()
+
+
+async def _start(slack: SlackHarness, engine: Engine) -> asyncio.Task[Tally]:
+    """A live worker's sweep, left running in the background."""
+    await beat(slack.bot, engine.worker)
+    return asyncio.create_task(engine.run_due(slack.bot.clock.now()))
 
 
 async def _why(slack: SlackHarness, channel: str = GENERAL) -> str:
@@ -112,7 +121,7 @@ async def test_after_an_outage_failed_standups_are_retried_at_once_within_a_boun
 
     clock.advance(timedelta(minutes=1))  # Slack is back, but slow
     slow = slack.api.hold("chat.postMessage")
-    retrying = asyncio.create_task(a.run_due(clock.now()))
+    retrying = await _start(slack, a)
     before = len(slack.api.calls("chat.postMessage"))
     await slack.api.wait_for("chat.postMessage", before + 2)  # two kick-offs in flight
     assert len(slack.api.calls("chat.postMessage")) == before + 2  # the third waits its turn
@@ -131,7 +140,7 @@ async def test_a_standup_whose_prompts_failed_part_way_prompts_only_those_it_mis
     a, b = await _standup(slack)
     clock.set(FIRE)
     slow = slack.api.hold("conversations.open")
-    firing = asyncio.create_task(a.run_due(clock.now()))
+    firing = await _start(slack, a)
     await slack.api.wait_for("conversations.open")  # carla's DM, after the kick-off
     slack.api.fail_next("conversations.open", 503, times=ONE_ATTEMPT)  # dana's is refused
     slow.set()
@@ -162,7 +171,7 @@ async def test_a_reminder_that_failed_part_way_reaches_only_those_it_missed(
 
     clock.set(FIRE + timedelta(hours=2))  # the one reminder of a 4h window
     slow = slack.api.hold("chat.postMessage")
-    reminding = asyncio.create_task(a.run_due(clock.now()))
+    reminding = await _start(slack, a)
     await slack.api.wait_for("chat.postMessage", len(slack.api.calls("chat.postMessage")) + 1)
     slack.api.fail_next("chat.postMessage", 503, times=ONE_ATTEMPT)  # the outage begins
     slow.set()  # carla's reminder arrives; dana's is refused
@@ -178,20 +187,21 @@ async def test_a_reminder_that_failed_part_way_reaches_only_those_it_missed(
     assert _reminders(slack) == {"DCARLA": 1, "DDANA": 1}
 
 
-async def _dies_sending(slack: SlackHarness, worker: Engine) -> None:
-    """The worker sends (or retakes) the stand-up and is killed while Slack has its kick-off:
-    nothing of it runs after that, as after a kill -9."""
-    slack.api.fail_next("chat.postMessage", 503)  # what the dying worker never hears
+async def _stops_sending(slack: SlackHarness, worker: Engine) -> None:
+    """The worker sends (or retakes) the stand-up and its sweep stops while Slack has its
+    kick-off: nothing of it runs after that, as after a kill -9. Its heartbeat stops too,
+    unless the test goes on writing it (a live worker that never wrote the outcome)."""
+    slack.api.fail_next("chat.postMessage", 503)  # what the stopping sweep never hears
     stuck = slack.api.hold("chat.postMessage")
     before = len(slack.api.calls("chat.postMessage"))
-    retrying = asyncio.create_task(worker.run_due(slack.bot.clock.now()))
+    retrying = await _start(slack, worker)
     await slack.api.wait_for("chat.postMessage", before + 1)
     retrying.cancel()
     await asyncio.gather(retrying, return_exceptions=True)
     stuck.set()
 
 
-async def test_a_retry_whose_worker_died_is_taken_again_once_its_lease_lapses(
+async def test_a_retry_its_live_worker_never_finished_is_taken_again_once_its_lease_lapses(
     slack: SlackHarness, clock: ManualClock
 ) -> None:
     a, b = await _standup(slack)
@@ -199,14 +209,39 @@ async def test_a_retry_whose_worker_died_is_taken_again_once_its_lease_lapses(
     slack.api.fail_next("chat.postMessage", 503, times=ONE_ATTEMPT)
     await _due(slack, a, b)
     clock.advance(timedelta(minutes=1))
-    await _dies_sending(slack, a)
+    await _stops_sending(slack, a)
 
-    clock.advance(timedelta(minutes=5))  # a may still be sending: its retake is its own
+    clock.advance(timedelta(minutes=5))  # a is alive and may still be sending: its own
+    await beat(slack.bot, "a")
     await _due(slack, b)
     assert _kickoffs(slack) == []
     assert "trying again" in await _why(slack)
 
     clock.advance(timedelta(minutes=5))  # a has not written the outcome within its lease
+    await beat(slack.bot, "a")
+    assert "its retry by a stopped before it finished" in await _why(slack)
+    await _due(slack, b)
+    assert len(_kickoffs(slack)) == 1
+    assert sorted(p.split("\n")[1] for p in _prompts(slack)) == ["Hi carla!", "Hi dana!"]
+    assert "sent 2026-11-24 10:30 UTC: prompted carla, dana" in await _why(slack)
+
+
+async def test_a_retry_whose_worker_was_killed_is_taken_again_once_its_heartbeat_lapses(
+    slack: SlackHarness, clock: ManualClock
+) -> None:
+    a, b = await _standup(slack)
+    clock.set(FIRE)
+    slack.api.fail_next("chat.postMessage", 503, times=ONE_ATTEMPT)
+    await _due(slack, a, b)
+    clock.advance(timedelta(minutes=1))
+    await _stops_sending(slack, a)  # killed mid-retry: no heartbeat after this one
+
+    clock.advance(timedelta(seconds=15))  # b's next sweep: a was seen 15 s ago
+    await _due(slack, b)
+    assert _kickoffs(slack) == []
+    assert "trying again" in await _why(slack)
+
+    clock.advance(timedelta(seconds=30))  # a not seen for 45 s: presumed dead
     assert "its retry by a stopped before it finished" in await _why(slack)
     await _due(slack, b)
     assert len(_kickoffs(slack)) == 1
@@ -222,7 +257,7 @@ async def test_a_retry_whose_worker_died_gives_up_with_the_reason_after_the_grac
     slack.api.fail_next("chat.postMessage", 503, times=ONE_ATTEMPT)
     await _due(slack, a, b)
     clock.advance(timedelta(minutes=1))
-    await _dies_sending(slack, a)
+    await _stops_sending(slack, a)
 
     clock.set(FIRE + timedelta(minutes=31))  # the next sweep comes after the grace window
     await _due(slack, b)
@@ -252,23 +287,55 @@ async def test_a_retry_hanging_on_slack_is_cut_off_and_recorded_within_its_lease
     assert "stopped before it finished" not in why
 
 
-async def test_a_standup_whose_worker_died_sending_is_sent_by_another_once_its_lease_lapses(
+async def test_a_standup_whose_worker_was_killed_sending_is_sent_by_another_within_a_minute(
     slack: SlackHarness, clock: ManualClock
 ) -> None:
     a, b = await _standup(slack)
     clock.set(FIRE)
-    await _dies_sending(slack, a)
+    await _stops_sending(slack, a)  # killed: no heartbeat after this one
     why = await _why(slack)
     assert "sending since 10:30 UTC" in why and "prompted" not in why
 
-    clock.advance(timedelta(minutes=5))  # a may still be sending: the fire is its own
+    clock.advance(timedelta(seconds=15))  # b's next sweep: a was seen 15 s ago
+    await _due(slack, b)
+    assert _kickoffs(slack) == [] and _prompts(slack) == []
+
+    clock.advance(timedelta(seconds=15))  # a not seen for 30 s: not yet presumed dead
+    await _due(slack, b)
+    assert _kickoffs(slack) == [] and "sending since 10:30 UTC" in await _why(slack)
+
+    clock.advance(timedelta(seconds=15))  # 45 s: dead, and its fire is free
+    why = await _why(slack)
+    assert "its worker a stopped before it was sent" in why and "prompted" not in why
+    await _due(slack, b)
+    assert len(_kickoffs(slack)) == 1
+    assert sorted(p.split("\n")[1] for p in _prompts(slack)) == ["Hi carla!", "Hi dana!"]
+    assert "sent 2026-11-24 10:30 UTC: prompted carla, dana" in await _why(slack)
+    clock.advance(timedelta(minutes=11))
+    await _due(slack, b)
+    assert len(_kickoffs(slack)) == 1 and len(_prompts(slack)) == 2
+
+
+async def test_a_standup_its_live_worker_never_confirmed_is_sent_by_another_once_its_lease_lapses(
+    slack: SlackHarness, clock: ManualClock
+) -> None:
+    a, b = await _standup(slack)
+    clock.set(FIRE)
+    await _stops_sending(slack, a)
+    why = await _why(slack)
+    assert "sending since 10:30 UTC" in why and "prompted" not in why
+
+    clock.advance(timedelta(minutes=5))  # a is alive and may still be sending: its own
+    await beat(slack.bot, "a")
     await _due(slack, b)
     assert _kickoffs(slack) == [] and _prompts(slack) == []
 
     clock.set(FIRE + timedelta(minutes=10))  # a has not confirmed it within the lease
+    await beat(slack.bot, "a")
     why = await _why(slack)
     assert "its worker a stopped before it was sent" in why and "prompted" not in why
     c = Engine(slack.bot, worker="c")
+    await beat(slack.bot, "b", "c")
     await asyncio.gather(b.run_due(clock.now()), c.run_due(clock.now()))  # one of them takes it
     await slack.settle()
     assert len(_kickoffs(slack)) == 1
@@ -284,7 +351,7 @@ async def test_a_standup_whose_worker_died_sending_gives_up_after_the_grace_wind
 ) -> None:
     a, b = await _standup(slack)
     clock.set(FIRE)
-    await _dies_sending(slack, a)
+    await _stops_sending(slack, a)
 
     clock.set(FIRE + timedelta(minutes=31))  # no sweep ran until after the grace window
     await _due(slack, b)
@@ -302,7 +369,7 @@ async def test_a_reminder_whose_worker_died_reaches_only_those_it_missed(
     await _due(slack, a, b)
     clock.set(FIRE + timedelta(hours=2))  # the one reminder of a 4h window
     held = slack.api.hold("chat.postMessage")
-    reminding = asyncio.create_task(a.run_due(clock.now()))
+    reminding = await _start(slack, a)
     before = len(slack.api.calls("chat.postMessage"))
     await slack.api.wait_for("chat.postMessage", before + 1)
     slack.api.fail_next("chat.postMessage", 503)  # what the dying worker never hears
@@ -313,7 +380,7 @@ async def test_a_reminder_whose_worker_died_reaches_only_those_it_missed(
     await slack.settle()
     assert _reminders(slack) == {"DCARLA": 1}
 
-    clock.advance(timedelta(minutes=10))
+    clock.advance(timedelta(minutes=1))  # a, killed, is presumed dead
     await _due(slack, b)
     assert _reminders(slack) == {"DCARLA": 1, "DDANA": 1}
 
@@ -324,10 +391,12 @@ async def test_a_live_worker_slow_to_send_keeps_its_fire(
     a, b = await _standup(slack)
     clock.set(FIRE)
     slow = slack.api.hold("chat.postMessage")  # Slack rate-limits a busy minute
-    firing = asyncio.create_task(a.run_due(clock.now()))
+    firing = await _start(slack, a)
     await slack.api.wait_for("chat.postMessage")
-    clock.advance(timedelta(minutes=5))
-    await _due(slack, b)
+    for _ in range(20):  # five minutes of b's sweeps, while a's heartbeat goes on
+        clock.advance(timedelta(seconds=15))
+        await beat(slack.bot, "a")
+        await _due(slack, b)
     assert "sending since 10:30 UTC" in await _why(slack)
     slow.set()
     await firing
@@ -362,10 +431,10 @@ async def test_a_standup_retaken_from_a_dead_worker_does_not_say_sent_while_retr
 ) -> None:
     a, b = await _standup(slack)
     clock.set(FIRE)
-    await _dies_sending(slack, a)
-    clock.set(FIRE + timedelta(minutes=10))
+    await _stops_sending(slack, a)
+    clock.set(FIRE + timedelta(minutes=1))
     slow = slack.api.hold("chat.postMessage")
-    retrying = asyncio.create_task(b.run_due(clock.now()))
+    retrying = await _start(slack, b)
     await slack.api.wait_for("chat.postMessage", len(slack.api.calls("chat.postMessage")) + 1)
     why = await _why(slack)
     assert "its worker a stopped before it was sent; trying again" in why

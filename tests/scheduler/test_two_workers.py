@@ -1,5 +1,5 @@
-"""Two real worker processes on one PostgreSQL: every prompt, reminder, summary and post
-is sent exactly once between them."""
+"""Two real worker processes on one PostgreSQL, each with its heartbeat: every prompt,
+reminder, summary and post is sent exactly once between them."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.clock import ManualClock
 from bot.core import Bot
 from bot.db.models import Member
 from bot.db.models_schedule import Schedule, ScheduleKind, ShareItem
@@ -17,6 +18,7 @@ from bot.events import Address
 from bot.wiring import bootstrap_console
 from scheduler.store import touch
 from tests.conftest import PG_URL, requires_postgres
+from tests.scheduler.helpers import beat
 
 CHANNELS = 20
 PEOPLE = 3
@@ -78,24 +80,52 @@ async def _worker(url: str, name: str, times: list[str]) -> asyncio.subprocess.P
     )
 
 
+async def _moment(
+    proc: asyncio.subprocess.Process, errors: asyncio.Task[bytes]
+) -> list[dict[str, str]]:
+    """What one worker sent at one moment: its lines up to its done line."""
+    assert proc.stdout is not None
+    rows: list[dict[str, str]] = []
+    while True:
+        line = await proc.stdout.readline()
+        assert line, (await errors).decode()[-2000:]
+        row = json.loads(line)
+        if "done" in row:
+            return rows
+        rows.append(row)
+
+
 @requires_postgres
-async def test_two_worker_processes_send_everything_exactly_once(bot: Bot) -> None:
+async def test_two_worker_processes_send_everything_exactly_once(
+    bot: Bot, clock: ManualClock
+) -> None:
     assert PG_URL is not None
     await _arrange(bot)
     # Both wake at the fire, each reminder and the window's close, as APScheduler would.
     times = [(FIRE + timedelta(minutes=m)).isoformat() for m in (0, 1, 40, 41, 80, 81, 120, 121)]
     procs = [await _worker(PG_URL, name, times) for name in ("a", "b")]
+    errors = [asyncio.create_task(p.stderr.read()) for p in procs if p.stderr is not None]
+    workers = list(zip(procs, errors, strict=True))
+    processes = []
     for proc in procs:  # both are connected and waiting before either starts
         assert proc.stdout is not None
         first = await asyncio.wait_for(proc.stdout.readline(), 60)
         assert b"ready" in first, first
-    outputs = await asyncio.wait_for(asyncio.gather(*(p.communicate(b"go\n") for p in procs)), 120)
+        processes.append(json.loads(first)["process"])
     sent: Counter[tuple[str, str]] = Counter()
-    for (out, err), proc in zip(outputs, procs, strict=True):
-        assert proc.returncode == 0, err.decode()[-2000:]
-        for line in out.decode().splitlines():
-            row = json.loads(line)
-            sent[(row["to"].split("|")[2], row["text"].splitlines()[0])] += 1
+    for moment in times:  # both run each moment together, each claiming against the other
+        clock.set(datetime.fromisoformat(moment))
+        await beat(bot, *processes)  # both alive, as their heartbeat loops keep them
+        for proc in procs:
+            assert proc.stdin is not None
+            proc.stdin.write(b"go\n")
+            await proc.stdin.drain()
+        moments = asyncio.gather(*(_moment(p, e) for p, e in workers))
+        for rows in await asyncio.wait_for(moments, 60):
+            for row in rows:
+                sent[(row["to"].split("|")[2], row["text"].splitlines()[0])] += 1
+    for proc, error in workers:
+        assert await asyncio.wait_for(proc.wait(), 60) == 0, (await error).decode()[-2000:]
     prompts = [k for k in sent if k[1].startswith("Stand-up · Demo Co")]
     kickoffs = [k for k in sent if k[1].startswith("*Stand-up* for")]
     reminders = [k for k in sent if k[1].startswith("Reminder:")]

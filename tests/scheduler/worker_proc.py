@@ -1,5 +1,9 @@
-"""One worker process for the exactly-once test: waits for a go line on stdin, then runs the
-engine at the given times, printing every message it sends as a JSON line."""
+"""One worker process for the exactly-once test: names its heartbeat, then at each of the
+given times, once a go line arrives on stdin, runs the engine, printing every message it
+sends as a JSON line, then a done line. The test writes every worker's heartbeat before each
+go, and the go lines keep the workers' manual clocks together, as real workers share one
+clock: a worker still at the last moment would look dead to one already at the next, and
+its fires be taken while it sends them."""
 
 from __future__ import annotations
 
@@ -61,12 +65,13 @@ async def main(url: str, name: str, times: list[datetime]) -> None:
     clock = ManualClock(times[0])
     bot = build_bot(make_settings(url), clock=clock)
     bot.add_adapter(Recording())
-    engine = Engine(bot, worker=name)
-    print(json.dumps({"ready": name}), flush=True)
-    await asyncio.to_thread(sys.stdin.readline)  # the go signal: both processes are ready
+    engine = Engine(bot)
+    print(json.dumps({"ready": name, "process": bot.liveness.process}), flush=True)
     for moment in times:
+        await asyncio.to_thread(sys.stdin.readline)  # go: every worker is done with the last
         clock.set(moment)
         await engine.run_due(moment)
+        print(json.dumps({"done": moment.isoformat()}), flush=True)
     await stop(bot)
 
 
