@@ -240,6 +240,7 @@ class Engine:
         self.scheduler: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
         self._again = False
+        self._stopped = False
 
     # -- deciding what is due (the part tests drive) ------------------------------------------
     async def run_due(self, now: datetime | None = None) -> Tally:
@@ -464,6 +465,9 @@ class Engine:
         self.bot.spawn(self.wake(), name="scheduler catch-up")
 
     async def stop(self) -> None:
+        """No pass after this returns: the process then gives its claims back (deletes its
+        heartbeat), which frees at once whatever it still holds, so nothing may be sending."""
+        self._stopped = True
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         async with self._lock:  # let a run in progress finish its sends
@@ -508,7 +512,7 @@ class Engine:
             self._again = True
             return
         self._again = True
-        while self._again:
+        while self._again and not self._stopped:
             self._again = False
             try:
                 tally = await self.run_due()
