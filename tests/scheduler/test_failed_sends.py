@@ -442,3 +442,27 @@ async def test_a_standup_retaken_from_a_dead_worker_does_not_say_sent_while_retr
     slow.set()
     await retrying
     assert "sent 2026-11-24 10:30 UTC: prompted carla, dana" in await _why(slack)
+
+
+async def test_a_worker_stopping_starts_no_sweep_after_the_one_it_waits_for(
+    slack: SlackHarness, clock: ManualClock
+) -> None:
+    """Once stopped, its process deletes its heartbeat, freeing what it holds to others at
+    once: a wake-up that arrived during its last sweep must not send after that."""
+    a, b = await _standup(slack)
+    clock.set(FIRE)
+    await beat(slack.bot, "a")
+    slack.api.fail_next("chat.postMessage", 503, times=ONE_ATTEMPT)  # the kick-off fails
+    slow = slack.api.hold("chat.postMessage")
+    waking = asyncio.create_task(a.wake())  # the 10:30 wake-up
+    await slack.api.wait_for("chat.postMessage")
+    clock.advance(timedelta(minutes=1))
+    await a.wake()  # the sweep's wake-up, arriving meanwhile, waits for this sweep
+    stopping = asyncio.create_task(a.stop())
+    slow.set()
+    await stopping
+    await waking
+    await slack.settle()
+    assert _kickoffs(slack) == [] and "trying again" in await _why(slack)
+    await _due(slack, b)  # the next worker's sweep sends it, once
+    assert len(_kickoffs(slack)) == 1
