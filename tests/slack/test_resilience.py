@@ -102,8 +102,9 @@ async def test_ack_comes_back_before_the_answer_is_drafted(slack: SlackHarness) 
 
 async def _rename(slack: SlackHarness, old: str, new: str) -> None:
     async with slack.bot.db.session() as session:
-        # SQLModel types exec() for ORM statements only; raw SQL runs all the same.
-        await session.exec(sa.text(f"ALTER TABLE {old} RENAME TO {new}"))  # type: ignore[call-overload]
+        # Raw SQL goes through the session's connection: SQLModel types exec() for ORM statements.
+        connection = await session.connection()
+        await connection.execute(sa.text(f"ALTER TABLE {old} RENAME TO {new}"))
         await session.commit()
 
 
