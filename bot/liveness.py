@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import ColumnElement, delete, exists, select
+from sqlalchemy import ColumnElement, delete, exists
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped
 from sqlmodel import col
@@ -31,8 +31,6 @@ log = structlog.get_logger(__name__)
 
 HEARTBEAT = timedelta(seconds=10)
 PRESUMED_DEAD = timedelta(seconds=30)  # three beats missed: well past a busy loop's stall
-FORGOTTEN = timedelta(hours=1)
-"""A dead process's row is deleted after this; until then it only says when it was last seen."""
 
 
 def gone(owner: Mapped[str | None], now: datetime) -> ColumnElement[bool]:
@@ -54,12 +52,9 @@ class Liveness:
         self._loop: asyncio.Task[None] | None = None
 
     async def beat(self) -> None:
-        """Say this process is alive now, and forget processes long dead.
-
-        Two transactions: the beat holds no lock while dead rows are deleted, and the
-        delete skips rows another process is writing. Beating and deleting in one, after an
-        outage had made every row stale, locked each process's own row and then waited for
-        the others': a deadlock on PostgreSQL."""
+        """Say this process is alive now: one upsert of its own row, nothing else, so
+        processes beating together never wait on each other (dead rows are pruned by the
+        sweep, `bot.retention`)."""
         now = self.clock.now()
         table = Heartbeat.__table__  # type: ignore[attr-defined]  # SQLModel leaves it untyped
         async with self.db.session() as session:
@@ -70,16 +65,6 @@ class Liveness:
                 .values(process=self.process, seen_at=now)
                 .on_conflict_do_update(index_elements=["process"], set_={"seen_at": now})
             )
-            await session.commit()
-        async with self.db.session() as session:
-            # A missing row and a stale one mean the same to `gone`: this only keeps the
-            # table small. FOR UPDATE SKIP LOCKED is PostgreSQL's; SQLite writes one at a time.
-            dead = (
-                select(table.c.process)
-                .where(table.c.seen_at < now - FORGOTTEN)
-                .with_for_update(skip_locked=True)
-            )
-            await session.exec(delete(table).where(table.c.process.in_(dead)))
             await session.commit()
 
     def start(self, after_beat: Callable[[], Awaitable[object]]) -> None:

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 import structlog
 
 from bot.db.engine import Database
+from bot.db.models_process import Heartbeat
 from bot.db.models_schedule import PromptMessage
 from bot.db.models_slack import SlackEvent, SlackMessagePart, slack_oauth_states
 
@@ -26,6 +27,9 @@ SLACK_MESSAGE_PARTS = timedelta(days=365)
 """A click on a long message's buttons (an escalation's Resolve or Reopen) finds its first
 part through these, and Slack's buttons never expire. A year after the parts last changed
 covers any realistic late click, and free workspaces delete messages after a year."""
+HEARTBEATS = timedelta(hours=1)
+"""A process not seen for this long is long dead (`bot.liveness`): a missing row and a
+stale one mean the same to `gone`, so this only keeps the table small."""
 PROMPT_MESSAGES = timedelta(days=30)
 """A Reply to a check-in prompt or reminder finds its team through these. The longest
 answer window is 7 days, and a late answer still counts for that team's next check-in."""
@@ -54,6 +58,7 @@ EXPIRING = (
     Expiring(SlackEvent.__table__, "received_at", SLACK_EVENTS),  # type: ignore[attr-defined]
     Expiring(SlackMessagePart.__table__, "written_at", SLACK_MESSAGE_PARTS),  # type: ignore[attr-defined]
     Expiring(PromptMessage.__table__, "sent_at", PROMPT_MESSAGES),  # type: ignore[attr-defined]
+    Expiring(Heartbeat.__table__, "seen_at", HEARTBEATS),  # type: ignore[attr-defined]
     # slack_sdk rejects a state past `expire_at` and deletes the ones it consumes; these
     # are the installs started and never finished.
     Expiring(slack_oauth_states, "expire_at", timedelta(0), naive=True),

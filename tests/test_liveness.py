@@ -1,5 +1,5 @@
 """Heartbeats: processes beating at once never fail each other, and a process long dead
-is forgotten without holding up a live one's beat."""
+is forgotten by the sweep's pruning."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
+from bot import retention
 from bot.clock import ManualClock
 from bot.db.engine import Database
 from bot.db.models_process import Heartbeat
@@ -46,6 +47,7 @@ async def test_a_process_long_dead_is_forgotten(database_url: str) -> None:
         await dead.beat()
         clock.advance(timedelta(hours=2))
         await alive.beat()
+        await retention.prune(db, clock.now())
         async with db.session() as session:
             rows = [row.process for row in await session.exec(select(Heartbeat))]
         assert rows == [alive.process]
